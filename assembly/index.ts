@@ -1,0 +1,23 @@
+// The fclab WebAssembly module: numerical kernels over raw pointers into linear memory.
+// The engine (src/engine) owns every buffer; nothing here allocates after setup.
+export { rngSeed, rngNext, rngBelow, fillUniform, fillNormal, fillNormal64, fillSphere, shuffleU32 } from "./rng";
+export { orthonormalRows, orthonormalWorkBytes } from "./linalg";
+export { gemm, transpose, colSum } from "./gemm";
+export { actForward, actBackward } from "./act";
+export { erf, normalCdf } from "./erf";
+export { lossSum, lossGrad, countCorrect } from "./loss";
+export { sgdUpdate, adamUpdate } from "./optim";
+export {
+  netConfigure, netSetHyper, netSetFactored, netSetLayer, netGetStep, netSetStep,
+  netForward, netLossGrad, netBackward, netUpdate, netGradient, netTrain, netTrainBatches,
+} from "./net";
+
+/** Reserve bytes (16-byte aligned) for the engine; memory grows as needed. */
+export function alloc(bytes: usize): usize {
+  return heap.alloc(bytes);
+}
+
+/** The module's feature set, so a caller can record which build ran. */
+export function simdEnabled(): bool {
+  return ASC_FEATURE_SIMD;
+}
