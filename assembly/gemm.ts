@@ -1,11 +1,16 @@
-// Matrix products with one fixed summation order, shared by the SIMD and the scalar build:
-//   C[i][j] = (((0 + A[i][0]*B[0][j]) + A[i][1]*B[1][j]) + ...) + A[i][K-1]*B[K-1][j]  (+ bias[j])
-// each product and each sum rounded to float32, no fused multiply-add. SIMD runs across j
-// (lanes are independent columns), never across k, so both builds give the same bits as a
-// plain triple loop, and splitting rows between threads cannot change a result.
+// Matrix products with one fixed summation order, shared by the SIMD and the scalar build.
+// The sum over k runs in blocks of KB = 32 terms: each block is summed in order from zero, and
+// the block sums are added in order,
+//   t_b = (((0 + A[i][k0]*B[k0][j]) + A[i][k0+1]*B[k0+1][j]) + ...),   C = ((t_0 + t_1) + t_2) + ...
+// then + bias[j]; every product and sum is rounded to float32, no fused multiply-add. Two-level
+// summation keeps the rounding error of long sums (over 1000 samples in a weight gradient) near
+// (KB + K/KB) ulps instead of K. SIMD runs across j (lanes are independent columns), never across
+// k, so both builds give the same bits as the plain loop in tests/reference.ts, and splitting
+// rows of C between threads cannot change a result.
 //
 // A is addressed with strides, so one kernel serves A·B (aRow = K, aCol = 1) and Aᵀ·B
 // (aRow = 1, aCol = M). B and C are row-major (B is K x N, C is M x N).
+export const KB = 32;
 
 // @ts-ignore: decorator
 @inline function f32at(p: usize, i: i32): f32 {
@@ -14,23 +19,56 @@
 
 /** C = A·B (+ bias when bias != 0), with A[i][k] at A + 4*(i*aRow + k*aCol). */
 export function gemm(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i32, N: i32, K: i32, bias: usize): void {
-  if (ASC_FEATURE_SIMD) gemmSimd(A, aRow, aCol, B, C, M, N, K, bias);
-  else gemmScalar(A, aRow, aCol, B, C, M, N, K, bias);
+  if (K == 0) memory.fill(C, 0, <usize>(M * N) << 2);
+  for (let k0 = 0; k0 < K; k0 += KB) {
+    const kn = min(KB, K - k0);
+    const Ak = A + (<usize>(k0 * aCol) << 2), Bk = B + (<usize>(k0 * N) << 2);
+    if (ASC_FEATURE_SIMD) gemmBlockSimd(Ak, aRow, aCol, Bk, C, M, N, kn, k0 == 0);
+    else gemmBlockScalar(Ak, aRow, aCol, Bk, C, M, N, kn, k0 == 0);
+  }
+  if (bias) addBias(C, bias, M, N);
 }
 
-function gemmScalar(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i32, N: i32, K: i32, bias: usize): void {
+function addBias(C: usize, bias: usize, M: i32, N: i32): void {
   for (let i = 0; i < M; i++) {
-    for (let j = 0; j < N; j++) {
-      let s: f32 = 0;
-      for (let k = 0; k < K; k++) s += f32at(A, i * aRow + k * aCol) * f32at(B, k * N + j);
-      if (bias) s += f32at(bias, j);
-      store<f32>(C + (<usize>(i * N + j) << 2), s);
+    const row = C + (<usize>(i * N) << 2);
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; j + 4 <= N; j += 4) {
+        const p = row + (<usize>j << 2);
+        v128.store(p, f32x4.add(v128.load(p), v128.load(bias + (<usize>j << 2))));
+      }
+    }
+    for (; j < N; j++) {
+      const p = row + (<usize>j << 2);
+      store<f32>(p, load<f32>(p) + f32at(bias, j));
     }
   }
 }
 
-// Register-blocked micro-kernels: 4 rows of C by 8, 4 or 1 columns, accumulators in registers.
-function gemmSimd(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i32, N: i32, K: i32, bias: usize): void {
+function gemmBlockScalar(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i32, N: i32, K: i32, first: bool): void {
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s: f32 = 0;
+      for (let k = 0; k < K; k++) s += f32at(A, i * aRow + k * aCol) * f32at(B, k * N + j);
+      const cp = C + (<usize>(i * N + j) << 2);
+      store<f32>(cp, first ? s : load<f32>(cp) + s);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function acc4(cp: usize, off: usize, v: v128, first: bool): void {
+  v128.store(cp + off, first ? v : f32x4.add(v128.load(cp + off), v));
+}
+
+// @ts-ignore: decorator
+@inline function acc1(cp: usize, v: f32, first: bool): void {
+  store<f32>(cp, first ? v : load<f32>(cp) + v);
+}
+
+// One k-block with register-blocked micro-kernels: 4 rows of C by 8, 4 or 1 columns.
+function gemmBlockSimd(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i32, N: i32, K: i32, first: bool): void {
   const rs = <usize>aRow << 2, cs = <usize>aCol << 2, bs = <usize>N << 2;
   let i = 0;
   for (; i + 4 <= M; i += 4) {
@@ -54,16 +92,11 @@ function gemmSimd(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i32, N:
         c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
         bp += bs; ao += cs;
       }
-      if (bias) {
-        const bb0 = v128.load(bias + (<usize>j << 2)), bb1 = v128.load(bias + (<usize>j << 2), 16);
-        c00 = f32x4.add(c00, bb0); c01 = f32x4.add(c01, bb1); c10 = f32x4.add(c10, bb0); c11 = f32x4.add(c11, bb1);
-        c20 = f32x4.add(c20, bb0); c21 = f32x4.add(c21, bb1); c30 = f32x4.add(c30, bb0); c31 = f32x4.add(c31, bb1);
-      }
       const cp = C + (<usize>(i * N + j) << 2);
-      v128.store(cp, c00); v128.store(cp, c01, 16);
-      v128.store(cp + bs, c10); v128.store(cp + bs, c11, 16);
-      v128.store(cp + 2 * bs, c20); v128.store(cp + 2 * bs, c21, 16);
-      v128.store(cp + 3 * bs, c30); v128.store(cp + 3 * bs, c31, 16);
+      acc4(cp, 0, c00, first); acc4(cp, 16, c01, first);
+      acc4(cp + bs, 0, c10, first); acc4(cp + bs, 16, c11, first);
+      acc4(cp + 2 * bs, 0, c20, first); acc4(cp + 2 * bs, 16, c21, first);
+      acc4(cp + 3 * bs, 0, c30, first); acc4(cp + 3 * bs, 16, c31, first);
     }
     for (; j + 4 <= N; j += 4) {
       let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
@@ -77,12 +110,8 @@ function gemmSimd(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i32, N:
         c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a3 + ao), b0));
         bp += bs; ao += cs;
       }
-      if (bias) {
-        const bb = v128.load(bias + (<usize>j << 2));
-        c0 = f32x4.add(c0, bb); c1 = f32x4.add(c1, bb); c2 = f32x4.add(c2, bb); c3 = f32x4.add(c3, bb);
-      }
       const cp = C + (<usize>(i * N + j) << 2);
-      v128.store(cp, c0); v128.store(cp + bs, c1); v128.store(cp + 2 * bs, c2); v128.store(cp + 3 * bs, c3);
+      acc4(cp, 0, c0, first); acc4(cp + bs, 0, c1, first); acc4(cp + 2 * bs, 0, c2, first); acc4(cp + 3 * bs, 0, c3, first);
     }
     for (; j < N; j++) {
       let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
@@ -94,12 +123,8 @@ function gemmSimd(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i32, N:
         s2 += load<f32>(a2 + ao) * b; s3 += load<f32>(a3 + ao) * b;
         bp += bs; ao += cs;
       }
-      if (bias) {
-        const bb = f32at(bias, j);
-        s0 += bb; s1 += bb; s2 += bb; s3 += bb;
-      }
       const cp = C + (<usize>(i * N + j) << 2);
-      store<f32>(cp, s0); store<f32>(cp + bs, s1); store<f32>(cp + 2 * bs, s2); store<f32>(cp + 3 * bs, s3);
+      acc1(cp, s0, first); acc1(cp + bs, s1, first); acc1(cp + 2 * bs, s2, first); acc1(cp + 3 * bs, s3, first);
     }
   }
   for (; i < M; i++) {
@@ -113,8 +138,7 @@ function gemmSimd(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i32, N:
         c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a0 + ao), v128.load(bp)));
         bp += bs; ao += cs;
       }
-      if (bias) c0 = f32x4.add(c0, v128.load(bias + (<usize>j << 2)));
-      v128.store(C + (<usize>(i * N + j) << 2), c0);
+      acc4(C + (<usize>(i * N + j) << 2), 0, c0, first);
     }
     for (; j < N; j++) {
       let s: f32 = 0;
@@ -124,8 +148,7 @@ function gemmSimd(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i32, N:
         s += load<f32>(a0 + ao) * load<f32>(bp);
         bp += bs; ao += cs;
       }
-      if (bias) s += f32at(bias, j);
-      store<f32>(C + (<usize>(i * N + j) << 2), s);
+      acc1(C + (<usize>(i * N + j) << 2), s, first);
     }
   }
 }
@@ -139,19 +162,24 @@ export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
   }
 }
 
-/** out[j] = sum_i A[i][j], summed in row order (the bias gradient). */
+/** out[j] = sum_i A[i][j] (the bias gradient), in the same two-level order as gemm. */
 export function colSum(A: usize, out: usize, rows: i32, cols: i32): void {
-  let j = 0;
-  if (ASC_FEATURE_SIMD) {
-    for (; j + 4 <= cols; j += 4) {
-      let s = f32x4.splat(0);
-      for (let i = 0; i < rows; i++) s = f32x4.add(s, v128.load(A + (<usize>(i * cols + j) << 2)));
-      v128.store(out + (<usize>j << 2), s);
+  if (rows == 0) memory.fill(out, 0, <usize>cols << 2);
+  for (let r0 = 0; r0 < rows; r0 += KB) {
+    const rn = min(KB, rows - r0);
+    const first = r0 == 0;
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; j + 4 <= cols; j += 4) {
+        let s = f32x4.splat(0);
+        for (let i = r0; i < r0 + rn; i++) s = f32x4.add(s, v128.load(A + (<usize>(i * cols + j) << 2)));
+        acc4(out + (<usize>j << 2), 0, s, first);
+      }
     }
-  }
-  for (; j < cols; j++) {
-    let s: f32 = 0;
-    for (let i = 0; i < rows; i++) s += f32at(A, i * cols + j);
-    store<f32>(out + (<usize>j << 2), s);
+    for (; j < cols; j++) {
+      let s: f32 = 0;
+      for (let i = r0; i < r0 + rn; i++) s += f32at(A, i * cols + j);
+      acc1(out + (<usize>j << 2), s, first);
+    }
   }
 }

@@ -1,0 +1,23 @@
+// The run hash: SHA-256 over the final parameters as little-endian float32 (in order fc0.weight,
+// fc0.bias, fc1.weight, ...), then every logged metric as little-endian float64, row by row in
+// METRIC_COLUMNS order. Identical runs give identical hashes on every platform.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { METRIC_COLUMNS, type MetricsRow } from '../analysis/metrics.js';
+
+export function runHash(params: ReadonlyArray<{ data: Float32Array }>, rows: readonly MetricsRow[]): string {
+  const h = sha256.create();
+  for (const p of params) {
+    const bytes = new Uint8Array(p.data.length * 4);
+    const dv = new DataView(bytes.buffer);
+    p.data.forEach((v, i) => dv.setFloat32(i * 4, v, true));
+    h.update(bytes);
+  }
+  const row = new Uint8Array(METRIC_COLUMNS.length * 8);
+  const dv = new DataView(row.buffer);
+  for (const r of rows) {
+    METRIC_COLUMNS.forEach((c, i) => dv.setFloat64(i * 8, r[c], true));
+    h.update(row);
+  }
+  return bytesToHex(h.digest());
+}

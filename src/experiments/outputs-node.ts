@@ -1,0 +1,52 @@
+// Writes a run's folder (Node): config.json, metrics.csv, summary.json, weights/*.npy, neuron
+// traces, and the run figure. Every file is written to a temp name and renamed, and summary.json
+// comes last, so a folder with a summary is complete.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic-node.js';
+import { writeNpyAtomic } from '../io/npy-node.js';
+import { METRIC_COLUMNS, type MetricsRow } from '../analysis/metrics.js';
+import { runFigureSpec } from '../report/figures.js';
+import { writeFigure } from '../report/png-node.js';
+import type { RunResult, NeuronTraces } from './run.js';
+
+/** metrics.csv: header, then one row per evaluation; numbers in JavaScript's shortest round-trip form. */
+export function metricsCsv(rows: readonly MetricsRow[]): string {
+  const lines = [METRIC_COLUMNS.join(',')];
+  for (const r of rows) lines.push(METRIC_COLUMNS.map((c) => String(r[c])).join(','));
+  return lines.join('\n') + '\n';
+}
+
+function stack(rows: Float64Array[]): Float64Array {
+  const width = rows[0]?.length ?? 0;
+  const out = new Float64Array(rows.length * width);
+  rows.forEach((r, i) => out.set(r, i * width));
+  return out;
+}
+
+async function writeNeurons(dir: string, tr: NeuronTraces): Promise<void> {
+  const evals = tr.iterations.length;
+  const m = tr.bgNorm[0]?.length ?? 0;
+  await writeNpyAtomic(join(dir, 'neurons.iteration.npy'), Float64Array.from(tr.iterations), [evals]);
+  await writeNpyAtomic(join(dir, 'neurons.coreNorm.npy'), stack(tr.coreNorm), [evals, m]);
+  await writeNpyAtomic(join(dir, 'neurons.bgNorm.npy'), stack(tr.bgNorm), [evals, m]);
+  await writeNpyAtomic(join(dir, 'neurons.asymmetry.npy'), stack(tr.asymmetry), [evals, m]);
+}
+
+export interface WriteOptions {
+  /** skip the SVG/PNG figure (sweeps write hundreds of runs) */
+  figure?: boolean;
+}
+
+export async function writeRunOutputs(dir: string, result: RunResult, opts: WriteOptions = {}): Promise<void> {
+  await mkdir(join(dir, 'weights'), { recursive: true });
+  await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(result.config, null, 2) + '\n');
+  await writeFileAtomic(join(dir, 'metrics.csv'), metricsCsv(result.metrics));
+  for (const p of result.parameters) await writeNpyAtomic(join(dir, 'weights', `${p.name}.npy`), p.data, p.shape);
+  await writeNeurons(dir, result.neurons);
+  if (opts.figure !== false) {
+    const title = `${result.config.preset}: ${result.config.model.activation}, ${result.config.train.loss}, ${result.config.train.optimizer}`;
+    await writeFigure(dir, 'run', runFigureSpec(result.metrics, { title }));
+  }
+  await writeFileAtomic(join(dir, 'summary.json'), JSON.stringify(result.summary, null, 2) + '\n');
+}

@@ -1,0 +1,119 @@
+// One training run, isomorphic (Node and browsers): resolve the config, train with metrics every
+// train.evalEvery updates, and summarise. Writing files is the Node shell's job (outputs-node.ts).
+import { createTrainer, type ImportedState, type NamedTensor, type ResolvedConfig } from '../engine/trainer.js';
+import type { Build } from '../engine/wasm.js';
+import type { ConfigInput } from '../config/resolve.js';
+import type { MetricsRow } from '../analysis/metrics.js';
+import { runHash } from './hash.js';
+import { VERSION } from '../version.js';
+
+export interface RunOptions extends ConfigInput {
+  /** Start from outside state (data, transform, initial weights), e.g. PyTorch's. */
+  imported?: ImportedState;
+  /** WASM build; both give identical results. Default: SIMD where supported. */
+  build?: Build;
+  /** Called after every chunk of updates and at every evaluation. */
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+export interface ProgressEvent {
+  iteration: number;
+  total: number;
+  elapsedSeconds: number;
+  /** present when this event is an evaluation */
+  metrics?: MetricsRow;
+}
+
+type Headline = Pick<MetricsRow, 'trainLoss' | 'oodLoss' | 'trainAcc' | 'oodAcc' | 'coreProj' | 'bgProj'> &
+  Partial<MetricsRow>;
+
+/** Exactly what summary.json holds. */
+export interface Summary {
+  preset: string;
+  config: ResolvedConfig;
+  seed: number;
+  iterations: number;
+  initial: Headline;
+  final: Headline;
+  hash: string;
+  timing: { wallSeconds: number; msPerIter: number };
+  engine: { simd: boolean; threads: number; version: string; build: Build };
+}
+
+/** Per-neuron traces of the first hidden layer: one row per evaluation. */
+export interface NeuronTraces {
+  iterations: number[];
+  coreNorm: Float64Array[];
+  bgNorm: Float64Array[];
+  asymmetry: Float64Array[];
+}
+
+export interface RunResult {
+  summary: Summary;
+  config: ResolvedConfig;
+  metrics: MetricsRow[];
+  neurons: NeuronTraces;
+  parameters: NamedTensor[];
+}
+
+const now = () => performance.now();
+
+/** Updates between progress events: small enough to keep a progress bar alive. */
+const CHUNK = 50;
+
+export async function runExperiment(options: RunOptions = {}): Promise<RunResult> {
+  const trainer = await createTrainer(
+    { preset: options.preset, config: options.config, set: options.set },
+    { imported: options.imported, build: options.build },
+  );
+  const config = trainer.config;
+  const total = config.train.iterations;
+  const every = config.train.evalEvery;
+  const metrics: MetricsRow[] = [];
+  const neurons: NeuronTraces = { iterations: [], coreNorm: [], bgNorm: [], asymmetry: [] };
+  const t0 = now();
+  const elapsed = () => (now() - t0) / 1000;
+  let trainMs = 0;
+
+  const evaluate = () => {
+    const { neurons: nr, ...row } = trainer.evaluate();
+    metrics.push(row);
+    neurons.iterations.push(row.iteration);
+    neurons.coreNorm.push(nr.coreNorm);
+    neurons.bgNorm.push(nr.bgNorm);
+    neurons.asymmetry.push(nr.asymmetry);
+    options.onProgress?.({ iteration: row.iteration, total, elapsedSeconds: elapsed(), metrics: row });
+  };
+
+  evaluate();
+  while (trainer.iteration < total) {
+    const nextEval = Math.min(total, (Math.floor(trainer.iteration / every) + 1) * every);
+    const k = Math.min(CHUNK, nextEval - trainer.iteration);
+    const s = now();
+    trainer.step(k);
+    trainMs += now() - s;
+    if (trainer.iteration === nextEval) evaluate();
+    else options.onProgress?.({ iteration: trainer.iteration, total, elapsedSeconds: elapsed() });
+  }
+
+  const parameters = trainer.parameters();
+  const pick = (r: MetricsRow): Headline => ({ ...r });
+  const wallSeconds = elapsed();
+  const summary: Summary = {
+    preset: config.preset,
+    config,
+    seed: config.seed,
+    iterations: total,
+    initial: pick(metrics[0]),
+    final: pick(metrics[metrics.length - 1]),
+    hash: runHash(parameters, metrics),
+    timing: { wallSeconds, msPerIter: total ? trainMs / total : 0 },
+    engine: { simd: trainer.simd, threads: 1, version: VERSION, build: trainer.build },
+  };
+  return { summary, config, metrics, neurons, parameters };
+}
+
+/** The library's one-call API: a run's summary (summary.json). */
+export async function run(options: RunOptions = {}): Promise<Summary> {
+  return (await runExperiment(options)).summary;
+}
