@@ -209,7 +209,7 @@ describe('reference fixtures (trainer output, float32 v1.0)', () => {
 
   const toyFiles = readdirSync(TOY).filter((f) => f.endsWith('.npy'));
   it('tests/fixtures/toy-default/*.npy parse and re-encode identically', async () => {
-    expect(toyFiles.length).toBe(18);
+    expect(toyFiles.length).toBe(16);
     for (const name of toyFiles) {
       const file = new Uint8Array(await readFile(join(TOY, name)));
       const a = parseNpy(file, name);
