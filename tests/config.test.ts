@@ -1,0 +1,151 @@
+// Presets carry the official settings; bad input is rejected with a message naming the field,
+// the value and what was expected.
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { resolveConfig, parseSetArg, parseSetValue, ConfigError, CONFIG_KEYS, validateConfig } from '../src/config/resolve.js';
+import { PRESETS } from '../src/config/presets.js';
+import { KEY_HELP } from '../src/config/schema.js';
+import { VERSION } from '../src/version.js';
+import { createTrainer, resolveEngineSettings } from '../src/engine/trainer.js';
+
+function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('presets', () => {
+  it('toy-default is toy.py as published', () => {
+    const c = resolveConfig({ preset: 'toy-default' });
+    expect(c).toMatchObject({
+      seed: 2024,
+      data: { n: 1000, core: 'sphere', coreDim: 32, bgDim: 32, inputDim: 256, bgMean: 0.5 },
+      model: { layers: 2, hidden: 256, activation: 'relu', bias: true, freezeOutput: false },
+      train: { iterations: 20000, optimizer: 'adamw', loss: 'logistic', lr: 1e-3, weightDecay: 1e-3, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8, batchSize: 0, online: false },
+    });
+  });
+
+  it('toy-theory: uniform core, hinge, SGD with momentum 0.9, frozen output', () => {
+    const c = resolveConfig({ preset: 'toy-theory' });
+    expect(c.data.core).toBe('uniform');
+    expect(c.train).toMatchObject({ loss: 'hinge', optimizer: 'sgd', momentum: 0.9, lr: 1e-3, weightDecay: 1e-3, iterations: 20000 });
+    expect(c.model.freezeOutput).toBe(true);
+  });
+
+  it('resolveConfig defaults to toy-default; every preset has a one-line summary', () => {
+    expect(resolveConfig().preset).toBe('toy-default');
+    for (const p of PRESETS) {
+      expect(p.summary).not.toContain('\n');
+      expect(p.summary.length).toBeGreaterThan(20);
+    }
+  });
+
+  it('every config key is documented and reachable', () => {
+    expect(CONFIG_KEYS.sort()).toEqual(Object.keys(KEY_HELP).sort());
+    const c = resolveConfig() as unknown as Record<string, Record<string, unknown>>;
+    for (const k of CONFIG_KEYS) {
+      const [a, b] = k.split('.');
+      expect(b ? c[a][b] : c[a], k).not.toBeUndefined();
+    }
+  });
+});
+
+describe('--set', () => {
+  it('parses numbers, booleans and bare words', () => {
+    expect(parseSetArg('train.iterations=2000')).toEqual(['train.iterations', 2000]);
+    expect(parseSetArg('train.lr=1e-3')).toEqual(['train.lr', 0.001]);
+    expect(parseSetArg('model.freezeOutput=true')).toEqual(['model.freezeOutput', true]);
+    expect(parseSetArg('model.activation=gelu')).toEqual(['model.activation', 'gelu']);
+    expect(parseSetArg('model.activation="gelu"')).toEqual(['model.activation', 'gelu']);
+    expect(parseSetValue(' 7 ')).toBe(7);
+  });
+
+  it('applies dotted overrides over the preset and a partial config', () => {
+    const c = resolveConfig({
+      preset: 'toy-theory',
+      config: { model: { hidden: 64 }, train: { iterations: 10 } },
+      set: { 'train.iterations': '2000', 'model.activation': 'gelu', seed: 7, 'data.core': 'sphere' },
+    });
+    expect(c.model.hidden).toBe(64);
+    expect(c.train.iterations).toBe(2000);
+    expect(c.model.activation).toBe('gelu');
+    expect(c.seed).toBe(7);
+    expect(c.data.core).toBe('sphere');
+    expect(c.train.loss).toBe('hinge');
+  });
+
+  it('rejects a malformed --set', () => {
+    expect(errorOf(() => parseSetArg('train.iterations'))).toMatch(/--set "train.iterations": expected key=value/);
+    expect(errorOf(() => parseSetArg('=3'))).toMatch(/expected key=value/);
+  });
+});
+
+describe('bad input names the field, the value and what was expected', () => {
+  const cases: Array<[string, Record<string, unknown>, RegExp[]]> = [
+    ['unknown activation', { 'model.activation': 'relux' }, [/model\.activation = "relux" is not valid/, /expected one of relu, gelu, leakyrelu, sigmoid, tanh, identity/]],
+    ['unknown optimizer', { 'train.optimizer': 'adamx' }, [/train\.optimizer = "adamx"/, /sgd, adam, adamw/]],
+    ['non-integer iterations', { 'train.iterations': 2.5 }, [/train\.iterations = 2\.5 is not valid: expected an integer/]],
+    ['negative lr', { 'train.lr': -1 }, [/train\.lr = -1 is not valid: expected > 0/]],
+    ['string where a number is expected', { 'model.hidden': 'wide' }, [/model\.hidden = "wide" is not valid: expected a number/]],
+    ['batch larger than the data', { 'train.batchSize': 5000 }, [/train\.batchSize = 5000 is not valid: must be at most data\.n = 1000/]],
+    ['input smaller than the features', { 'data.inputDim': 40 }, [/data\.inputDim = 40 is not valid: must be at least data\.coreDim \+ data\.bgDim = 64/]],
+    ['one layer', { 'model.layers': 1 }, [/model\.layers = 1 is not valid: expected >= 2/]],
+    ['bad factorInput', { 'engine.factorInput': 'yes' }, [/engine\.factorInput = "yes" is not valid: expected "auto", true or false/]],
+  ];
+  for (const [name, set, patterns] of cases) {
+    it(name, () => {
+      const msg = errorOf(() => resolveConfig({ set: set as Record<string, string | number | boolean> }));
+      for (const p of patterns) expect(msg).toMatch(p);
+    });
+  }
+
+  it('unknown keys get a suggestion', () => {
+    expect(errorOf(() => resolveConfig({ set: { 'train.iteration': 5 } }))).toMatch(/unknown key "train.iteration"; did you mean "train.iterations"\?/);
+    expect(errorOf(() => resolveConfig({ set: { activation: 'gelu' } }))).toMatch(/did you mean "model.activation"/);
+    expect(errorOf(() => resolveConfig({ config: { model: { hiden: 3 } } }))).toMatch(/config: unknown key "model.hiden"; did you mean "model.hidden"/);
+    expect(errorOf(() => resolveConfig({ set: { 'zzz.qqq.rrr': 1 } }))).toMatch(/known keys: /);
+  });
+
+  it('unknown preset lists the presets', () => {
+    expect(errorOf(() => resolveConfig({ preset: 'toy' }))).toMatch(/preset = "toy" is not valid: expected one of toy-default, toy-theory/);
+  });
+
+  it('a config that is not an object', () => {
+    expect(errorOf(() => resolveConfig({ config: [1, 2] }))).toMatch(/expected an object/);
+    expect(errorOf(() => resolveConfig({ config: { model: 5 } }))).toMatch(/model = 5 is not valid: expected an object/);
+  });
+
+  it('several problems are reported together', () => {
+    const c = structuredClone(resolveConfig()) as unknown as Record<string, Record<string, unknown>>;
+    c.model.hidden = 0;
+    c.train.loss = 'l1';
+    const msg = errorOf(() => validateConfig(c));
+    expect(msg).toMatch(/model\.hidden = 0/);
+    expect(msg).toMatch(/train\.loss = "l1"/);
+  });
+
+  it('factored inputs need generated data', async () => {
+    const c = resolveConfig({ set: { 'engine.factorInput': true } });
+    expect(errorOf(() => resolveEngineSettings(c, true))).toMatch(/engine\.factorInput = true is not valid with imported data/);
+    expect(resolveEngineSettings(resolveConfig(), true).engine.factorInput).toBe(false);
+    expect(resolveEngineSettings(resolveConfig(), false).engine.factorInput).toBe(true);
+    await expect(createTrainer({ set: { 'model.hidden': -3 } })).rejects.toThrow(/model\.hidden = -3/);
+  });
+
+  it('trainer.step rejects a bad count', async () => {
+    const t = await createTrainer({ set: { 'data.n': 20 } });
+    expect(() => t.step(-1)).toThrow(/k = -1 is not valid: expected a non-negative integer/);
+    expect(() => t.step(1.5)).toThrow(/k = 1.5/);
+  });
+});
+
+describe('version', () => {
+  it('src/version.ts matches package.json', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    expect(VERSION).toBe(pkg.version);
+  });
+});

@@ -1,0 +1,133 @@
+// Determinism (DESIGN.md §2): a run is a pure function of its resolved config. Same config, same
+// hash; builds and interruptions do not matter; named PRNG sub-streams keep unrelated parts of a
+// config from reshuffling each other.
+import { describe, it, expect } from 'vitest';
+import { createTrainer, type Trainer } from '../src/engine/trainer.js';
+import { runExperiment } from '../src/experiments/run.js';
+import type { SetValue } from '../src/config/resolve.js';
+
+const small: Record<string, SetValue> = { 'data.n': 200, 'train.iterations': 30, 'train.evalEvery': 10 };
+
+const sameArrays = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]));
+
+function paramsEqual(a: Trainer, b: Trainer): boolean {
+  const pa = a.parameters();
+  const pb = b.parameters();
+  return pa.length === pb.length && pa.every((p, i) => p.name === pb[i].name && sameArrays(p.data, pb[i].data));
+}
+
+describe('same config, same hash', () => {
+  it('two runs of toy-default and toy-theory', async () => {
+    for (const preset of ['toy-default', 'toy-theory']) {
+      const a = await runExperiment({ preset, set: small });
+      const b = await runExperiment({ preset, set: small });
+      expect(a.summary.hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(b.summary.hash).toBe(a.summary.hash);
+      expect(b.metrics).toEqual(a.metrics);
+    }
+  });
+
+  it('a different seed gives a different hash', async () => {
+    const a = await runExperiment({ set: small });
+    const b = await runExperiment({ set: { ...small, seed: 7 } });
+    expect(b.summary.hash).not.toBe(a.summary.hash);
+  });
+
+  it('the SIMD and scalar builds give the same hash (full batch, minibatch, online, every activation)', async () => {
+    const variants: Array<[string, Record<string, SetValue>]> = [
+      ['toy-default', small],
+      ['toy-theory', { ...small, 'model.activation': 'gelu', 'train.batchSize': 32 }],
+      ['toy-default', { ...small, 'model.activation': 'tanh', 'train.online': true, 'train.batchSize': 50, 'engine.factorInput': false }],
+      ['toy-default', { ...small, 'model.activation': 'sigmoid', 'model.layers': 3, 'model.hidden': 33, 'train.optimizer': 'adam' }],
+      ['toy-theory', { ...small, 'model.activation': 'leakyrelu', 'model.bias': false, 'train.loss': 'mse' }],
+    ];
+    for (const [preset, set] of variants) {
+      const simd = await runExperiment({ preset, set, build: 'simd' });
+      const scalar = await runExperiment({ preset, set, build: 'scalar' });
+      expect(simd.summary.engine.simd).toBe(true);
+      expect(scalar.summary.engine.simd).toBe(false);
+      expect(scalar.summary.hash, `${preset} ${JSON.stringify(set)}`).toBe(simd.summary.hash);
+    }
+  });
+});
+
+describe('named sub-streams', () => {
+  it('changing train.iterations or train.evalEvery changes neither data nor init', async () => {
+    const a = await createTrainer({ set: { 'data.n': 200, 'train.iterations': 10, 'train.evalEvery': 5 } });
+    const b = await createTrainer({ set: { 'data.n': 200, 'train.iterations': 5000, 'train.evalEvery': 1 } });
+    const da = a.dataset();
+    const db = b.dataset();
+    expect(sameArrays(da.trainX, db.trainX)).toBe(true);
+    expect(sameArrays(da.testX, db.testX)).toBe(true);
+    expect(sameArrays(da.transform, db.transform)).toBe(true);
+    expect(paramsEqual(a, b)).toBe(true);
+    const { neurons: _na, ...ea } = a.evaluate();
+    const { neurons: _nb, ...eb } = b.evaluate();
+    expect(eb).toEqual(ea);
+  });
+
+  it('the model and optimizer do not touch the data; the data settings do not touch the init', async () => {
+    const base = await createTrainer({ set: { 'data.n': 200 } });
+    const other = await createTrainer({ set: { 'data.n': 200, 'model.activation': 'gelu', 'train.optimizer': 'sgd', 'model.freezeOutput': true } });
+    expect(sameArrays(base.dataset().trainX, other.dataset().trainX)).toBe(true);
+    const core = await createTrainer({ set: { 'data.n': 200, 'data.core': 'uniform', 'data.bgMean': 1 } });
+    expect(sameArrays(base.parameters()[0].data, core.parameters()[0].data)).toBe(true);
+    expect(sameArrays(base.dataset().transform, core.dataset().transform)).toBe(true);
+    expect(sameArrays(base.dataset().trainX, core.dataset().trainX)).toBe(false);
+  });
+
+  it('freezing the output keeps the hidden layer init', async () => {
+    const a = await createTrainer({ preset: 'toy-theory', set: { 'model.freezeOutput': false } });
+    const b = await createTrainer({ preset: 'toy-theory' });
+    expect(sameArrays(a.parameters()[0].data, b.parameters()[0].data)).toBe(true);
+    const w = b.parameters()[2].data;
+    expect(w[0]).toBe(Math.fround(1 / 256));
+    expect(w[255]).toBe(Math.fround(-1 / 256));
+  });
+});
+
+describe('snapshot and restore continue bit-identically', () => {
+  for (const [name, set] of [
+    ['full batch', {}],
+    ['minibatch', { 'train.batchSize': 64 }],
+    ['online', { 'train.online': true, 'train.batchSize': 50 }],
+  ] as const) {
+    it(name, async () => {
+      const cfg = { preset: 'toy-default', set: { 'data.n': 200, ...set } };
+      const a = await createTrainer(cfg);
+      a.step(7);
+      const snap = a.snapshot();
+      a.step(9);
+      // continue from the snapshot in the same trainer and in a fresh one
+      const b = await createTrainer(cfg);
+      b.restore(snap);
+      expect(b.iteration).toBe(7);
+      b.step(9);
+      expect(paramsEqual(a, b)).toBe(true);
+      a.restore(snap);
+      a.step(9);
+      expect(paramsEqual(a, b)).toBe(true);
+      // and an uninterrupted trainer agrees
+      const c = await createTrainer(cfg);
+      c.step(16);
+      expect(paramsEqual(a, c)).toBe(true);
+    });
+  }
+
+  it('refuses a snapshot from another config', async () => {
+    const a = await createTrainer({ set: { 'data.n': 200 } });
+    const b = await createTrainer({ set: { 'data.n': 200, 'model.hidden': 64 } });
+    expect(() => b.restore(a.snapshot())).toThrow(/different config/);
+  });
+});
+
+describe('run chunking does not matter', () => {
+  it('k steps in one call equal k single steps', async () => {
+    const a = await createTrainer({ set: { 'data.n': 200 } });
+    const b = await createTrainer({ set: { 'data.n': 200 } });
+    a.step(12);
+    for (let i = 0; i < 12; i++) b.step(1);
+    expect(paramsEqual(a, b)).toBe(true);
+  });
+});

@@ -1,0 +1,492 @@
+// The demo page: a form over the library's config keys, a training Web Worker (worker.ts), the live
+// run figure, and the result. The page never trains on the main thread, so it stays responsive.
+//
+// URL parameters configure and start a run (tests and shared links):
+//   ?preset=toy-theory&set=train.iterations=200&set=model.activation=gelu&build=scalar&autorun=1
+// When a run ends, body[data-state] becomes 'done' (summary JSON in body[data-summary] and
+// #summary-json) or 'error' (message in #error); 'stopped' after Stop.
+import {
+  ACTIVATIONS,
+  LOSSES,
+  METRIC_COLUMNS,
+  OPTIMIZERS,
+  PRESETS,
+  VERSION,
+  parseSetArg,
+  renderSvg,
+  runFigureSpec,
+  type Build,
+  type MetricsRow,
+  type SetValue,
+  type Summary,
+} from '../src/index.js';
+import type { RunRequest, WorkerMessage } from './worker.js';
+
+type State = 'idle' | 'running' | 'done' | 'error' | 'stopped';
+
+function $<T extends HTMLElement = HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} is missing from index.html`);
+  return el as T;
+}
+
+const ui = {
+  form: $<HTMLFormElement>('run-form'),
+  settings: $<HTMLFieldSetElement>('settings'),
+  preset: $<HTMLSelectElement>('preset'),
+  presetSummary: $('preset-summary'),
+  activation: $<HTMLSelectElement>('activation'),
+  loss: $<HTMLSelectElement>('loss'),
+  optimizer: $<HTMLSelectElement>('optimizer'),
+  build: $<HTMLSelectElement>('build'),
+  iterations: $<HTMLInputElement>('iterations'),
+  seed: $<HTMLInputElement>('seed'),
+  evalEvery: $<HTMLInputElement>('eval-every'),
+  batchSize: $<HTMLInputElement>('batch-size'),
+  extra: $<HTMLInputElement>('extra'),
+  run: $<HTMLButtonElement>('run'),
+  stop: $<HTMLButtonElement>('stop'),
+  shareLink: $<HTMLAnchorElement>('share-link'),
+  cli: $('cli-command'),
+  progress: $('progress'),
+  progressBar: $('progress-bar'),
+  status: $('status'),
+  error: $('error'),
+  figure: $('figure'),
+  resultsEmpty: $('results-empty'),
+  resultsBody: $('results-body'),
+  metricsBody: $('metrics-body'),
+  msPerIter: $('ms-per-iter'),
+  wallTime: $('wall-time'),
+  simd: $('simd'),
+  hash: $('hash'),
+  downloadCsv: $<HTMLButtonElement>('download-csv'),
+  downloadJson: $<HTMLButtonElement>('download-json'),
+  summaryJson: $('summary-json'),
+  version: $('version'),
+};
+
+/** Form fields that edit one config key each; the rest of the config comes from the preset. */
+const FIELDS: Array<HTMLSelectElement | HTMLInputElement> = [
+  ui.activation,
+  ui.loss,
+  ui.optimizer,
+  ui.iterations,
+  ui.seed,
+  ui.evalEvery,
+  ui.batchSize,
+];
+const keyOf = (el: HTMLElement): string => el.dataset.key!;
+
+// ---------------------------------------------------------------- formatting
+
+/** Four significant digits; integers in full; exponent form only for extremes. */
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v) && Math.abs(v) < 1e9) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-4 || a >= 1e6)) return v.toExponential(3);
+  return String(Number(v.toPrecision(4)));
+}
+
+function fmtSeconds(s: number): string {
+  return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+/** metrics.csv exactly as `fclab run` writes it: header, then shortest round-trip numbers. */
+function metricsCsv(rows: readonly MetricsRow[]): string {
+  const lines = [METRIC_COLUMNS.join(',')];
+  for (const r of rows) lines.push(METRIC_COLUMNS.map((c) => String(r[c])).join(','));
+  return lines.join('\n') + '\n';
+}
+
+function setState(state: State): void {
+  document.body.dataset.state = state;
+}
+
+// ---------------------------------------------------------------- the form
+
+function fillSelect(select: HTMLSelectElement, values: readonly string[], labels?: readonly string[]): void {
+  select.replaceChildren(
+    ...values.map((v, i) => {
+      const o = document.createElement('option');
+      o.value = v;
+      o.textContent = labels?.[i] ?? v;
+      return o;
+    }),
+  );
+}
+
+function presetByName(name: string) {
+  return PRESETS.find((p) => p.name === name) ?? PRESETS[0];
+}
+
+/** The preset's value for a dotted key. */
+function presetValue(presetName: string, key: string): unknown {
+  let node: unknown = presetByName(presetName).config;
+  for (const part of key.split('.')) node = (node as Record<string, unknown> | undefined)?.[part];
+  return node;
+}
+
+/** Resets every form field to the preset's value. */
+function applyPreset(name: string): void {
+  const p = presetByName(name);
+  ui.preset.value = p.name;
+  ui.presetSummary.textContent = p.summary;
+  for (const el of FIELDS) el.value = String(presetValue(p.name, keyOf(el)));
+}
+
+/** Parses "a.b=1 c.d=x" (spaces or commas between pairs). */
+function parseExtra(text: string): Array<[string, SetValue]> {
+  return text
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((arg) => parseSetArg(arg));
+}
+
+interface RunSpec {
+  preset: string;
+  /** Only the keys that differ from the preset (short links, short CLI lines). */
+  set: Record<string, SetValue>;
+  build?: Build;
+}
+
+/** Reads the form. Throws ConfigError on a malformed override. */
+function readForm(): RunSpec {
+  const preset = ui.preset.value;
+  const set: Record<string, SetValue> = {};
+  for (const el of FIELDS) {
+    const raw = el.value.trim();
+    if (raw === '') continue; // empty = the preset's value
+    const value: SetValue = el instanceof HTMLInputElement ? (Number.isFinite(Number(raw)) ? Number(raw) : raw) : raw;
+    if (value !== presetValue(preset, keyOf(el))) set[keyOf(el)] = value;
+  }
+  for (const [k, v] of parseExtra(ui.extra.value)) set[k] = v;
+  const build = ui.build.value === 'simd' || ui.build.value === 'scalar' ? ui.build.value : undefined;
+  return { preset, set, build };
+}
+
+function queryOf(spec: RunSpec, autorun: boolean): string {
+  const q = new URLSearchParams();
+  q.set('preset', spec.preset);
+  for (const [k, v] of Object.entries(spec.set)) q.append('set', `${k}=${v}`);
+  if (spec.build) q.set('build', spec.build);
+  if (autorun) q.set('autorun', '1');
+  return '?' + q.toString();
+}
+
+/** A shell-safe-enough word: quote anything beyond plain key=value characters. */
+const shellWord = (s: string): string => (/^[\w.=+\-/:]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+function updateShare(): void {
+  try {
+    const spec = readForm();
+    ui.shareLink.href = queryOf(spec, true);
+    const parts = ['fclab run', `--preset ${spec.preset}`];
+    for (const [k, v] of Object.entries(spec.set)) parts.push(`--set ${shellWord(`${k}=${v}`)}`);
+    if (spec.build) parts.push(`--build ${spec.build}`);
+    ui.cli.textContent = parts.join(' ');
+  } catch (err) {
+    ui.cli.textContent = err instanceof Error ? err.message : String(err);
+  }
+}
+
+/** Applies URL parameters to the form; returns whether to start a run. */
+function applyQuery(params: URLSearchParams): boolean {
+  const preset = params.get('preset');
+  applyPreset(preset && PRESETS.some((p) => p.name === preset) ? preset : PRESETS[0].name);
+  // An unknown preset still reaches the library, so the error names it.
+  if (preset && !PRESETS.some((p) => p.name === preset)) {
+    const o = document.createElement('option');
+    o.value = o.textContent = preset;
+    ui.preset.append(o);
+    ui.preset.value = preset;
+    ui.presetSummary.textContent = 'unknown preset';
+  }
+  const extra: string[] = [];
+  for (const arg of params.getAll('set')) {
+    const eq = arg.indexOf('=');
+    const key = eq > 0 ? arg.slice(0, eq).trim() : '';
+    const value = eq > 0 ? arg.slice(eq + 1).trim() : '';
+    const field = FIELDS.find((el) => keyOf(el) === key);
+    // Values a field cannot show (a select without that option, a non-number) stay overrides, so
+    // the library reports them instead of the page silently dropping them.
+    const fits =
+      field instanceof HTMLSelectElement
+        ? [...field.options].some((o) => o.value === value)
+        : field instanceof HTMLInputElement && value !== '' && Number.isFinite(Number(value));
+    if (field && fits) field.value = value;
+    else extra.push(arg);
+  }
+  ui.extra.value = extra.join(' ');
+  const build = params.get('build');
+  if (build) {
+    if (build !== 'simd' && build !== 'scalar' && build !== 'auto') {
+      showError(`build = "${build}" is not valid: expected simd, scalar or auto`);
+      setState('error');
+      return false;
+    }
+    ui.build.value = build === 'auto' ? '' : build;
+  }
+  const autorun = params.get('autorun');
+  return autorun === '1' || autorun === 'true';
+}
+
+// ---------------------------------------------------------------- the figure
+
+let rows: MetricsRow[] = [];
+let figureTitle = '';
+let runId = 0;
+let figureChain: Promise<void> = Promise.resolve();
+let figureDirty = false;
+let figureTimer: ReturnType<typeof setInterval> | undefined;
+/** Minimum time between live re-renders of the figure. */
+const FIGURE_INTERVAL_MS = 350;
+
+/** Renders the current rows after any render already in flight; renders never overlap. */
+function drawFigure(): Promise<void> {
+  figureDirty = false;
+  const snapshot = rows.slice();
+  const id = runId;
+  figureChain = figureChain
+    .then(async () => {
+      if (id !== runId || snapshot.length === 0) return;
+      const svg = await renderSvg(runFigureSpec(snapshot, { title: figureTitle }));
+      if (id === runId) ui.figure.innerHTML = svg;
+    })
+    .catch((err: unknown) => {
+      showError(`figure: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  return figureChain;
+}
+
+function startFigureTimer(): void {
+  stopFigureTimer();
+  figureTimer = setInterval(() => {
+    if (figureDirty) void drawFigure();
+  }, FIGURE_INTERVAL_MS);
+}
+
+function stopFigureTimer(): void {
+  if (figureTimer !== undefined) clearInterval(figureTimer);
+  figureTimer = undefined;
+}
+
+// ---------------------------------------------------------------- progress and results
+
+let progressFrame = 0;
+let progressState = { iteration: 0, total: 0, elapsed: 0 };
+
+function showProgress(iteration: number, total: number, elapsed: number): void {
+  progressState = { iteration, total, elapsed };
+  if (progressFrame) return;
+  progressFrame = requestAnimationFrame(() => {
+    progressFrame = 0;
+    const { iteration: it, total: tot, elapsed: el } = progressState;
+    const pct = tot > 0 ? (100 * it) / tot : 100;
+    ui.progressBar.style.width = `${pct}%`;
+    ui.progress.setAttribute('aria-valuenow', pct.toFixed(0));
+    if (document.body.dataset.state === 'running')
+      ui.status.textContent = `Iteration ${it.toLocaleString('en-US')} / ${tot.toLocaleString('en-US')} · ${fmtSeconds(el)}`;
+  });
+}
+
+function showError(message: string): void {
+  ui.error.textContent = message;
+  ui.error.hidden = false;
+}
+
+function clearError(): void {
+  ui.error.textContent = '';
+  ui.error.hidden = true;
+}
+
+const HEADLINE: Array<[keyof Summary['final'], string]> = [
+  ['trainLoss', 'Train loss'],
+  ['oodLoss', 'OOD loss'],
+  ['trainAcc', 'Train accuracy'],
+  ['oodAcc', 'OOD accuracy'],
+  ['coreProj', 'coreProj'],
+  ['bgProj', 'bgProj'],
+];
+
+let lastResult: { summary: Summary; metrics: MetricsRow[] } | undefined;
+
+function showResult(summary: Summary, metrics: MetricsRow[]): void {
+  lastResult = { summary, metrics };
+  ui.metricsBody.replaceChildren(
+    ...HEADLINE.map(([key, label]) => {
+      const tr = document.createElement('tr');
+      const a = summary.initial[key] as number;
+      const b = summary.final[key] as number;
+      const cells = [label, fmt(a), '→', fmt(b)];
+      cells.forEach((text, i) => {
+        const td = document.createElement(i === 0 ? 'th' : 'td');
+        if (i === 0) td.setAttribute('scope', 'row');
+        td.textContent = text;
+        if (i === 2) td.className = 'arrow';
+        if (i === 3) td.className = b > a ? 'up' : b < a ? 'down' : '';
+        tr.append(td);
+      });
+      return tr;
+    }),
+  );
+  ui.msPerIter.textContent = summary.timing.msPerIter.toFixed(3);
+  ui.wallTime.textContent = fmtSeconds(summary.timing.wallSeconds);
+  ui.simd.textContent = `${summary.engine.simd ? 'on' : 'off'} (${summary.engine.build} build)`;
+  ui.hash.textContent = summary.hash;
+  ui.resultsEmpty.hidden = true;
+  ui.resultsBody.hidden = false;
+}
+
+function download(name: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+// ---------------------------------------------------------------- running
+
+let worker: Worker | undefined;
+
+/** Ends the current worker and re-enables the form; `state` is set now unless null (set later). */
+function finish(state: State | null): void {
+  worker?.terminate();
+  worker = undefined;
+  stopFigureTimer();
+  ui.settings.disabled = false;
+  ui.run.disabled = false;
+  ui.stop.disabled = true;
+  if (state) setState(state);
+}
+
+function startRun(): void {
+  if (worker) return;
+  clearError();
+  let spec: RunSpec;
+  try {
+    spec = readForm();
+  } catch (err) {
+    showError(err instanceof Error ? err.message : String(err));
+    setState('error');
+    return;
+  }
+  history.replaceState(null, '', queryOf(spec, false));
+
+  runId++;
+  const id = runId;
+  rows = [];
+  lastResult = undefined;
+  delete document.body.dataset.summary;
+  ui.summaryJson.textContent = '';
+  figureTitle = `${spec.preset}: ${ui.activation.value}, ${ui.loss.value}, ${ui.optimizer.value}`;
+  ui.figure.innerHTML = '<p class="placeholder">Starting…</p>';
+  ui.settings.disabled = true;
+  ui.run.disabled = true;
+  ui.stop.disabled = false;
+  setState('running');
+  ui.status.textContent = 'Starting the worker…';
+  showProgress(0, 0, 0);
+  startFigureTimer();
+
+  const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+  worker = w;
+  w.addEventListener('message', (event: MessageEvent<WorkerMessage>) => {
+    if (id !== runId) return;
+    const m = event.data;
+    switch (m.type) {
+      case 'ready':
+        ui.status.textContent = `Training (WebAssembly ${m.simd && spec.build !== 'scalar' ? 'SIMD' : 'scalar'})…`;
+        break;
+      case 'progress':
+        showProgress(m.iteration, m.total, m.elapsedSeconds);
+        if (m.metrics) {
+          rows.push(m.metrics);
+          figureDirty = true;
+          // The first evaluation (the initial state) shows at once; later ones are throttled.
+          if (rows.length === 1) void drawFigure();
+        }
+        break;
+      case 'done': {
+        finish(null); // 'done' once the final figure is in the page
+        rows = m.metrics;
+        const json = JSON.stringify(m.summary, null, 2) + '\n';
+        showResult(m.summary, m.metrics);
+        showProgress(m.summary.iterations, m.summary.iterations, m.summary.timing.wallSeconds);
+        ui.status.textContent = `Done: ${m.summary.iterations.toLocaleString('en-US')} iterations in ${fmtSeconds(m.summary.timing.wallSeconds)}.`;
+        void drawFigure().then(() => {
+          if (id !== runId) return;
+          ui.summaryJson.textContent = json;
+          document.body.dataset.summary = JSON.stringify(m.summary);
+          setState('done');
+        });
+        break;
+      }
+      case 'error':
+        showError(m.message);
+        ui.status.textContent = 'Failed.';
+        finish('error');
+        break;
+    }
+  });
+  w.addEventListener('error', (event: ErrorEvent) => {
+    if (id !== runId) return;
+    event.preventDefault();
+    showError(`worker: ${event.message || 'failed to start'}`);
+    ui.status.textContent = 'Failed.';
+    finish('error');
+  });
+  w.addEventListener('messageerror', () => {
+    if (id !== runId) return;
+    showError('worker: a message could not be decoded');
+    finish('error');
+  });
+  const request: RunRequest = { type: 'run', preset: spec.preset, set: spec.set, build: spec.build };
+  w.postMessage(request);
+}
+
+function stopRun(): void {
+  if (!worker) return;
+  runId++; // ignore anything still queued from the old worker
+  const { iteration, total } = progressState;
+  finish('stopped');
+  ui.status.textContent = `Stopped at iteration ${iteration.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}.`;
+}
+
+// ---------------------------------------------------------------- wiring
+
+fillSelect(
+  ui.preset,
+  PRESETS.map((p) => p.name),
+);
+fillSelect(ui.activation, ACTIVATIONS);
+fillSelect(ui.loss, LOSSES);
+fillSelect(ui.optimizer, OPTIMIZERS);
+ui.version.textContent = `fclab ${VERSION}`;
+
+ui.preset.addEventListener('change', () => {
+  applyPreset(ui.preset.value);
+  updateShare();
+});
+ui.form.addEventListener('input', updateShare);
+ui.form.addEventListener('change', updateShare);
+ui.form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  startRun();
+});
+ui.stop.addEventListener('click', stopRun);
+ui.downloadCsv.addEventListener('click', () => {
+  if (lastResult) download('metrics.csv', metricsCsv(lastResult.metrics), 'text/csv');
+});
+ui.downloadJson.addEventListener('click', () => {
+  if (lastResult) download('summary.json', JSON.stringify(lastResult.summary, null, 2) + '\n', 'application/json');
+});
+
+const autorun = applyQuery(new URLSearchParams(location.search));
+updateShare();
+if (autorun) startRun();

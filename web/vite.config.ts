@@ -1,0 +1,25 @@
+// Vite config for the demo page (web/). `npm run web` serves it, `npm run build:web` writes
+// dist/web/. The page imports the library from ../src (browser-safe API only: src/index.ts).
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const webDir = fileURLToPath(new URL('.', import.meta.url));
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+export default defineConfig({
+  root: webDir,
+  // Relative asset URLs: the built folder works from any path (file server, GitHub Pages, a test's temp dir).
+  base: './',
+  // No public/ folder: everything the page needs is bundled (no CDN, no external resources).
+  publicDir: false,
+  build: {
+    outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
+    // outDir is outside root, so Vite would otherwise refuse to clear it.
+    emptyOutDir: true,
+    target: 'es2022',
+    // The trainer's WASM is embedded as base64 in the worker chunk; it is large by design.
+    chunkSizeWarningLimit: 2048,
+  },
+  worker: { format: 'es' },
+  server: { fs: { allow: [repoRoot] } },
+});
