@@ -162,24 +162,26 @@ export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
   }
 }
 
-/** out[j] = sum_i A[i][j] (the bias gradient), in the same two-level order as gemm. */
+/**
+ * out[j] = sum_i A[i][j] (the bias gradient), accumulated in float64 in row order and rounded
+ * once, as PyTorch's CPU reductions accumulate float32 in double; both builds add in the same order.
+ */
 export function colSum(A: usize, out: usize, rows: i32, cols: i32): void {
-  if (rows == 0) memory.fill(out, 0, <usize>cols << 2);
-  for (let r0 = 0; r0 < rows; r0 += KB) {
-    const rn = min(KB, rows - r0);
-    const first = r0 == 0;
-    let j = 0;
-    if (ASC_FEATURE_SIMD) {
-      for (; j + 4 <= cols; j += 4) {
-        let s = f32x4.splat(0);
-        for (let i = r0; i < r0 + rn; i++) s = f32x4.add(s, v128.load(A + (<usize>(i * cols + j) << 2)));
-        acc4(out + (<usize>j << 2), 0, s, first);
+  let j = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; j + 2 <= cols; j += 2) {
+      let s = f64x2.splat(0);
+      for (let i = 0; i < rows; i++) {
+        const p = A + (<usize>(i * cols + j) << 2);
+        s = f64x2.add(s, f64x2.promote_low_f32x4(v128.load64_zero(p)));
       }
+      store<f32>(out + (<usize>j << 2), <f32>f64x2.extract_lane(s, 0));
+      store<f32>(out + (<usize>(j + 1) << 2), <f32>f64x2.extract_lane(s, 1));
     }
-    for (; j < cols; j++) {
-      let s: f32 = 0;
-      for (let i = r0; i < r0 + rn; i++) s += f32at(A, i * cols + j);
-      acc1(out + (<usize>j << 2), s, first);
-    }
+  }
+  for (; j < cols; j++) {
+    let s: f64 = 0;
+    for (let i = 0; i < rows; i++) s += <f64>f32at(A, i * cols + j);
+    store<f32>(out + (<usize>j << 2), <f32>s);
   }
 }

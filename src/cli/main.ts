@@ -1,5 +1,5 @@
 // The fclab command line: a thin shell over the library (src/index.ts).
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
@@ -10,12 +10,36 @@ import { NpyError } from '../io/npy.js';
 import { readStateFolder } from '../io/state-folder.js';
 import { runExperiment, type RunResult } from '../experiments/run.js';
 import { writeRunOutputs } from '../experiments/outputs-node.js';
+import { encodeCheckpoint, decodeCheckpoint, type RunCheckpoint } from '../experiments/checkpoint.js';
+import { writeFileAtomic } from '../io/atomic-node.js';
 import { createProgress } from './progress.js';
 
 /** Errors that are the user's input: printed without a stack, exit code 2. */
 export class UsageError extends Error {}
 
 const collect = (v: string, prev: string[]) => [...prev, v];
+
+const CHECKPOINT = 'checkpoint.fclab';
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--checkpoint-every ${JSON.stringify(v)}: expected a positive integer`);
+  return n;
+}
+
+async function readCheckpoint(path: string): Promise<RunCheckpoint> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new UsageError(`--resume: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    return decodeCheckpoint(bytes, path);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
 
 export async function readConfigFile(path: string): Promise<unknown> {
   let text: string;
@@ -93,6 +117,8 @@ export function buildProgram(): Command {
     .option('-o, --out <dir>', 'output folder (default: runs/<preset>-<date>-<time>)')
     .option('--import-npy <dir>', 'start from a folder of .npy state (data, transform, initial weights), e.g. PyTorch\'s')
     .addOption(new Option('--build <build>', 'WASM build (identical results)').choices(['simd', 'scalar']))
+    .option('--checkpoint-every <n>', `write ${CHECKPOINT} into the output folder every n iterations (a multiple of train.evalEvery)`, positiveInt)
+    .option('--resume <dir>', `continue the run whose ${CHECKPOINT} is in <dir> (its config is used; outputs go to <dir> unless --out)`)
     .option('--no-figure', 'skip the SVG/PNG figure')
     .option('-q, --quiet', 'no progress output')
     .action(async (opts: {
@@ -102,19 +128,41 @@ export function buildProgram(): Command {
       out?: string;
       importNpy?: string;
       build?: 'simd' | 'scalar';
+      checkpointEvery?: number;
+      resume?: string;
       figure: boolean;
       quiet?: boolean;
-    }) => {
-      const set = parseSets(opts.set);
-      const config = opts.config ? await readConfigFile(opts.config) : undefined;
+    }, cmd: Command) => {
       // validate everything before any work or any file is written
-      const resolved = resolveConfig({ preset: opts.preset, config, set });
+      let resume: RunCheckpoint | undefined;
+      let inputs: { preset?: string; config?: unknown; set?: Record<string, SetValue> } = {};
+      let label: string;
+      if (opts.resume) {
+        const given = ['preset', 'config', 'set'].filter((k) => cmd.getOptionValueSource(k) === 'cli');
+        if (given.length) throw new UsageError(`--resume uses the checkpoint's config; remove --${given.join(', --')}`);
+        resume = await readCheckpoint(join(opts.resume, CHECKPOINT));
+        label = resume.config.preset;
+      } else {
+        inputs = { preset: opts.preset, config: opts.config ? await readConfigFile(opts.config) : undefined, set: parseSets(opts.set) };
+        label = resolveConfig(inputs).preset;
+      }
       const imported = opts.importNpy ? await readStateFolder(opts.importNpy) : undefined;
-      const dir = opts.out ?? join('runs', `${resolved.preset}-${stamp()}`);
-      const progress = createProgress(resolved.preset, process.stderr, opts.quiet);
+      const dir = opts.out ?? opts.resume ?? join('runs', `${label}-${stamp()}`);
+      const progress = createProgress(label, process.stderr, opts.quiet);
       let result: RunResult;
       try {
-        result = await runExperiment({ preset: opts.preset, config, set, imported, build: opts.build, onProgress: (e) => progress.update(e) });
+        result = await runExperiment({
+          ...inputs,
+          resume,
+          imported,
+          build: opts.build,
+          onProgress: (e) => progress.update(e),
+          checkpointEvery: opts.checkpointEvery,
+          onCheckpoint: async (cp) => {
+            await mkdir(dir, { recursive: true });
+            await writeFileAtomic(join(dir, CHECKPOINT), encodeCheckpoint(cp));
+          },
+        });
       } finally {
         progress.stop();
       }

@@ -2,9 +2,10 @@
 // train.evalEvery updates, and summarise. Writing files is the Node shell's job (outputs-node.ts).
 import { createTrainer, type ImportedState, type NamedTensor, type ResolvedConfig } from '../engine/trainer.js';
 import type { Build } from '../engine/wasm.js';
-import type { ConfigInput } from '../config/resolve.js';
+import { ConfigError, type ConfigInput } from '../config/resolve.js';
 import type { MetricsRow } from '../analysis/metrics.js';
 import { runHash } from './hash.js';
+import type { RunCheckpoint } from './checkpoint.js';
 import { VERSION } from '../version.js';
 
 export interface RunOptions extends ConfigInput {
@@ -14,6 +15,11 @@ export interface RunOptions extends ConfigInput {
   build?: Build;
   /** Called after every chunk of updates and at every evaluation. */
   onProgress?: (event: ProgressEvent) => void;
+  /** Continue a checkpointed run (its config is used; preset/config/set must be absent). */
+  resume?: RunCheckpoint;
+  /** Hand a checkpoint to onCheckpoint at every evaluation whose iteration is a multiple of this. */
+  checkpointEvery?: number;
+  onCheckpoint?: (checkpoint: RunCheckpoint) => void | Promise<void>;
 }
 
 export interface ProgressEvent {
@@ -62,18 +68,33 @@ const now = () => performance.now();
 const CHUNK = 50;
 
 export async function runExperiment(options: RunOptions = {}): Promise<RunResult> {
+  const resume = options.resume;
+  if (resume && (options.preset || options.config || options.set))
+    throw new Error('runExperiment: resume uses the checkpoint\'s config; do not pass preset, config or set');
+  if (resume && resume.imported !== !!options.imported)
+    throw new ConfigError(
+      resume.imported
+        ? 'resume: the checkpointed run started from imported state; pass the same imported state (--import-npy) again'
+        : 'resume: the checkpointed run used generated data; do not pass imported state',
+    );
   const trainer = await createTrainer(
-    { preset: options.preset, config: options.config, set: options.set },
+    resume ? resume.config : { preset: options.preset, config: options.config, set: options.set },
     { imported: options.imported, build: options.build },
   );
   const config = trainer.config;
   const total = config.train.iterations;
   const every = config.train.evalEvery;
-  const metrics: MetricsRow[] = [];
-  const neurons: NeuronTraces = { iterations: [], coreNorm: [], bgNorm: [], asymmetry: [] };
+  const cpEvery = options.checkpointEvery;
+  if (cpEvery !== undefined && (!Number.isInteger(cpEvery) || cpEvery < 1 || cpEvery % every !== 0))
+    throw new ConfigError(`checkpointEvery = ${cpEvery} is not valid: expected a positive multiple of train.evalEvery = ${every}`);
+  const metrics: MetricsRow[] = resume ? [...resume.metrics] : [];
+  const neurons: NeuronTraces = resume
+    ? { iterations: [...resume.neurons.iterations], coreNorm: [...resume.neurons.coreNorm], bgNorm: [...resume.neurons.bgNorm], asymmetry: [...resume.neurons.asymmetry] }
+    : { iterations: [], coreNorm: [], bgNorm: [], asymmetry: [] };
+  if (resume) trainer.restore(resume.snapshot);
   const t0 = now();
   const elapsed = () => (now() - t0) / 1000;
-  let trainMs = 0;
+  let trainMs = resume?.trainMs ?? 0;
 
   const evaluate = () => {
     const { neurons: nr, ...row } = trainer.evaluate();
@@ -85,15 +106,25 @@ export async function runExperiment(options: RunOptions = {}): Promise<RunResult
     options.onProgress?.({ iteration: row.iteration, total, elapsedSeconds: elapsed(), metrics: row });
   };
 
-  evaluate();
+  if (!resume) evaluate();
   while (trainer.iteration < total) {
     const nextEval = Math.min(total, (Math.floor(trainer.iteration / every) + 1) * every);
     const k = Math.min(CHUNK, nextEval - trainer.iteration);
     const s = now();
     trainer.step(k);
     trainMs += now() - s;
-    if (trainer.iteration === nextEval) evaluate();
-    else options.onProgress?.({ iteration: trainer.iteration, total, elapsedSeconds: elapsed() });
+    if (trainer.iteration === nextEval) {
+      evaluate();
+      if (cpEvery && options.onCheckpoint && trainer.iteration % cpEvery === 0 && trainer.iteration < total)
+        await options.onCheckpoint({
+          config,
+          imported: !!options.imported,
+          snapshot: trainer.snapshot(),
+          metrics: [...metrics],
+          neurons: { iterations: [...neurons.iterations], coreNorm: [...neurons.coreNorm], bgNorm: [...neurons.bgNorm], asymmetry: [...neurons.asymmetry] },
+          trainMs,
+        });
+    } else options.onProgress?.({ iteration: trainer.iteration, total, elapsedSeconds: elapsed() });
   }
 
   const parameters = trainer.parameters();

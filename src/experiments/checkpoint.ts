@@ -1,0 +1,113 @@
+// Run checkpoints: everything needed to continue a run bit-identically (trainer state, the metrics
+// and neuron traces logged so far). Binary container, isomorphic:
+//   "FCLABCK1" | u32 LE header length | JSON header | blobs (lengths in the header)
+import type { ResolvedConfig, TrainerSnapshot } from '../engine/trainer.js';
+import { METRIC_COLUMNS, type MetricsRow } from '../analysis/metrics.js';
+import type { NeuronTraces } from './run.js';
+
+export interface RunCheckpoint {
+  config: ResolvedConfig;
+  /** whether the run started from imported state (which the checkpoint does not carry) */
+  imported: boolean;
+  snapshot: TrainerSnapshot;
+  metrics: MetricsRow[];
+  neurons: NeuronTraces;
+  /** training time spent before the checkpoint, for summary.timing */
+  trainMs: number;
+}
+
+const MAGIC = 'FCLABCK1';
+
+interface Header {
+  format: 1;
+  config: ResolvedConfig;
+  imported: boolean;
+  iteration: number;
+  optimizerStep: number;
+  metricRows: number;
+  neuronIterations: number[];
+  trainMs: number;
+  state: number[];
+  neuronWidth: number;
+}
+
+export function encodeCheckpoint(cp: RunCheckpoint): Uint8Array {
+  const n = cp.neurons;
+  const header: Header = {
+    format: 1,
+    config: cp.config,
+    imported: cp.imported,
+    iteration: cp.snapshot.iteration,
+    optimizerStep: cp.snapshot.optimizerStep,
+    metricRows: cp.metrics.length,
+    neuronIterations: n.iterations,
+    trainMs: cp.trainMs,
+    state: cp.snapshot.state.map((b) => b.length),
+    neuronWidth: n.bgNorm[0]?.length ?? 0,
+  };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const metricValues = Float64Array.from(cp.metrics.flatMap((r) => METRIC_COLUMNS.map((c) => r[c])));
+  const traces = [metricValues, ...n.coreNorm, ...n.bgNorm, ...n.asymmetry];
+  const blobBytes = cp.snapshot.state.reduce((s, b) => s + b.length, 0) + traces.reduce((s, t) => s + t.byteLength, 0);
+  const out = new Uint8Array(8 + 4 + json.length + blobBytes);
+  out.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(out.buffer).setUint32(8, json.length, true);
+  out.set(json, 12);
+  let off = 12 + json.length;
+  for (const b of cp.snapshot.state) {
+    out.set(b, off);
+    off += b.length;
+  }
+  for (const t of traces) {
+    const dv = new DataView(out.buffer, off, t.byteLength);
+    t.forEach((v, i) => dv.setFloat64(i * 8, v, true));
+    off += t.byteLength;
+  }
+  return out;
+}
+
+export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): RunCheckpoint {
+  const bad = (why: string) => new Error(`${source}: not a valid fclab checkpoint (${why})`);
+  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) throw bad('bad magic');
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const len = dv.getUint32(8, true);
+  if (12 + len > bytes.length) throw bad('truncated header');
+  let h: Header;
+  try {
+    h = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + len)));
+  } catch {
+    throw bad('header is not JSON');
+  }
+  if (h.format !== 1) throw bad(`format ${h.format}, expected 1`);
+  let off = 12 + len;
+  const take = (n: number) => {
+    if (off + n > bytes.length) throw bad('truncated data');
+    const b = bytes.slice(off, off + n);
+    off += n;
+    return b;
+  };
+  const state = h.state.map((n) => take(n));
+  const f64s = (count: number) => {
+    const v = new DataView(take(count * 8).buffer);
+    return Float64Array.from({ length: count }, (_, i) => v.getFloat64(i * 8, true));
+  };
+  const cols = METRIC_COLUMNS.length;
+  const mv = f64s(h.metricRows * cols);
+  const metrics = Array.from({ length: h.metricRows }, (_, r) =>
+    Object.fromEntries(METRIC_COLUMNS.map((c, i) => [c, mv[r * cols + i]])) as MetricsRow,
+  );
+  const evals = h.neuronIterations.length;
+  const readTraces = () => Array.from({ length: evals }, () => f64s(h.neuronWidth));
+  const coreNorm = readTraces();
+  const bgNorm = readTraces();
+  const asymmetry = readTraces();
+  if (off !== bytes.length) throw bad('trailing bytes');
+  return {
+    config: h.config,
+    imported: h.imported,
+    snapshot: { iteration: h.iteration, optimizerStep: h.optimizerStep, state },
+    metrics,
+    neurons: { iterations: h.neuronIterations, coreNorm, bgNorm, asymmetry },
+    trainMs: h.trainMs,
+  };
+}
