@@ -175,3 +175,32 @@ describe('bad input: a clear message, a non-zero exit, nothing lost', () => {
     expect(r.stderr).toMatch(/init\.fc0\.weight\.npy has 65536 values; expected shape \(64, 256\)/);
   });
 });
+
+describe('interrupt and resume', () => {
+  it('a run killed after a checkpoint and resumed gives the uninterrupted hash', async () => {
+    const { spawn } = await import('node:child_process');
+    const args = ['--set', 'train.iterations=600', '--set', 'train.evalEvery=100', '--no-figure', '-q'];
+    const full = join(tmp, 'uninterrupted');
+    expect((await fclab('run', ...args, '--out', full)).code).toBe(0);
+    const cut = join(tmp, 'interrupted');
+    const child = spawn(process.execPath, [BIN, 'run', ...args, '--out', cut, '--checkpoint-every', '200'], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    // kill as soon as the first checkpoint is on disk
+    for (let i = 0; i < 600; i++) {
+      if ((await readdir(cut).catch(() => [])).includes('checkpoint.fclab')) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    expect(await readdir(cut)).toContain('checkpoint.fclab');
+    const r = await fclab('run', '--resume', cut, '--no-figure', '-q');
+    expect(r.code, r.stderr).toBe(0);
+    const a = JSON.parse(await readFile(join(full, 'summary.json'), 'utf8'));
+    const b = JSON.parse(await readFile(join(cut, 'summary.json'), 'utf8'));
+    expect(b.hash).toBe(a.hash);
+    expect(await readFile(join(cut, 'metrics.csv'), 'utf8')).toBe(await readFile(join(full, 'metrics.csv'), 'utf8'));
+    const bad = await fclab('run', '--resume', cut, '--set', 'seed=3');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--resume uses the checkpoint's config; remove --set/);
+  });
+});

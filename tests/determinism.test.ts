@@ -131,3 +131,29 @@ describe('run chunking does not matter', () => {
     expect(paramsEqual(a, b)).toBe(true);
   });
 });
+
+describe('a run resumed from a checkpoint equals one uninterrupted', () => {
+  it('library: checkpoint at 20 of 50 iterations, encode, decode, resume', async () => {
+    const { encodeCheckpoint, decodeCheckpoint } = await import('../src/experiments/checkpoint.js');
+    const set = { 'data.n': 200, 'train.iterations': 50, 'train.evalEvery': 10, 'train.batchSize': 32 };
+    const whole = await runExperiment({ set });
+    const saved: Uint8Array[] = [];
+    await runExperiment({ set, checkpointEvery: 20, onCheckpoint: (cp) => void saved.push(encodeCheckpoint(cp)) });
+    expect(saved).toHaveLength(2); // at 20 and 40
+    const cp = decodeCheckpoint(saved[0]);
+    expect(cp.snapshot.iteration).toBe(20);
+    expect(cp.metrics.map((m) => m.iteration)).toEqual([0, 10, 20]);
+    const resumed = await runExperiment({ resume: cp });
+    expect(resumed.summary.hash).toBe(whole.summary.hash);
+    expect(resumed.metrics).toEqual(whole.metrics);
+    expect(resumed.neurons.bgNorm.map((a) => Array.from(a))).toEqual(whole.neurons.bgNorm.map((a) => Array.from(a)));
+  });
+
+  it('checkpointEvery must be a multiple of evalEvery; resume refuses a new config', async () => {
+    await expect(runExperiment({ set: { 'data.n': 50, 'train.iterations': 10, 'train.evalEvery': 4 }, checkpointEvery: 6 })).rejects.toThrow(
+      /checkpointEvery = 6 is not valid: expected a positive multiple of train.evalEvery = 4/,
+    );
+    const { decodeCheckpoint } = await import('../src/experiments/checkpoint.js');
+    expect(() => decodeCheckpoint(new Uint8Array([1, 2, 3]), 'x.fclab')).toThrow(/x\.fclab: not a valid fclab checkpoint/);
+  });
+});

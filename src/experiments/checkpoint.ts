@@ -66,7 +66,9 @@ export function encodeCheckpoint(cp: RunCheckpoint): Uint8Array {
   return out;
 }
 
-export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): RunCheckpoint {
+export function decodeCheckpoint(input: Uint8Array, source = 'checkpoint'): RunCheckpoint {
+  // a plain view: Node's Buffer.slice shares memory instead of copying
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const bad = (why: string) => new Error(`${source}: not a valid fclab checkpoint (${why})`);
   if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) throw bad('bad magic');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -88,7 +90,8 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): RunC
   };
   const state = h.state.map((n) => take(n));
   const f64s = (count: number) => {
-    const v = new DataView(take(count * 8).buffer);
+    const b = take(count * 8);
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
     return Float64Array.from({ length: count }, (_, i) => v.getFloat64(i * 8, true));
   };
   const cols = METRIC_COLUMNS.length;
