@@ -12,7 +12,7 @@ export type { ConfigInput, SetValue } from './config/resolve.js';
 export { PRESETS, findPreset } from './config/presets.js';
 export { ACTIVATIONS, LOSSES, OPTIMIZERS, KEY_HELP } from './config/schema.js';
 export type { Config, Activation, Loss, Optimizer } from './config/schema.js';
-export { METRIC_COLUMNS, METRIC_HELP } from './analysis/metrics.js';
+export { METRIC_COLUMNS, METRIC_HELP, metricsCsv } from './analysis/metrics.js';
 export type { MetricsRow, MetricName, NeuronStats } from './analysis/metrics.js';
 export { parseNpy, encodeNpy, NpyError } from './io/npy.js';
 export type { NpyArray, NpyDtype } from './io/npy.js';

@@ -3,5 +3,5 @@ export * from './index.js';
 export { readNpy, writeNpyAtomic } from './io/npy-node.js';
 export { writeFileAtomic } from './io/atomic-node.js';
 export { readStateFolder, readTensors } from './io/state-folder.js';
-export { writeRunOutputs, metricsCsv } from './experiments/outputs-node.js';
+export { writeRunOutputs } from './experiments/outputs-node.js';
 export { svgToPng, writeFigure } from './report/png-node.js';

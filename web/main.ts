@@ -8,7 +8,7 @@
 import {
   ACTIVATIONS,
   LOSSES,
-  METRIC_COLUMNS,
+  metricsCsv,
   OPTIMIZERS,
   PRESETS,
   VERSION,
@@ -93,12 +93,6 @@ function fmtSeconds(s: number): string {
   return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
 
-/** metrics.csv exactly as `fclab run` writes it: header, then shortest round-trip numbers. */
-function metricsCsv(rows: readonly MetricsRow[]): string {
-  const lines = [METRIC_COLUMNS.join(',')];
-  for (const r of rows) lines.push(METRIC_COLUMNS.map((c) => String(r[c])).join(','));
-  return lines.join('\n') + '\n';
-}
 
 function setState(state: State): void {
   document.body.dataset.state = state;
@@ -213,7 +207,7 @@ function applyQuery(params: URLSearchParams): boolean {
     // the library reports them instead of the page silently dropping them.
     const fits =
       field instanceof HTMLSelectElement
-        ? [...field.options].some((o) => o.value === value)
+        ? Array.from(field.options).some((o) => o.value === value)
         : field instanceof HTMLInputElement && value !== '' && Number.isFinite(Number(value));
     if (field && fits) field.value = value;
     else extra.push(arg);

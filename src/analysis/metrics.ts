@@ -36,3 +36,10 @@ export interface NeuronStats {
   bgNorm: Float64Array;
   asymmetry: Float64Array;
 }
+
+/** metrics.csv: header, then one row per evaluation; numbers in JavaScript's shortest round-trip form. */
+export function metricsCsv(rows: readonly MetricsRow[]): string {
+  const lines = [METRIC_COLUMNS.join(',')];
+  for (const r of rows) lines.push(METRIC_COLUMNS.map((c) => String(r[c])).join(','));
+  return lines.join('\n') + '\n';
+}

@@ -5,17 +5,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-node.js';
 import { writeNpyAtomic } from '../io/npy-node.js';
-import { METRIC_COLUMNS, type MetricsRow } from '../analysis/metrics.js';
+import { metricsCsv } from '../analysis/metrics.js';
 import { runFigureSpec } from '../report/figures.js';
 import { writeFigure } from '../report/png-node.js';
 import type { RunResult, NeuronTraces } from './run.js';
-
-/** metrics.csv: header, then one row per evaluation; numbers in JavaScript's shortest round-trip form. */
-export function metricsCsv(rows: readonly MetricsRow[]): string {
-  const lines = [METRIC_COLUMNS.join(',')];
-  for (const r of rows) lines.push(METRIC_COLUMNS.map((c) => String(r[c])).join(','));
-  return lines.join('\n') + '\n';
-}
 
 function stack(rows: Float64Array[]): Float64Array {
   const width = rows[0]?.length ?? 0;
