@@ -13,6 +13,7 @@ import { writeRunOutputs } from '../experiments/outputs-node.js';
 import { encodeCheckpoint, decodeCheckpoint, type RunCheckpoint } from '../experiments/checkpoint.js';
 import { writeFileAtomic } from '../io/atomic-node.js';
 import { createProgress } from './progress.js';
+import { registerSweepCommands } from './sweep-commands.js';
 
 /** Errors that are the user's input: printed without a stack, exit code 2. */
 export class UsageError extends Error {}
@@ -170,6 +171,7 @@ export function buildProgram(): Command {
       console.log(summaryLine(result, dir));
     });
 
+  registerSweepCommands(program);
   return program;
 }
 

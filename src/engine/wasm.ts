@@ -12,6 +12,7 @@ export interface Kernels {
   simdEnabled(): number;
   rngSeed(state: Ptr, seed: bigint, streamKey: bigint): void;
   rngNext(state: Ptr): bigint;
+  /** u32 result through a signed export: use `>>> 0` for bounds above 2^31 */
   rngBelow(state: Ptr, bound: number): number;
   fillUniform(state: Ptr, out: Ptr, count: number, scale: number, offset: number): void;
   fillNormal(state: Ptr, out: Ptr, count: number, work: Ptr): void;
