@@ -34,7 +34,7 @@ export function erf(x: f64): f64 {
   if (t < 1.0) r = t * horner(ERF_TAYLOR, t * t);
   else if (t > 6.0) r = 1.0;
   else r = 1.0 - Math.exp(-t * t) * erfcxLarge(t);
-  return Math.copysign(r, x); // odd, including erf(-0) = -0
+  return copysign<f64>(r, x); // odd, including erf(-0) = -0
 }
 
 /** Phi(z) = P(N(0,1) <= z) = (1 + erf(z / sqrt 2)) / 2. */
