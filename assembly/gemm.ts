@@ -155,9 +155,14 @@ function gemmBlockSimd(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i3
 
 /** dst (cols x rows) = srcᵀ, src rows x cols. */
 export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
+  transposeBlock(src, dst, rows, cols, rows);
+}
+
+/** dst[c * ld + r] = src[r * cols + c]: rows of src become columns of dst (row length ld). */
+export function transposeBlock(src: usize, dst: usize, rows: i32, cols: i32, ld: i32): void {
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
-      store<f32>(dst + (<usize>(c * rows + r) << 2), f32at(src, r * cols + c));
+      store<f32>(dst + (<usize>(c * ld + r) << 2), f32at(src, r * cols + c));
     }
   }
 }
@@ -167,12 +172,17 @@ export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
  * once, as PyTorch's CPU reductions accumulate float32 in double; both builds add in the same order.
  */
 export function colSum(A: usize, out: usize, rows: i32, cols: i32): void {
+  colSumStrided(A, out, rows, cols, cols);
+}
+
+/** colSum over `cols` columns of a matrix whose rows are ld floats apart. */
+export function colSumStrided(A: usize, out: usize, rows: i32, cols: i32, ld: i32): void {
   let j = 0;
   if (ASC_FEATURE_SIMD) {
     for (; j + 2 <= cols; j += 2) {
       let s = f64x2.splat(0);
       for (let i = 0; i < rows; i++) {
-        const p = A + (<usize>(i * cols + j) << 2);
+        const p = A + (<usize>(i * ld + j) << 2);
         s = f64x2.add(s, f64x2.promote_low_f32x4(v128.load64_zero(p)));
       }
       store<f32>(out + (<usize>j << 2), <f32>f64x2.extract_lane(s, 0));
@@ -181,7 +191,7 @@ export function colSum(A: usize, out: usize, rows: i32, cols: i32): void {
   }
   for (; j < cols; j++) {
     let s: f64 = 0;
-    for (let i = 0; i < rows; i++) s += <f64>f32at(A, i * cols + j);
+    for (let i = 0; i < rows; i++) s += <f64>f32at(A, i * ld + j);
     store<f32>(out + (<usize>j << 2), <f32>s);
   }
 }

@@ -2,15 +2,16 @@
 // The engine (src/engine) owns every buffer; nothing here allocates after setup.
 export { rngSeed, rngNext, rngBelow, fillUniform, fillNormal, fillNormal64, fillSphere, shuffleU32 } from "./rng";
 export { orthonormalRows, orthonormalWorkBytes } from "./linalg";
-export { gemm, transpose, colSum } from "./gemm";
+export { gemm, transpose, transposeBlock, colSum, colSumStrided } from "./gemm";
 export { actForward, actBackward } from "./act";
 export { erf, normalCdf } from "./erf";
-export { lossSum, lossGrad, countCorrect } from "./loss";
+export { lossSum, lossGrad, lossGradRows, countCorrect } from "./loss";
 export { sgdUpdate, adamUpdate } from "./optim";
 export {
-  netConfigure, netSetHyper, netSetFactored, netSetLayer, netGetStep, netSetStep,
-  netForward, netLossGrad, netBackward, netUpdate, netGradient, netTrain, netTrainBatches,
+  netConfigure, netSetHyper, netSetFactored, netSetLayer, netGetStep, netSetStep, netSyncWeights,
+  netForward, netLossSum, netGradient, netTrain, netTrainBatches,
 } from "./net";
+export { parSetThreads, parThreads, parWorker, parExit } from "./par";
 
 /** Reserve bytes (16-byte aligned) for the engine; memory grows as needed. */
 export function alloc(bytes: usize): usize {

@@ -30,26 +30,36 @@ export function lossSum(kind: i32, F: usize, Y: usize, n: i32): f64 {
 
 /** G[i] = d(mean loss)/dF[i] = l'(F[i]) / n; returns the loss sum as lossSum does. */
 export function lossGrad(kind: i32, F: usize, Y: usize, G: usize, n: i32): f64 {
-  const inv = 1.0 / <f64>n;
+  return lossGradRows(kind, F, Y, G, 0, n, n);
+}
+
+/**
+ * For n rows of a mean over `total`: G[i] = l'(F[i]) / total, per-sample losses into
+ * losses[i] (float64) unless losses is 0; returns their sum in index order.
+ */
+export function lossGradRows(kind: i32, F: usize, Y: usize, G: usize, losses: usize, n: i32, total: i32): f64 {
+  const inv = 1.0 / <f64>total;
   let s: f64 = 0;
   for (let i = 0; i < n; i++) {
     const f = <f64>load<f32>(at(F, i)), y = <f64>load<f32>(at(Y, i));
-    let g: f64;
+    let g: f64, l: f64;
     if (kind == LOSS_LOGISTIC) {
       const m = y * f;
-      s += logistic(m);
+      l = logistic(m);
       // d/dm log(1 + exp(-m)) = -sigmoid(-m), written stably for both signs of m
       const e = Math.exp(-Math.abs(m));
       g = -y * (m > 0 ? e / (1.0 + e) : 1.0 / (1.0 + e));
     } else if (kind == LOSS_HINGE) {
       const h = 1.0 - y * f;
-      s += Math.max(0.0, h);
+      l = Math.max(0.0, h);
       g = h >= 0 ? -y : 0.0; // PyTorch's clamp(min=0) passes the gradient at the kink
     } else {
-      s += (f - y) * (f - y);
+      l = (f - y) * (f - y);
       g = 2.0 * (f - y);
     }
+    s += l;
     store<f32>(at(G, i), <f32>(g * inv));
+    if (losses) store<f64>(losses + (<usize>i << 3), l);
   }
   return s;
 }

@@ -1,47 +1,72 @@
-import { gemm, transpose, colSum } from "./gemm";
+import { gemm, colSumStrided, transposeBlock } from "./gemm";
 import { actForward, actBackward } from "./act";
-import { lossGrad } from "./loss";
+import { lossGradRows, lossSum } from "./loss";
 import { sgdUpdate, adamUpdate, OPT_SGD, OPT_ADAMW } from "./optim";
 import { shuffleU32 } from "./rng";
+import { parRun, TASK_SAMPLES, TASK_PARAMS } from "./par";
 
-// The fused training step of an MLP: forward, loss gradient, backward and the optimizer update
-// of every layer in one call (or k steps in one call), over buffers the engine laid out.
-// Layer l maps fanIn -> fanOut with W [fanOut x fanIn] (PyTorch layout) and optional bias.
+// The fused training step of an MLP over buffers the engine laid out. Layer l maps
+// fanIn -> fanOut with W [fanOut x fanIn] (PyTorch layout) and optional bias.
+//
+// A step has two phases, each split between threads without splitting any sum:
+//   samples: forward, loss gradient and backward to every layer's dLoss/dZ, for a range of rows;
+//   params:  for a range of each layer's output neurons: weight and bias gradients (sums over
+//            all rows), the optimizer update, and the refreshed transposed weights for the next
+//            forward pass.
+// Every result element is computed by one thread in the same order whatever the split, so
+// the results are bit-identical for any number of threads.
 //
 // The first layer's input is either a dense batch X [rows x inputDim], or, in factored mode,
 // feature coordinates Zf [rows x featDim] with X = Zf V for the fixed V [featDim x inputDim];
-// then X Wᵀ = Zf (W Vᵀ)ᵀ and dW = (dZᵀ Zf) V, which is the same model at a quarter of the work
-// when featDim is a quarter of inputDim.
+// then X Wᵀ = Zf (W Vᵀ)ᵀ and dW = (dZᵀ Zf) V: the same model at a quarter of the work when
+// featDim is a quarter of inputDim.
+//
+// All state lives in linear memory (not in globals), so worker instances sharing the memory see it.
 
 const MAX_LAYERS = 16;
 const F_IN = 0, F_OUT = 1, F_W = 2, F_B = 3, F_GW = 4, F_GB = 5, F_Z = 6, F_A = 7, F_D = 8,
   F_WT = 9, F_MW = 10, F_VW = 11, F_MB = 12, F_VB = 13, F_FROZEN = 14, NF = 15;
 const table = memory.data(MAX_LAYERS * NF * 4);
 
-let nLayers = 0;
-let act = 0, lossKind = 0, optKind = 0;
-let lr: f64 = 0, wd: f64 = 0, momentum: f64 = 0, beta1: f64 = 0, beta2: f64 = 0, eps: f64 = 0;
-let step = 0; // updates applied so far (PyTorch's optimizer step count)
-let factored = false;
-let featDim = 0;
-let Vmat: usize = 0, Vt: usize = 0, Pmat: usize = 0, Pt: usize = 0;
+// scalar state
+const S = memory.data(128, 8);
+const S_LAYERS = 0, S_ACT = 4, S_LOSS = 8, S_OPT = 12, S_STEP = 16, S_FACTORED = 20, S_FEATDIM = 24,
+  S_V = 28, S_VT = 32, S_P = 36, S_PT = 40, S_LOSSBUF = 44,
+  S_LR = 48, S_WD = 56, S_MOM = 64, S_B1 = 72, S_B2 = 80, S_EPS = 88;
 
+// @ts-ignore: decorator
+@inline function geti(o: usize): i32 { return load<i32>(S + o); }
+// @ts-ignore: decorator
+@inline function getf(o: usize): f64 { return load<f64>(S + o); }
 // @ts-ignore: decorator
 @inline function fld(l: i32, f: i32): usize {
   return load<u32>(table + (<usize>(l * NF + f) << 2));
 }
-
-export function netConfigure(layers: i32, activation: i32, loss: i32, optimizer: i32): void {
-  nLayers = layers; act = activation; lossKind = loss; optKind = optimizer;
+// @ts-ignore: decorator
+@inline function fldi(l: i32, f: i32): i32 {
+  return load<i32>(table + (<usize>(l * NF + f) << 2));
+}
+// @ts-ignore: decorator
+@inline function off(p: usize, i: i32): usize {
+  return p + (<usize>i << 2);
 }
 
-export function netSetHyper(lr_: f64, wd_: f64, momentum_: f64, beta1_: f64, beta2_: f64, eps_: f64): void {
-  lr = lr_; wd = wd_; momentum = momentum_; beta1 = beta1_; beta2 = beta2_; eps = eps_;
+/** lossBuf: rows float64 of per-sample losses, summed in order after the samples phase. */
+export function netConfigure(layers: i32, activation: i32, loss: i32, optimizer: i32, lossBuf: usize): void {
+  store<i32>(S + S_LAYERS, layers); store<i32>(S + S_ACT, activation);
+  store<i32>(S + S_LOSS, loss); store<i32>(S + S_OPT, optimizer);
+  store<u32>(S + S_LOSSBUF, lossBuf);
 }
 
-/** Factored first-layer input: V [fd x inputDim], Vt its transpose, P [out0 x fd] and Pt scratch. */
-export function netSetFactored(on: bool, fd: i32, V: usize, VtPtr: usize, P: usize, PtPtr: usize): void {
-  factored = on; featDim = fd; Vmat = V; Vt = VtPtr; Pmat = P; Pt = PtPtr;
+export function netSetHyper(lr: f64, wd: f64, momentum: f64, beta1: f64, beta2: f64, eps: f64): void {
+  store<f64>(S + S_LR, lr); store<f64>(S + S_WD, wd); store<f64>(S + S_MOM, momentum);
+  store<f64>(S + S_B1, beta1); store<f64>(S + S_B2, beta2); store<f64>(S + S_EPS, eps);
+}
+
+/** Factored first-layer input: V [fd x inputDim], Vt its transpose, P [out0 x fd] and Pt = Pᵀ. */
+export function netSetFactored(on: bool, fd: i32, V: usize, Vt: usize, P: usize, Pt: usize): void {
+  store<i32>(S + S_FACTORED, on ? 1 : 0); store<i32>(S + S_FEATDIM, fd);
+  store<u32>(S + S_V, V); store<u32>(S + S_VT, Vt); store<u32>(S + S_P, P); store<u32>(S + S_PT, Pt);
 }
 
 export function netSetLayer(l: i32, fanIn: i32, fanOut: i32, W: usize, b: usize, gW: usize, gb: usize,
@@ -58,97 +83,149 @@ export function netSetLayer(l: i32, fanIn: i32, fanOut: i32, W: usize, b: usize,
   store<u32>(base + (F_FROZEN << 2), frozen ? 1 : 0);
 }
 
-export function netGetStep(): i32 { return step; }
-export function netSetStep(t: i32): void { step = t; }
+export function netGetStep(): i32 { return geti(S_STEP); }
+export function netSetStep(t: i32): void { store<i32>(S + S_STEP, t); }
+
+/** Width of the first layer's input rows: featDim when factored, else fanIn. */
+function inputWidth(): i32 {
+  return geti(S_FACTORED) ? geti(S_FEATDIM) : fldi(0, F_IN);
+}
+
+/** The transposed weights the forward pass reads (Pt for a factored first layer), for neurons [k0, k1). */
+function refreshTransposed(l: i32, k0: i32, k1: i32): void {
+  const fin = fldi(l, F_IN), fout = fldi(l, F_OUT);
+  const W = fld(l, F_W);
+  if (l == 0 && geti(S_FACTORED)) {
+    const fd = geti(S_FEATDIM), P = <usize>load<u32>(S + S_P);
+    // P rows = W rows · Vᵀ, then Pt columns
+    gemm(off(W, k0 * fin), fin, 1, <usize>load<u32>(S + S_VT), off(P, k0 * fd), k1 - k0, fd, fin, 0);
+    transposeBlock(off(P, k0 * fd), off(<usize>load<u32>(S + S_PT), k0), k1 - k0, fd, fout);
+  } else {
+    transposeBlock(off(W, k0 * fin), off(fld(l, F_WT), k0), k1 - k0, fin, fout);
+  }
+}
+
+/** Recompute every layer's transposed weights (after the engine wrote parameters). */
+export function netSyncWeights(): void {
+  const L = geti(S_LAYERS);
+  for (let l = 0; l < L; l++) refreshTransposed(l, 0, fldi(l, F_OUT));
+}
+
+// flags of the samples phase
+export const F_LOSS = 1, F_BACKWARD = 2;
+
+/**
+ * Rows [r0, r1) of `total`: forward through every layer; with F_LOSS the loss gradient (of the
+ * mean over `total` rows) into the last layer's D and per-sample losses into lossBuf; with
+ * F_BACKWARD dLoss/dZ of every layer.
+ */
+export function samplesPhase(X: usize, Y: usize, total: i32, r0: i32, r1: i32, flags: i32): void {
+  const L = geti(S_LAYERS), act = geti(S_ACT);
+  const n = r1 - r0;
+  if (n <= 0) return;
+  let input = X;
+  let width = inputWidth();
+  for (let l = 0; l < L; l++) {
+    const fout = fldi(l, F_OUT);
+    const Z = fld(l, F_Z);
+    const Bt = l == 0 && geti(S_FACTORED) ? <usize>load<u32>(S + S_PT) : fld(l, F_WT);
+    gemm(off(input, r0 * width), width, 1, Bt, off(Z, r0 * fout), n, fout, width, fld(l, F_B));
+    if (l < L - 1) {
+      const A = fld(l, F_A);
+      actForward(act, off(Z, r0 * fout), off(A, r0 * fout), n * fout);
+      input = A;
+      width = fout;
+    }
+  }
+  if (!(flags & F_LOSS)) return;
+  const last = L - 1;
+  lossGradRows(geti(S_LOSS), off(fld(last, F_Z), r0), off(Y, r0), off(fld(last, F_D), r0),
+    <usize>load<u32>(S + S_LOSSBUF) + (<usize>r0 << 3), n, total);
+  if (!(flags & F_BACKWARD)) return;
+  for (let l = last; l > 0; l--) {
+    const fin = fldi(l, F_IN), fout = fldi(l, F_OUT);
+    const Dp = off(fld(l - 1, F_D), r0 * fin);
+    // dA_{l-1} = D_l W_l, then through the activation
+    gemm(off(fld(l, F_D), r0 * fout), fout, 1, fld(l, F_W), Dp, n, fin, fout, 0);
+    actBackward(act, off(fld(l - 1, F_Z), r0 * fin), off(fld(l - 1, F_A), r0 * fin), Dp, Dp, n * fin);
+  }
+}
+
+function updateRange(P: usize, G: usize, M: usize, V: usize, count: i32): void {
+  const opt = geti(S_OPT), step = geti(S_STEP);
+  if (opt == OPT_SGD) sgdUpdate(P, G, M, count, <f32>getf(S_LR), <f32>getf(S_WD), <f32>getf(S_MOM), step == 1);
+  else adamUpdate(P, G, M, V, count, getf(S_LR), getf(S_WD), getf(S_B1), getf(S_B2), getf(S_EPS), step, opt == OPT_ADAMW);
+}
+
+/**
+ * Thread t of T: for its share of every trainable layer's output neurons, the parameter
+ * gradients over all `rows` (after the samples phase), and with `update` the optimizer step
+ * (step count already advanced) and the refreshed transposed weights.
+ */
+export function paramsPhase(X: usize, rows: i32, t: i32, T: i32, update: bool): void {
+  const L = geti(S_LAYERS);
+  for (let l = 0; l < L; l++) {
+    if (fld(l, F_FROZEN)) continue;
+    const fin = fldi(l, F_IN), fout = fldi(l, F_OUT);
+    const k0 = <i32>((<i64>fout * t) / T), k1 = <i32>((<i64>fout * (t + 1)) / T);
+    const m = k1 - k0;
+    if (m <= 0) continue;
+    const D = fld(l, F_D), gW = fld(l, F_GW);
+    const input = l == 0 ? X : fld(l - 1, F_A);
+    if (l == 0 && geti(S_FACTORED)) {
+      // dW rows = (Dᵀ Zf)[rows] V, with P's rows as scratch (refreshed below)
+      const fd = geti(S_FEATDIM), P = <usize>load<u32>(S + S_P);
+      gemm(off(D, k0), 1, fout, input, off(P, k0 * fd), m, fd, rows, 0);
+      gemm(off(P, k0 * fd), fd, 1, <usize>load<u32>(S + S_V), off(gW, k0 * fin), m, fin, fd, 0);
+    } else {
+      gemm(off(D, k0), 1, fout, input, off(gW, k0 * fin), m, fin, rows, 0);
+    }
+    const gb = fld(l, F_GB);
+    if (gb) colSumStrided(off(D, k0), off(gb, k0), rows, m, fout);
+    if (update) {
+      updateRange(off(fld(l, F_W), k0 * fin), off(gW, k0 * fin), off(fld(l, F_MW), k0 * fin), off(fld(l, F_VW), k0 * fin), m * fin);
+      const b = fld(l, F_B);
+      if (b) updateRange(off(b, k0), off(gb, k0), off(fld(l, F_MB), k0), off(fld(l, F_VB), k0), m);
+      refreshTransposed(l, k0, k1);
+    }
+  }
+}
+
+function lossTotal(rows: i32): f64 {
+  const buf = <usize>load<u32>(S + S_LOSSBUF);
+  let s: f64 = 0;
+  for (let i = 0; i < rows; i++) s += load<f64>(buf + (<usize>i << 3));
+  return s;
+}
 
 /** Forward pass over rows inputs; the outputs end in the last layer's Z (rows x 1). */
 export function netForward(X: usize, rows: i32): void {
-  let input = X;
-  for (let l = 0; l < nLayers; l++) {
-    const fin = <i32>fld(l, F_IN), fout = <i32>fld(l, F_OUT);
-    const W = fld(l, F_W), Z = fld(l, F_Z);
-    if (l == 0 && factored) {
-      // Z = Zf (W Vᵀ)ᵀ + b
-      gemm(W, fin, 1, Vt, Pmat, fout, featDim, fin, 0);
-      transpose(Pmat, Pt, fout, featDim);
-      gemm(input, featDim, 1, Pt, Z, rows, fout, featDim, fld(l, F_B));
-    } else {
-      const Wt = fld(l, F_WT);
-      transpose(W, Wt, fout, fin);
-      gemm(input, fin, 1, Wt, Z, rows, fout, fin, fld(l, F_B));
-    }
-    if (l < nLayers - 1) {
-      const A = fld(l, F_A);
-      actForward(act, Z, A, rows * fout);
-      input = A;
-    }
-  }
+  parRun(TASK_SAMPLES, X, 0, rows, 0);
 }
 
-/** Loss gradient into the last layer's D; returns the loss sum of the current outputs. */
-export function netLossGrad(Y: usize, rows: i32): f64 {
-  const L = nLayers - 1;
-  return lossGrad(lossKind, fld(L, F_Z), Y, fld(L, F_D), rows);
-}
-
-/** Backward pass after netForward and netLossGrad: parameter gradients of every trainable layer. */
-export function netBackward(X: usize, rows: i32): void {
-  for (let l = nLayers - 1; l >= 0; l--) {
-    const fin = <i32>fld(l, F_IN), fout = <i32>fld(l, F_OUT);
-    const D = fld(l, F_D); // dLoss/dZ of this layer
-    const input = l == 0 ? X : fld(l - 1, F_A);
-    if (!fld(l, F_FROZEN)) {
-      if (l == 0 && factored) {
-        // dW = (Dᵀ Zf) V, with Pmat as the featDim-wide scratch
-        gemm(D, 1, fout, input, Pmat, fout, featDim, rows, 0);
-        gemm(Pmat, featDim, 1, Vmat, fld(l, F_GW), fout, fin, featDim, 0);
-      } else {
-        gemm(D, 1, fout, input, fld(l, F_GW), fout, fin, rows, 0);
-      }
-      const gb = fld(l, F_GB);
-      if (gb) colSum(D, gb, rows, fout);
-    }
-    if (l > 0) {
-      // dA_{l-1} = D W, then through the activation into D_{l-1}
-      const Dp = fld(l - 1, F_D);
-      gemm(D, fout, 1, fld(l, F_W), Dp, rows, fin, fout, 0);
-      actBackward(act, fld(l - 1, F_Z), fld(l - 1, F_A), Dp, Dp, rows * fin);
-    }
-  }
-}
-
-function updateTensor(P: usize, G: usize, M: usize, V: usize, count: i32): void {
-  if (optKind == OPT_SGD) sgdUpdate(P, G, M, count, <f32>lr, <f32>wd, <f32>momentum, step == 1);
-  else adamUpdate(P, G, M, V, count, lr, wd, beta1, beta2, eps, step, optKind == OPT_ADAMW);
-}
-
-/** One optimizer step on every trainable tensor (a frozen layer gets no update, no decay). */
-export function netUpdate(): void {
-  step++;
-  for (let l = 0; l < nLayers; l++) {
-    if (fld(l, F_FROZEN)) continue;
-    const fin = <i32>fld(l, F_IN), fout = <i32>fld(l, F_OUT);
-    updateTensor(fld(l, F_W), fld(l, F_GW), fld(l, F_MW), fld(l, F_VW), fin * fout);
-    if (fld(l, F_B)) updateTensor(fld(l, F_B), fld(l, F_GB), fld(l, F_MB), fld(l, F_VB), fout);
-  }
+/** Sum of the losses of the last forward pass's outputs (rows of them) against Y. */
+export function netLossSum(Y: usize, rows: i32): f64 {
+  const last = geti(S_LAYERS) - 1;
+  return lossSum(geti(S_LOSS), fld(last, F_Z), Y, rows);
 }
 
 /** Loss and gradients at the current parameters, no update; returns the loss sum. */
 export function netGradient(X: usize, Y: usize, rows: i32): f64 {
-  netForward(X, rows);
-  const s = netLossGrad(Y, rows);
-  netBackward(X, rows);
-  return s;
+  parRun(TASK_SAMPLES, X, Y, rows, F_LOSS | F_BACKWARD);
+  parRun(TASK_PARAMS, X, Y, rows, 0);
+  return lossTotal(rows);
+}
+
+function trainStep(X: usize, Y: usize, rows: i32): void {
+  parRun(TASK_SAMPLES, X, Y, rows, F_LOSS | F_BACKWARD);
+  store<i32>(S + S_STEP, geti(S_STEP) + 1);
+  parRun(TASK_PARAMS, X, Y, rows, 1);
 }
 
 /** k full-batch steps; returns the loss sum measured before the last update. */
 export function netTrain(X: usize, Y: usize, rows: i32, k: i32): f64 {
-  let s: f64 = 0;
-  for (let i = 0; i < k; i++) {
-    s = netGradient(X, Y, rows);
-    netUpdate();
-  }
-  return s;
+  for (let i = 0; i < k; i++) trainStep(X, Y, rows);
+  return k > 0 ? lossTotal(rows) : 0;
 }
 
 /**
@@ -159,7 +236,6 @@ export function netTrain(X: usize, Y: usize, rows: i32, k: i32): f64 {
  */
 export function netTrainBatches(X: usize, Y: usize, n: i32, width: i32, batch: i32, rng: usize, perm: usize,
                                 cursor: usize, Xb: usize, Yb: usize, k: i32): f64 {
-  let s: f64 = 0;
   const rowBytes = <usize>width << 2;
   for (let i = 0; i < k; i++) {
     let c = load<i32>(cursor);
@@ -173,8 +249,7 @@ export function netTrainBatches(X: usize, Y: usize, n: i32, width: i32, batch: i
       store<f32>(Yb + (<usize>r << 2), load<f32>(Y + (<usize>src << 2)));
     }
     store<i32>(cursor, c + batch);
-    s = netGradient(Xb, Yb, batch);
-    netUpdate();
+    trainStep(Xb, Yb, batch);
   }
-  return s;
+  return k > 0 ? lossTotal(batch) : 0;
 }

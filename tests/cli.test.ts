@@ -82,7 +82,8 @@ describe('fclab run', () => {
     expect(summary.final.bgProj).toBe(Number(csv[3].split(',')[METRIC_COLUMNS.indexOf('bgProj')]));
     expect(summary.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(r.stdout).toContain(summary.hash.slice(0, 12));
-    expect(summary.engine).toMatchObject({ simd: true, threads: 1 });
+    expect(summary.engine.simd).toBe(true);
+    expect(summary.engine.threads).toBeGreaterThanOrEqual(1);
     expect(summary.timing.msPerIter).toBeGreaterThan(0);
 
     const w0 = await readNpy(join(out, 'weights', 'fc0.weight.npy'));
@@ -98,8 +99,8 @@ describe('fclab run', () => {
   });
 
   it('is deterministic from the command line', async () => {
-    const a = await fclab('run', ...quick, '--out', join(tmp, 'a'), '--no-figure');
-    const b = await fclab('run', ...quick, '--out', join(tmp, 'b'), '--no-figure', '--build', 'scalar');
+    const a = await fclab('run', ...quick, '--out', join(tmp, 'a'), '--no-figure', '--threads', '2');
+    const b = await fclab('run', ...quick, '--out', join(tmp, 'b'), '--no-figure', '--build', 'scalar', '--threads', '1');
     const ha = JSON.parse(await readFile(join(tmp, 'a', 'summary.json'), 'utf8')).hash;
     const hb = JSON.parse(await readFile(join(tmp, 'b', 'summary.json'), 'utf8')).hash;
     expect(a.code).toBe(0);

@@ -157,3 +157,43 @@ describe('a run resumed from a checkpoint equals one uninterrupted', () => {
     expect(() => decodeCheckpoint(new Uint8Array([1, 2, 3]), 'x.fclab')).toThrow(/x\.fclab: not a valid fclab checkpoint/);
   });
 });
+
+describe('threads split rows, never a sum: any thread count gives the same bits', () => {
+  it('1, 2 and 3 threads: same hash for full batch, minibatch, online, dense and deep nets', async () => {
+    const variants: Array<[string, Record<string, SetValue>]> = [
+      ['toy-default', small],
+      ['toy-theory', { ...small, 'train.batchSize': 48, 'model.activation': 'gelu' }],
+      ['toy-default', { ...small, 'train.online': true, 'train.batchSize': 64, 'engine.factorInput': false }],
+      ['toy-theory', { ...small, 'model.layers': 4, 'model.hidden': 37, 'model.activation': 'tanh', 'model.bias': false }],
+    ];
+    for (const [preset, set] of variants) {
+      const hashes: string[] = [];
+      for (const threads of [1, 2, 3]) {
+        const r = await runExperiment({ preset, set, threads });
+        expect(r.summary.engine.threads).toBe(threads);
+        hashes.push(r.summary.hash);
+      }
+      expect(new Set(hashes).size, `${preset} ${JSON.stringify(set)}: ${hashes.join(' ')}`).toBe(1);
+    }
+  });
+
+  it('a threaded trainer snapshots and restores like a single-threaded one', async () => {
+    const cfg = { set: { 'data.n': 200, 'train.batchSize': 40 } };
+    const a = await createTrainer(cfg, { threads: 2 });
+    const b = await createTrainer(cfg);
+    a.step(5);
+    b.restore(a.snapshot());
+    a.step(6);
+    b.step(6);
+    expect(paramsEqual(a, b)).toBe(true);
+    a.dispose();
+    a.step(1); // keeps working on the calling thread
+    b.step(1);
+    expect(paramsEqual(a, b)).toBe(true);
+  });
+
+  it('threads need the SIMD build and a positive count', async () => {
+    await expect(createTrainer({}, { threads: 2, build: 'scalar' })).rejects.toThrow(/threads = 2 needs the simd build/);
+    await expect(createTrainer({}, { threads: 0 })).rejects.toThrow(/threads = 0 is not valid: expected a positive integer/);
+  });
+});

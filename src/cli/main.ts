@@ -1,6 +1,7 @@
 // The fclab command line: a thin shell over the library (src/index.ts).
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { PRESETS } from '../config/presets.js';
@@ -26,6 +27,17 @@ function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--checkpoint-every ${JSON.stringify(v)}: expected a positive integer`);
   return n;
+}
+
+function threadsArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--threads ${JSON.stringify(v)}: expected an integer from 1 to 64`);
+  return n;
+}
+
+/** All cores, up to 4: the step's two phases stop scaling beyond that at the paper's sizes. */
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
 }
 
 async function readCheckpoint(path: string): Promise<RunCheckpoint> {
@@ -118,6 +130,7 @@ export function buildProgram(): Command {
     .option('-o, --out <dir>', 'output folder (default: runs/<preset>-<date>-<time>)')
     .option('--import-npy <dir>', 'start from a folder of .npy state (data, transform, initial weights), e.g. PyTorch\'s')
     .addOption(new Option('--build <build>', 'WASM build (identical results)').choices(['simd', 'scalar']))
+    .option('-t, --threads <n>', 'kernel threads (results are identical for any count; default: all cores, up to 4)', threadsArg)
     .option('--checkpoint-every <n>', `write ${CHECKPOINT} into the output folder every n iterations (a multiple of train.evalEvery)`, positiveInt)
     .option('--resume <dir>', `continue the run whose ${CHECKPOINT} is in <dir> (its config is used; outputs go to <dir> unless --out)`)
     .option('--no-figure', 'skip the SVG/PNG figure')
@@ -130,6 +143,7 @@ export function buildProgram(): Command {
       importNpy?: string;
       build?: 'simd' | 'scalar';
       checkpointEvery?: number;
+      threads?: number;
       resume?: string;
       figure: boolean;
       quiet?: boolean;
@@ -157,6 +171,7 @@ export function buildProgram(): Command {
           resume,
           imported,
           build: opts.build,
+          threads: opts.threads ?? (opts.build === 'scalar' ? 1 : defaultThreads()),
           onProgress: (e) => progress.update(e),
           checkpointEvery: opts.checkpointEvery,
           onCheckpoint: async (cp) => {

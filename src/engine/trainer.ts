@@ -1,7 +1,7 @@
 // The Trainer: one WASM instance holding data, parameters, optimizer state and scratch for one
 // run. Training steps run entirely inside the module (netTrain / netTrainBatches); this class
 // lays out memory, seeds the streams, and reads results back as plain arrays.
-import { loadKernels, type Build, type Kernels } from './wasm.js';
+import { loadEngine, type Build, type Engine, type Kernels } from './wasm.js';
 import { Arena, type F32Buf, type Ptr } from './arena.js';
 import { generateFeatureData, OnlineSampler, type FeatureData } from '../data/feature-model.js';
 import { resolveConfig, validateConfig, ConfigError, type ConfigInput } from '../config/resolve.js';
@@ -43,6 +43,8 @@ export interface ImportedState {
 export interface TrainerOptions {
   imported?: ImportedState;
   build?: Build;
+  /** Threads for the kernels (SIMD build; Node or cross-origin isolated pages). Results do not depend on it. */
+  threads?: number;
 }
 
 export interface TrainerSnapshot {
@@ -91,6 +93,8 @@ export function resolveEngineSettings(config: Config, imported: boolean): Resolv
 export class Trainer {
   readonly config: ResolvedConfig;
   readonly build: Build;
+  readonly threads: number;
+  private readonly engine: Engine;
   private iter = 0;
   private readonly listeners = new Set<(e: StepEvent) => void>();
   private readonly arena: Arena;
@@ -114,9 +118,12 @@ export class Trainer {
   private readonly online: OnlineSampler | null = null;
 
   /** Use createTrainer(). */
-  constructor(k: Kernels, build: Build, config: ResolvedConfig, imported?: ImportedState) {
+  constructor(engine: Engine, config: ResolvedConfig, imported?: ImportedState) {
+    const k = engine.kernels;
+    this.engine = engine;
     this.k = k;
-    this.build = build;
+    this.build = engine.build;
+    this.threads = engine.threads;
     this.config = config;
     this.arena = new Arena(k);
     const { data: dc, model, train, seed } = config;
@@ -185,7 +192,8 @@ export class Trainer {
     }
 
     // describe the network to the module
-    k.netConfigure(model.layers, ACT_ID[model.activation], LOSS_ID[train.loss], OPT_ID[train.optimizer]);
+    const lossBuf = this.arena.bytes(8 * maxRows);
+    k.netConfigure(model.layers, ACT_ID[model.activation], LOSS_ID[train.loss], OPT_ID[train.optimizer], lossBuf);
     k.netSetHyper(train.lr, train.weightDecay, train.momentum, train.beta1, train.beta2, train.eps);
     k.netSetFactored(this.factored ? 1 : 0, featDim, this.data.V.ptr, this.Vt.ptr, P.ptr, Pt.ptr);
     this.layers.forEach((L, l) =>
@@ -193,6 +201,7 @@ export class Trainer {
         L.Wt.ptr, L.mW.ptr, L.vW.ptr, L.mb?.ptr ?? 0, L.vb?.ptr ?? 0, L.frozen ? 1 : 0),
     );
     k.netSetStep(0);
+    k.netSyncWeights();
   }
 
   private importData(imp: ImportedState): FeatureData {
@@ -408,7 +417,13 @@ export class Trainer {
       throw new Error('restore: snapshot was taken from a trainer with a different config');
     regions.forEach(([p], i) => this.arena.writeBytes(p, s.state[i]));
     this.k.netSetStep(s.optimizerStep);
+    this.k.netSyncWeights();
     this.iter = s.iteration;
+  }
+
+  /** Stops the worker threads (if any); the trainer keeps working on the calling thread. */
+  dispose(): void {
+    this.engine.dispose();
   }
 }
 
@@ -417,6 +432,6 @@ export async function createTrainer(config: Config | ConfigInput = {}, options: 
   const full = 'data' in config && 'train' in config;
   const base = full ? validateConfig(config) : resolveConfig(config as ConfigInput);
   const resolved = resolveEngineSettings(base, !!options.imported);
-  const kernels = await loadKernels(options.build);
-  return new Trainer(kernels, options.build ?? (kernels.simdEnabled() ? 'simd' : 'scalar'), resolved, options.imported);
+  const engine = await loadEngine(options.build, options.threads ?? 1);
+  return new Trainer(engine, resolved, options.imported);
 }

@@ -1,7 +1,8 @@
 // Loads the fclab WebAssembly module with @assemblyscript/loader. The bytes are embedded
 // (src/engine/generated/wasm.ts), so the same code path serves Node and browsers.
 import { instantiate } from '@assemblyscript/loader';
-import { SIMD_WASM_BASE64, SCALAR_WASM_BASE64 } from './generated/wasm.js';
+import { SIMD_WASM_BASE64, SCALAR_WASM_BASE64, SIMD_MT_WASM_BASE64 } from './generated/wasm.js';
+import { startWorkers, type ThreadPool } from './threads.js';
 
 type Ptr = number;
 
@@ -23,32 +24,38 @@ export interface Kernels {
   orthonormalWorkBytes(rows: number, cols: number): number;
   gemm(A: Ptr, aRow: number, aCol: number, B: Ptr, C: Ptr, M: number, N: number, K: number, bias: Ptr): void;
   transpose(src: Ptr, dst: Ptr, rows: number, cols: number): void;
+  transposeBlock(src: Ptr, dst: Ptr, rows: number, cols: number, ld: number): void;
   colSum(A: Ptr, out: Ptr, rows: number, cols: number): void;
+  colSumStrided(A: Ptr, out: Ptr, rows: number, cols: number, ld: number): void;
   actForward(kind: number, Z: Ptr, A: Ptr, count: number): void;
   actBackward(kind: number, Z: Ptr, A: Ptr, dA: Ptr, dZ: Ptr, count: number): void;
   erf(x: number): number;
   normalCdf(x: number): number;
   lossSum(kind: number, F: Ptr, Y: Ptr, n: number): number;
   lossGrad(kind: number, F: Ptr, Y: Ptr, G: Ptr, n: number): number;
+  lossGradRows(kind: number, F: Ptr, Y: Ptr, G: Ptr, losses: Ptr, n: number, total: number): number;
   countCorrect(F: Ptr, Y: Ptr, n: number): number;
   sgdUpdate(P: Ptr, G: Ptr, Buf: Ptr, count: number, lr: number, wd: number, mom: number, first: number): void;
   adamUpdate(P: Ptr, G: Ptr, M: Ptr, V: Ptr, count: number, lr: number, wd: number, b1: number, b2: number,
     eps: number, t: number, decoupled: number): void;
-  netConfigure(layers: number, activation: number, loss: number, optimizer: number): void;
+  netConfigure(layers: number, activation: number, loss: number, optimizer: number, lossBuf: Ptr): void;
   netSetHyper(lr: number, wd: number, momentum: number, beta1: number, beta2: number, eps: number): void;
   netSetFactored(on: number, featDim: number, V: Ptr, Vt: Ptr, P: Ptr, Pt: Ptr): void;
   netSetLayer(l: number, fanIn: number, fanOut: number, W: Ptr, b: Ptr, gW: Ptr, gb: Ptr, Z: Ptr, A: Ptr, D: Ptr,
     Wt: Ptr, mW: Ptr, vW: Ptr, mb: Ptr, vb: Ptr, frozen: number): void;
   netGetStep(): number;
   netSetStep(t: number): void;
+  netSyncWeights(): void;
   netForward(X: Ptr, rows: number): void;
-  netLossGrad(Y: Ptr, rows: number): number;
-  netBackward(X: Ptr, rows: number): void;
-  netUpdate(): void;
+  netLossSum(Y: Ptr, rows: number): number;
   netGradient(X: Ptr, Y: Ptr, rows: number): number;
   netTrain(X: Ptr, Y: Ptr, rows: number, k: number): number;
   netTrainBatches(X: Ptr, Y: Ptr, n: number, width: number, batch: number, rng: Ptr, perm: Ptr, cursor: Ptr,
     Xb: Ptr, Yb: Ptr, k: number): number;
+  parSetThreads(threads: number, canWait: number): void;
+  parThreads(): number;
+  parWorker(t: number): void;
+  parExit(): void;
 }
 
 export type Build = 'simd' | 'scalar';
@@ -60,11 +67,13 @@ function decodeBase64(s: string): Uint8Array {
   return out;
 }
 
-const bytesOf: Record<Build, () => Uint8Array> = {
+type Variant = Build | 'simd-mt';
+const bytesOf: Record<Variant, () => Uint8Array> = {
   simd: () => decodeBase64(SIMD_WASM_BASE64),
   scalar: () => decodeBase64(SCALAR_WASM_BASE64),
+  'simd-mt': () => decodeBase64(SIMD_MT_WASM_BASE64),
 };
-const compiled = new Map<Build, Promise<WebAssembly.Module>>();
+const compiled = new Map<Variant, Promise<WebAssembly.Module>>();
 
 let simdSupport: boolean | undefined;
 /** Whether this runtime validates WebAssembly SIMD (fixed-width, non-relaxed). */
@@ -84,7 +93,7 @@ export function defaultBuild(): Build {
   return simdSupported() ? 'simd' : 'scalar';
 }
 
-function compile(build: Build): Promise<WebAssembly.Module> {
+function compile(build: Variant): Promise<WebAssembly.Module> {
   let m = compiled.get(build);
   if (!m) {
     m = WebAssembly.compile(bytesOf[build]() as BufferSource);
@@ -93,9 +102,64 @@ function compile(build: Build): Promise<WebAssembly.Module> {
   return m;
 }
 
-/** A fresh instance (its own memory) of the chosen build. */
+/**
+ * Whether this runtime can run worker threads over shared WebAssembly memory: Node always;
+ * browsers only on cross-origin isolated pages (COOP/COEP headers).
+ */
+export function threadsSupported(): boolean {
+  if (typeof SharedArrayBuffer === 'undefined' || !simdSupported()) return false;
+  const g = globalThis as { crossOriginIsolated?: boolean; process?: { versions?: { node?: string } } };
+  return !!g.process?.versions?.node || g.crossOriginIsolated === true;
+}
+
+/** A loaded module instance, with the worker threads sharing its memory (none for 1 thread). */
+export interface Engine {
+  kernels: Kernels;
+  build: Build;
+  threads: number;
+  /** Stops the workers; the instance stays usable single-threaded. */
+  dispose(): void;
+}
+
+/**
+ * A fresh instance (its own memory) of the chosen build. With threads > 1 (SIMD only), the
+ * memory is shared and threads - 1 workers run kernels on it; results are bit-identical.
+ */
+export async function loadEngine(build: Build = defaultBuild(), threads = 1): Promise<Engine> {
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new RangeError(`threads = ${threads} is not valid: expected a positive integer`);
+  if (threads === 1) {
+    const module = await compile(build);
+    const { exports } = await instantiate<Record<string, unknown>>(module, {});
+    return { kernels: exports as unknown as Kernels, build, threads: 1, dispose() {} };
+  }
+  if (build !== 'simd') throw new RangeError(`threads = ${threads} needs the simd build (got ${build})`);
+  if (!threadsSupported())
+    throw new RangeError(`threads = ${threads} is not available here: shared WebAssembly memory needs Node or a cross-origin isolated page`);
+  const module = await compile('simd-mt');
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: 32768, shared: true });
+  const { exports } = await instantiate<Record<string, unknown>>(module, { env: { memory } });
+  const kernels = exports as unknown as Kernels;
+  // workers instantiate over the same memory before anything is written to it (instantiation
+  // re-applies the module's data segments)
+  const pool: ThreadPool = await startWorkers(module, memory, threads - 1);
+  const g = globalThis as { document?: unknown };
+  kernels.parSetThreads(threads, g.document === undefined ? 1 : 0);
+  let live = true;
+  return {
+    kernels,
+    build,
+    threads,
+    dispose() {
+      if (!live) return;
+      live = false;
+      kernels.parExit();
+      pool.close();
+    },
+  };
+}
+
+/** A fresh single-threaded instance of the chosen build. */
 export async function loadKernels(build: Build = defaultBuild()): Promise<Kernels> {
-  const module = await compile(build);
-  const { exports } = await instantiate<Record<string, unknown>>(module, {});
-  return exports as unknown as Kernels;
+  return (await loadEngine(build, 1)).kernels;
 }

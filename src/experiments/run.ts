@@ -1,6 +1,6 @@
 // One training run, isomorphic (Node and browsers): resolve the config, train with metrics every
 // train.evalEvery updates, and summarise. Writing files is the Node shell's job (outputs-node.ts).
-import { createTrainer, type ImportedState, type NamedTensor, type ResolvedConfig } from '../engine/trainer.js';
+import { createTrainer, type ImportedState, type NamedTensor, type ResolvedConfig, type Trainer } from '../engine/trainer.js';
 import type { Build } from '../engine/wasm.js';
 import { ConfigError, type ConfigInput } from '../config/resolve.js';
 import type { MetricsRow } from '../analysis/metrics.js';
@@ -13,6 +13,8 @@ export interface RunOptions extends ConfigInput {
   imported?: ImportedState;
   /** WASM build; both give identical results. Default: SIMD where supported. */
   build?: Build;
+  /** Kernel threads (default 1); results are identical for any count. */
+  threads?: number;
   /** Called after every chunk of updates and at every evaluation. */
   onProgress?: (event: ProgressEvent) => void;
   /** Continue a checkpointed run (its config is used; preset/config/set must be absent). */
@@ -79,8 +81,17 @@ export async function runExperiment(options: RunOptions = {}): Promise<RunResult
     );
   const trainer = await createTrainer(
     resume ? resume.config : { preset: options.preset, config: options.config, set: options.set },
-    { imported: options.imported, build: options.build },
+    { imported: options.imported, build: options.build, threads: options.threads },
   );
+  try {
+    return await train(trainer, options);
+  } finally {
+    trainer.dispose();
+  }
+}
+
+async function train(trainer: Trainer, options: RunOptions): Promise<RunResult> {
+  const resume = options.resume;
   const config = trainer.config;
   const total = config.train.iterations;
   const every = config.train.evalEvery;
@@ -139,7 +150,7 @@ export async function runExperiment(options: RunOptions = {}): Promise<RunResult
     final: pick(metrics[metrics.length - 1]),
     hash: runHash(parameters, metrics),
     timing: { wallSeconds, msPerIter: total ? trainMs / total : 0 },
-    engine: { simd: trainer.simd, threads: 1, version: VERSION, build: trainer.build },
+    engine: { simd: trainer.simd, threads: trainer.threads, version: VERSION, build: trainer.build },
   };
   return { summary, config, metrics, neurons, parameters };
 }

@@ -1,0 +1,99 @@
+import { samplesPhase, paramsPhase } from "./net";
+
+// Threads: worker instances share this module's memory and sit in parWorker(); the caller's
+// thread runs parRun(), which publishes a task, does its own share and waits for the others.
+// Rows of the samples phase and output neurons of the params phase are split in contiguous
+// ranges; no sum is ever split, so any thread count gives the same bits. Without the threads
+// feature (the plain builds) everything runs inline.
+
+export const TASK_SAMPLES = 1, TASK_PARAMS = 2, TASK_EXIT = 3;
+
+// control block: generation, pending workers, thread count, may-wait flag, task and its arguments
+const C = memory.data(64, 64);
+const C_GEN = 0, C_PENDING = 4, C_THREADS = 8, C_CANWAIT = 12, C_TASK = 16, C_X = 20, C_Y = 24, C_ROWS = 28, C_FLAGS = 32;
+
+/** threads >= 1; canWait: whether the calling thread may block (not a browser's main thread). */
+export function parSetThreads(threads: i32, canWait: bool): void {
+  store<i32>(C + C_THREADS, threads);
+  store<i32>(C + C_CANWAIT, canWait ? 1 : 0);
+}
+
+export function parThreads(): i32 {
+  const t = load<i32>(C + C_THREADS);
+  return t < 1 ? 1 : t;
+}
+
+function runShare(task: i32, t: i32, T: i32): void {
+  const X = <usize>load<u32>(C + C_X), Y = <usize>load<u32>(C + C_Y);
+  const rows = load<i32>(C + C_ROWS), flags = load<i32>(C + C_FLAGS);
+  if (task == TASK_SAMPLES) {
+    const r0 = <i32>((<i64>rows * t) / T), r1 = <i32>((<i64>rows * (t + 1)) / T);
+    samplesPhase(X, Y, rows, r0, r1, flags);
+  } else if (task == TASK_PARAMS) {
+    paramsPhase(X, rows, t, T, flags != 0);
+  }
+}
+
+export function parRun(task: i32, X: usize, Y: usize, rows: i32, flags: i32): void {
+  store<u32>(C + C_X, X); store<u32>(C + C_Y, Y);
+  store<i32>(C + C_ROWS, rows); store<i32>(C + C_FLAGS, flags);
+  store<i32>(C + C_TASK, task);
+  if (ASC_FEATURE_THREADS) {
+    const T = parThreads();
+    if (T > 1) {
+      atomic.store<i32>(C + C_PENDING, T - 1);
+      atomic.add<i32>(C + C_GEN, 1); // publishes the task (sequentially consistent)
+      atomic.notify(C + C_GEN, T - 1);
+      runShare(task, 0, T);
+      waitPending();
+      return;
+    }
+  }
+  runShare(task, 0, 1);
+}
+
+// Spin first (a browser's main thread may not block), then block if this thread may.
+function waitPending(): void {
+  if (!ASC_FEATURE_THREADS) return;
+  let spins = 0;
+  while (atomic.load<i32>(C + C_PENDING) != 0) {
+    if (++spins > 1 << 20 && load<i32>(C + C_CANWAIT)) {
+      const p = atomic.load<i32>(C + C_PENDING);
+      if (p != 0) atomic.wait<i32>(C + C_PENDING, p, -1);
+    }
+  }
+}
+
+/** A worker's loop (thread index t >= 1); returns when TASK_EXIT is published. */
+export function parWorker(t: i32): void {
+  if (ASC_FEATURE_THREADS) {
+    let seen = atomic.load<i32>(C + C_GEN);
+    while (true) {
+      let spins = 0;
+      let gen = atomic.load<i32>(C + C_GEN);
+      while (gen == seen) {
+        if (++spins > 1 << 14) atomic.wait<i32>(C + C_GEN, seen, -1);
+        gen = atomic.load<i32>(C + C_GEN);
+      }
+      seen = gen;
+      const task = load<i32>(C + C_TASK);
+      if (task != TASK_EXIT) runShare(task, t, parThreads());
+      if (atomic.sub<i32>(C + C_PENDING, 1) == 1) atomic.notify(C + C_PENDING, 1);
+      if (task == TASK_EXIT) return;
+    }
+  }
+}
+
+/** Ask the workers to return from parWorker (from the thread that owns the trainer). */
+export function parExit(): void {
+  if (ASC_FEATURE_THREADS) {
+    const T = parThreads();
+    if (T == 1) return;
+    store<i32>(C + C_TASK, TASK_EXIT);
+    atomic.store<i32>(C + C_PENDING, T - 1);
+    atomic.add<i32>(C + C_GEN, 1);
+    atomic.notify(C + C_GEN, T - 1);
+    waitPending();
+    store<i32>(C + C_THREADS, 1);
+  }
+}

@@ -1,0 +1,69 @@
+// Worker threads for the kernels, the same code in Node (worker_threads) and browsers (Web
+// Workers from a Blob). Each worker instantiates the module over the shared memory and sits
+// in parWorker() until the trainer is disposed.
+
+export interface ThreadPool {
+  close(): void;
+}
+
+// Plain JavaScript, run as an eval'd worker in Node and as a Blob worker in browsers.
+const WORKER_SOURCE = `
+const start = (module, memory, index, post) => {
+  const instance = new WebAssembly.Instance(module, {
+    env: { memory, abort: () => { throw new Error('fclab worker: abort'); } },
+  });
+  post({ ready: index });
+  instance.exports.parWorker(index);
+  post({ exited: index });
+};
+if (typeof self === 'undefined') {
+  const { parentPort, workerData } = require('node:worker_threads');
+  start(workerData.module, workerData.memory, workerData.index, (m) => parentPort.postMessage(m));
+} else {
+  self.onmessage = (e) => start(e.data.module, e.data.memory, e.data.index, (m) => self.postMessage(m));
+}
+`;
+
+interface Handle {
+  onMessage(fn: (m: { ready?: number; exited?: number }) => void): void;
+  onError(fn: (e: unknown) => void): void;
+  terminate(): void;
+}
+
+async function spawn(module: WebAssembly.Module, memory: WebAssembly.Memory, index: number): Promise<Handle> {
+  const g = globalThis as { process?: { versions?: { node?: string } } };
+  if (g.process?.versions?.node) {
+    const { Worker } = await import('node:worker_threads');
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, index } });
+    w.unref(); // a trainer that is never disposed must not keep the process alive
+    return {
+      onMessage: (fn) => w.on('message', fn),
+      onError: (fn) => w.on('error', fn),
+      terminate: () => void w.terminate(),
+    };
+  }
+  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  const w = new Worker(url);
+  URL.revokeObjectURL(url);
+  w.postMessage({ module, memory, index });
+  return {
+    onMessage: (fn) => w.addEventListener('message', (e) => fn(e.data)),
+    onError: (fn) => w.addEventListener('error', fn),
+    terminate: () => w.terminate(),
+  };
+}
+
+/** Starts n workers (thread indices 1..n) and resolves once each has instantiated the module. */
+export async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, n: number): Promise<ThreadPool> {
+  const handles = await Promise.all(Array.from({ length: n }, (_, i) => spawn(module, memory, i + 1)));
+  await Promise.all(
+    handles.map(
+      (h) =>
+        new Promise<void>((resolve, reject) => {
+          h.onMessage((m) => m.ready !== undefined && resolve());
+          h.onError(reject);
+        }),
+    ),
+  );
+  return { close: () => handles.forEach((h) => h.terminate()) };
+}
