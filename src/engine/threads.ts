@@ -25,8 +25,8 @@ if (typeof self === 'undefined') {
 `;
 
 interface Handle {
-  onMessage(fn: (m: { ready?: number; exited?: number }) => void): void;
-  onError(fn: (e: unknown) => void): void;
+  /** resolves when the worker has instantiated the module */
+  ready: Promise<void>;
   terminate(): void;
 }
 
@@ -35,35 +35,33 @@ async function spawn(module: WebAssembly.Module, memory: WebAssembly.Memory, ind
   if (g.process?.versions?.node) {
     const { Worker } = await import('node:worker_threads');
     const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, index } });
-    w.unref(); // a trainer that is never disposed must not keep the process alive
-    return {
-      onMessage: (fn) => w.on('message', fn),
-      onError: (fn) => w.on('error', fn),
-      terminate: () => void w.terminate(),
-    };
+    const ready = new Promise<void>((resolve, reject) => {
+      const onMessage = (m: { ready?: number }) => {
+        if (m.ready === undefined) return;
+        // listeners keep the worker referenced: drop them, so that a trainer that is never
+        // disposed does not keep the process alive
+        w.off('message', onMessage).off('error', reject);
+        w.unref();
+        resolve();
+      };
+      w.on('message', onMessage).on('error', reject);
+    });
+    return { ready, terminate: () => void w.terminate() };
   }
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
   const w = new Worker(url);
   URL.revokeObjectURL(url);
   w.postMessage({ module, memory, index });
-  return {
-    onMessage: (fn) => w.addEventListener('message', (e) => fn(e.data)),
-    onError: (fn) => w.addEventListener('error', fn),
-    terminate: () => w.terminate(),
-  };
+  const ready = new Promise<void>((resolve, reject) => {
+    w.addEventListener('message', (e) => e.data?.ready !== undefined && resolve());
+    w.addEventListener('error', reject);
+  });
+  return { ready, terminate: () => w.terminate() };
 }
 
 /** Starts n workers (thread indices 1..n) and resolves once each has instantiated the module. */
 export async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, n: number): Promise<ThreadPool> {
   const handles = await Promise.all(Array.from({ length: n }, (_, i) => spawn(module, memory, i + 1)));
-  await Promise.all(
-    handles.map(
-      (h) =>
-        new Promise<void>((resolve, reject) => {
-          h.onMessage((m) => m.ready !== undefined && resolve());
-          h.onError(reject);
-        }),
-    ),
-  );
+  await Promise.all(handles.map((h) => h.ready));
   return { close: () => handles.forEach((h) => h.terminate()) };
 }

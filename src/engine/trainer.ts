@@ -433,5 +433,10 @@ export async function createTrainer(config: Config | ConfigInput = {}, options: 
   const base = full ? validateConfig(config) : resolveConfig(config as ConfigInput);
   const resolved = resolveEngineSettings(base, !!options.imported);
   const engine = await loadEngine(options.build, options.threads ?? 1);
-  return new Trainer(engine, resolved, options.imported);
+  try {
+    return new Trainer(engine, resolved, options.imported);
+  } catch (e) {
+    engine.dispose();
+    throw e;
+  }
 }

@@ -1,0 +1,34 @@
+// The piscina worker of `fclab sweep`: one task = one run, written to its folder exactly as
+// `fclab run` writes it. Loaded from dist/ (Node cannot run .ts workers); see sweep-node.ts.
+import type { MessagePort } from 'node:worker_threads';
+import { runExperiment, type Summary } from './run.js';
+import { writeRunOutputs } from './outputs-node.js';
+import type { MetricsRow } from '../analysis/metrics.js';
+import type { SetValue } from '../config/resolve.js';
+
+export interface WorkerTask {
+  input: { preset: string; config?: unknown; set: Record<string, SetValue> };
+  /** absolute run folder */
+  dir: string;
+  figure: boolean;
+  /** receives { iteration, total } as the run progresses */
+  port?: MessagePort;
+}
+
+export interface WorkerResult {
+  summary: Summary;
+  metrics: MetricsRow[];
+}
+
+export default async function runTask(task: WorkerTask): Promise<WorkerResult> {
+  try {
+    const result = await runExperiment({
+      ...task.input,
+      onProgress: task.port ? (e) => task.port!.postMessage({ iteration: e.iteration, total: e.total }) : undefined,
+    });
+    await writeRunOutputs(task.dir, result, { figure: task.figure });
+    return { summary: result.summary, metrics: result.metrics };
+  } finally {
+    task.port?.close();
+  }
+}
