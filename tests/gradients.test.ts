@@ -5,6 +5,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { createTrainer, type ImportedState, type NamedTensor, type Trainer } from '../src/engine/trainer.js';
 import type { Build } from '../src/engine/wasm.js';
+import { mulberry32 } from './reference.js';
 import {
   erf64,
   erfc64,
@@ -31,18 +32,6 @@ const INPUT_DIM = 5;
 const HIDDEN = 6;
 /** No pre-activation (ReLU family) and no hinge margin closer than this to a kink. */
 const KINK_GAP = 1e-3;
-
-/** mulberry32: a small deterministic PRNG, uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Case {
   layers: 2 | 3;
