@@ -61,7 +61,7 @@ describe('fclab run', () => {
     expect(r.stderr).toMatch(/\[100%\] it 20\/20/);
 
     const files = await readdir(out);
-    for (const f of ['config.json', 'metrics.csv', 'summary.json', 'run.svg', 'run.png', 'weights', 'neurons.bgNorm.npy', 'neurons.asymmetry.npy'])
+    for (const f of ['config.json', 'metrics.csv', 'summary.json', 'run.svg', 'run.png', 'report.html', 'weights', 'neurons.bgNorm.npy', 'neurons.asymmetry.npy'])
       expect(files).toContain(f);
     expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
 
@@ -94,6 +94,10 @@ describe('fclab run', () => {
     const svg = await readFile(join(out, 'run.svg'), 'utf8');
     expect(svg).toMatch(/^<svg/);
     expect(svg).toContain('OOD loss');
+    const report = await readFile(join(out, 'report.html'), 'utf8');
+    expect(report).toContain(summary.hash);
+    expect(report).toContain('<svg');
+    expect(report).not.toMatch(/<script|src="https?:/);
     const png = await readFile(join(out, 'run.png'));
     expect([...png.subarray(0, 8)]).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
   });

@@ -8,6 +8,9 @@ import { writeNpyAtomic } from '../io/npy-node.js';
 import { metricsCsv } from '../analysis/metrics.js';
 import { runFigureSpec } from '../report/figures.js';
 import { writeFigure } from '../report/png-node.js';
+import { runReportHtml } from '../report/run-report.js';
+import { readFile } from 'node:fs/promises';
+import { cpus, platform, release, arch } from 'node:os';
 import type { RunResult, NeuronTraces } from './run.js';
 
 function stack(rows: Float64Array[]): Float64Array {
@@ -27,8 +30,18 @@ async function writeNeurons(dir: string, tr: NeuronTraces): Promise<void> {
 }
 
 export interface WriteOptions {
-  /** skip the SVG/PNG figure (sweeps write hundreds of runs) */
+  /** skip the SVG/PNG figure and report.html (sweeps write hundreds of runs) */
   figure?: boolean;
+}
+
+/** Where a result was computed, for reports. */
+export function nodeEnvironment(): Record<string, string> {
+  const c = cpus();
+  return {
+    node: process.version,
+    platform: `${platform()} ${release()} (${arch()})`,
+    cpu: c.length ? `${c[0].model.trim()} × ${c.length}` : 'unknown',
+  };
 }
 
 export async function writeRunOutputs(dir: string, result: RunResult, opts: WriteOptions = {}): Promise<void> {
@@ -39,7 +52,9 @@ export async function writeRunOutputs(dir: string, result: RunResult, opts: Writ
   await writeNeurons(dir, result.neurons);
   if (opts.figure !== false) {
     const title = `${result.config.preset}: ${result.config.model.activation}, ${result.config.train.loss}, ${result.config.train.optimizer}`;
-    await writeFigure(dir, 'run', runFigureSpec(result.metrics, { title }));
+    const { svg } = await writeFigure(dir, 'run', runFigureSpec(result.metrics, { title }));
+    const html = runReportHtml(result, await readFile(svg, 'utf8'), { fclab: result.summary.engine.version, ...nodeEnvironment() });
+    await writeFileAtomic(join(dir, 'report.html'), html);
   }
   await writeFileAtomic(join(dir, 'summary.json'), JSON.stringify(result.summary, null, 2) + '\n');
 }
