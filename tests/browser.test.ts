@@ -1,7 +1,10 @@
 // The demo page (web/) in a real Chromium: build it with Vite into a temp folder, serve it with a
 // minimal static server, drive it through its URL parameters, and check the determinism contract
-// (a run in the page has the same hash as the same run in this Node process, SIMD or scalar), the
-// downloads, the figure, error reporting, Stop, and that nothing logs an error or leaves the origin.
+// (a run in the page has the same hash as the same run in this Node process, SIMD or scalar, on 1 or
+// 2 kernel threads), the downloads, the figure, error reporting, Stop, and that nothing logs an error
+// or leaves the origin. The server sends the COOP/COEP headers that vite.config.ts sets, so the page
+// is cross-origin isolated and can share WebAssembly memory with its kernel workers; a second
+// server without them checks that the page then falls back to 1 thread and says so.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,9 +36,19 @@ const MIME: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-/** A static file server for `dir` on a free port; no directory listings, no paths outside `dir`. */
-function serve(dir: string): Promise<{ server: Server; url: string }> {
+/** The headers that make the page cross-origin isolated (the same as web/vite.config.ts). */
+const ISOLATION_HEADERS = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+};
+
+/**
+ * A static file server for `dir` on a free port; no directory listings, no paths outside `dir`.
+ * Every response carries the isolation headers unless `isolate` is false.
+ */
+function serve(dir: string, isolate = true): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
+    if (isolate) for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
     try {
       let path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
       if (path.endsWith('/')) path += 'index.html';
@@ -68,13 +81,16 @@ function serve(dir: string): Promise<{ server: Server; url: string }> {
 let outDir = '';
 let server: Server | undefined;
 let baseUrl = '';
+/** The same folder served without the isolation headers. */
+let plainServer: Server | undefined;
+let plainUrl = '';
 let browser: Browser | undefined;
 const pages: Page[] = [];
 /** Console errors, page errors, failed and off-origin requests, from every page opened. */
 const problems: string[] = [];
 const timings: Record<string, number> = {};
 
-async function openPage(query: string): Promise<Page> {
+async function openPage(query: string, base = baseUrl): Promise<Page> {
   const page = await browser!.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   pages.push(page);
   page.on('console', (m) => {
@@ -87,10 +103,10 @@ async function openPage(query: string): Promise<Page> {
   });
   page.on('request', (r) => {
     const u = r.url();
-    if (!u.startsWith(baseUrl) && !u.startsWith('blob:') && !u.startsWith('data:'))
+    if (!u.startsWith(base) && !u.startsWith('blob:') && !u.startsWith('data:'))
       problems.push(`[${query}] external request: ${u}`);
   });
-  await page.goto(baseUrl + query);
+  await page.goto(base + query);
   return page;
 }
 
@@ -105,9 +121,9 @@ async function settled(page: Page): Promise<string> {
 }
 
 /** Opens the page with `query` (autorun), waits for the run and returns its summary. */
-async function runInPage(query: string): Promise<{ page: Page; summary: Summary; ms: number }> {
+async function runInPage(query: string, base = baseUrl): Promise<{ page: Page; summary: Summary; ms: number }> {
   const t0 = performance.now();
-  const page = await openPage(query);
+  const page = await openPage(query, base);
   const state = await settled(page);
   if (state !== 'done') throw new Error(`page run ${query} ended in state ${state}: ${await page.textContent('#error')}`);
   const summary = JSON.parse((await page.evaluate(() => document.body.dataset.summary)) ?? 'null') as Summary;
@@ -126,6 +142,12 @@ async function inNode(label: string, options: Parameters<typeof runExperiment>[0
 
 const DEFAULT_SET = { 'train.iterations': 60, 'train.evalEvery': 20 };
 const DEFAULT_QUERY = '?preset=toy-default&set=train.iterations=60&set=train.evalEvery=20&autorun=1';
+
+/** The page's URL for a run of `preset` with overrides `set` and extra parameters (autorun). */
+function queryOf(preset: string, set: Record<string, string | number>, extra = ''): string {
+  const sets = Object.entries(set).map(([k, v]) => `set=${encodeURIComponent(`${k}=${v}`)}`);
+  return `?preset=${preset}&${sets.join('&')}${extra}&autorun=1`;
+}
 let nodeDefault: RunResult;
 
 describe('demo page in Chromium', () => {
@@ -144,6 +166,7 @@ describe('demo page in Chromium', () => {
     });
     timings['vite build'] = performance.now() - t0;
     ({ server, url: baseUrl } = await serve(outDir));
+    ({ server: plainServer, url: plainUrl } = await serve(outDir, false));
     t0 = performance.now();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -165,7 +188,7 @@ describe('demo page in Chromium', () => {
   afterAll(async () => {
     for (const p of pages) await p.close().catch(() => {});
     await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    for (const s of [server, plainServer]) await new Promise<void>((resolve) => (s ? s.close(() => resolve()) : resolve()));
     if (outDir) rmSync(outDir, { recursive: true, force: true });
     console.log('browser test timings (ms):', Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])));
   });
@@ -182,8 +205,17 @@ describe('demo page in Chromium', () => {
     expect(summary.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(summary.hash).toBe(nodeDefault.summary.hash);
 
-    // The result panel shows the full hash and the headline numbers.
+    // The server's headers make the page cross-origin isolated; threads "auto" = the cores, up to 4.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(await page.inputValue('#threads')).toBe('');
+    expect(summary.engine.threads).toBe(Math.max(1, Math.min(4, cores)));
+    expect(nodeDefault.summary.engine.threads).toBe(1);
+
+    // The result panel shows the full hash, the threads used and the headline numbers.
     expect((await page.textContent('#hash'))?.trim()).toBe(summary.hash);
+    expect((await page.textContent('#threads-used'))?.trim()).toBe(String(summary.engine.threads));
+    expect(await page.isHidden('#threads-note')).toBe(true);
     expect(await page.textContent('#simd')).toContain('on');
     expect(await page.locator('#metrics-body tr').count()).toBe(6);
 
@@ -217,6 +249,7 @@ describe('demo page in Chromium', () => {
     console.log(`toy-default 60 it: page ${summary.hash} (${summary.engine.build})`);
     expect(summary.engine.build).toBe('scalar');
     expect(summary.engine.simd).toBe(false);
+    expect(summary.engine.threads).toBe(1); // auto: kernel threads need the SIMD build
     expect(await page.inputValue('#build')).toBe('scalar');
     expect(summary.hash).toBe(nodeDefault.summary.hash);
   }, 120_000);
@@ -229,9 +262,7 @@ describe('demo page in Chromium', () => {
       'train.evalEvery': 10,
     };
     const node = await inNode('toy-theory gelu minibatch', { preset: 'toy-theory', set });
-    const query =
-      '?preset=toy-theory&' + Object.entries(set).map(([k, v]) => `set=${encodeURIComponent(`${k}=${v}`)}`).join('&') + '&autorun=1';
-    const { page, summary, ms } = await runInPage(query);
+    const { page, summary, ms } = await runInPage(queryOf('toy-theory', set));
     timings['page toy-theory gelu minibatch'] = ms;
     console.log(`toy-theory gelu b=50: node ${node.summary.hash} (${node.summary.engine.build})`);
     console.log(`toy-theory gelu b=50: page ${summary.hash} (${summary.engine.build})`);
@@ -244,6 +275,58 @@ describe('demo page in Chromium', () => {
     expect(summary.hash).toBe(node.summary.hash);
   }, 120_000);
 
+  // (g) kernel threads: the page's training worker starts a nested Blob-URL worker that shares its
+  // WebAssembly memory; the hash must not change.
+  const threadCases: Array<[string, string, Record<string, string | number>]> = [
+    ['toy-default n=200 full batch', 'toy-default', { 'data.n': 200, 'train.iterations': 60, 'train.evalEvery': 20 }],
+    [
+      'toy-default n=200 minibatch',
+      'toy-default',
+      { 'data.n': 200, 'train.batchSize': 50, 'train.iterations': 60, 'train.evalEvery': 20 },
+    ],
+    [
+      'toy-theory gelu minibatch',
+      'toy-theory',
+      { 'model.activation': 'gelu', 'train.batchSize': 50, 'train.iterations': 40, 'train.evalEvery': 10 },
+    ],
+  ];
+  for (const [label, preset, set] of threadCases)
+    it(`(g) ${label} on 2 threads in Chromium gives Node's single-threaded hash`, async () => {
+      const node = await inNode(`${label} 1 thread`, { preset, set, threads: 1 });
+      expect(node.summary.engine.threads).toBe(1);
+      const { page, summary, ms } = await runInPage(queryOf(preset, set, '&threads=2'));
+      timings[`page ${label} 2 threads`] = ms;
+      console.log(`${label}: node 1 thread ${node.summary.hash}`);
+      console.log(`${label}: page 2 threads ${summary.hash} (${summary.engine.build}, threads ${summary.engine.threads})`);
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+      expect(await page.inputValue('#threads')).toBe('2');
+      expect(await page.isHidden('#threads-note')).toBe(true);
+      expect(summary.engine.threads).toBe(2);
+      expect(summary.engine.build).toBe('simd');
+      expect((await page.textContent('#threads-used'))?.trim()).toBe('2');
+      expect(summary.config).toEqual(node.summary.config);
+      expect(summary.final).toEqual(node.summary.final);
+      expect(summary.hash).toBe(node.summary.hash);
+    }, 120_000);
+
+  it('without COOP/COEP headers, threads=2 falls back to 1 thread with a note and the same hash', async () => {
+    const { page, summary } = await runInPage(DEFAULT_QUERY + '&threads=2', plainUrl);
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+    expect(summary.engine.threads).toBe(1);
+    expect(summary.hash).toBe(nodeDefault.summary.hash);
+    expect(await page.isVisible('#threads-note')).toBe(true);
+    expect(await page.textContent('#threads-note')).toContain('cross-origin isolated');
+    expect((await page.textContent('#threads-used'))?.trim()).toBe('1');
+    // auto means 1 thread here
+    expect(await page.textContent('#threads option[value=""]')).toBe('auto (1)');
+  }, 120_000);
+
+  it('reports a bad threads parameter in #error', async () => {
+    const page = await openPage('?preset=toy-default&threads=two&autorun=1');
+    expect(await page.evaluate(() => document.body.dataset.state)).toBe('error');
+    expect(await page.textContent('#error')).toContain('threads = "two"');
+  }, 120_000);
+
   it('reports a bad config in #error with state "error"', async () => {
     const page = await openPage('?preset=toy-default&set=model.activation=swish&autorun=1');
     expect(await settled(page)).toBe('error');
@@ -254,7 +337,7 @@ describe('demo page in Chromium', () => {
   }, 120_000);
 
   it('Stop terminates a long run and the page stays responsive', async () => {
-    const page = await openPage('?preset=toy-default&set=train.iterations=1000000&autorun=1');
+    const page = await openPage('?preset=toy-default&set=train.iterations=1000000&threads=2&autorun=1');
     // Wait for training to be under way (a progress event beyond the initial evaluation).
     await page.waitForFunction(() => /Iteration [1-9]/.test(document.getElementById('status')?.textContent ?? ''), undefined, {
       timeout: RUN_TIMEOUT,
@@ -263,11 +346,23 @@ describe('demo page in Chromium', () => {
     const t0 = performance.now();
     await page.evaluate(() => 1 + 1);
     expect(performance.now() - t0).toBeLessThan(2000);
+    // The training worker and its one kernel worker (a nested worker from a Blob URL).
+    const workers = page.workers();
+    console.log('workers while running:', workers.map((w) => w.url()));
+    expect(workers.length).toBe(2);
+    expect(workers.filter((w) => w.url().startsWith('blob:')).length).toBe(1);
+    const t1 = performance.now();
+    const closed = Promise.all(workers.map((w) => new Promise<void>((resolve) => w.once('close', () => resolve()))));
     await page.click('#stop');
     expect(await page.evaluate(() => document.body.dataset.state)).toBe('stopped');
     expect(await page.isEnabled('#run')).toBe(true);
     expect(await page.isDisabled('#stop')).toBe(true);
     expect(await page.textContent('#status')).toContain('Stopped at iteration');
+    // The run ends at the shared stop flag, which stops its kernel worker; then the training worker
+    // is terminated. (Killed mid-run instead, Chromium keeps them busy ~2 s each before it does.)
+    await closed;
+    console.log(`workers closed ${Math.round(performance.now() - t1)} ms after Stop`);
+    expect(page.workers()).toEqual([]);
   }, 120_000);
 
   it('(d) no console errors, page errors, failed or external requests', () => {

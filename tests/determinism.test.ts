@@ -197,3 +197,21 @@ describe('threads split rows, never a sum: any thread count gives the same bits'
     await expect(createTrainer({}, { threads: 0 })).rejects.toThrow(/threads = 0 is not valid: expected a positive integer/);
   });
 });
+
+describe('stopping a run', () => {
+  it('an aborted signal stops runExperiment between chunks', async () => {
+    const ac = new AbortController();
+    let seen = 0;
+    const run = runExperiment({
+      set: { 'data.n': 100, 'train.iterations': 100_000, 'train.evalEvery': 50 },
+      signal: ac.signal,
+      onProgress: (e) => {
+        seen = e.iteration;
+        if (e.iteration >= 200) ac.abort(new Error('stopped by the test'));
+      },
+    });
+    await expect(run).rejects.toThrow('stopped by the test');
+    expect(seen).toBeGreaterThanOrEqual(200);
+    expect(seen).toBeLessThan(400);
+  });
+});

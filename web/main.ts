@@ -2,7 +2,10 @@
 // run figure, and the result. The page never trains on the main thread, so it stays responsive.
 //
 // URL parameters configure and start a run (tests and shared links):
-//   ?preset=toy-theory&set=train.iterations=200&set=model.activation=gelu&build=scalar&autorun=1
+//   ?preset=toy-theory&set=train.iterations=200&set=model.activation=gelu&build=scalar&threads=2&autorun=1
+// threads: kernel threads (auto = the cores, up to 4); more than 1 needs a cross-origin isolated
+// page (COOP/COEP headers, see vite.config.ts), else the page says so and runs on 1 thread. The
+// hash is the same for any thread count.
 // When a run ends, body[data-state] becomes 'done' (summary JSON in body[data-summary] and
 // #summary-json) or 'error' (message in #error); 'stopped' after Stop.
 import {
@@ -39,6 +42,8 @@ const ui = {
   loss: $<HTMLSelectElement>('loss'),
   optimizer: $<HTMLSelectElement>('optimizer'),
   build: $<HTMLSelectElement>('build'),
+  threads: $<HTMLSelectElement>('threads'),
+  threadsNote: $('threads-note'),
   iterations: $<HTMLInputElement>('iterations'),
   seed: $<HTMLInputElement>('seed'),
   evalEvery: $<HTMLInputElement>('eval-every'),
@@ -59,6 +64,7 @@ const ui = {
   msPerIter: $('ms-per-iter'),
   wallTime: $('wall-time'),
   simd: $('simd'),
+  threadsUsed: $('threads-used'),
   hash: $('hash'),
   downloadCsv: $<HTMLButtonElement>('download-csv'),
   downloadJson: $<HTMLButtonElement>('download-json'),
@@ -93,6 +99,11 @@ function fmtSeconds(s: number): string {
   return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
 
+
+/** Most kernel threads the page asks for on "auto": beyond that the step's phases stop scaling. */
+const AUTO_THREADS_MAX = 4;
+/** Largest thread count accepted from the URL (the CLI's --threads range). */
+const THREADS_MAX = 64;
 
 function setState(state: State): void {
   document.body.dataset.state = state;
@@ -143,6 +154,46 @@ interface RunSpec {
   /** Only the keys that differ from the preset (short links, short CLI lines). */
   set: Record<string, SetValue>;
   build?: Build;
+  /** Kernel threads as asked for; undefined = auto. */
+  threads?: number;
+}
+
+/** Whether this page may share memory with workers (served with COOP/COEP headers). */
+const isolated = (): boolean => globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer !== 'undefined';
+
+/** The thread count "auto" stands for: the cores, up to AUTO_THREADS_MAX, on an isolated page; else 1. */
+function autoThreads(): number {
+  return isolated() ? Math.max(1, Math.min(AUTO_THREADS_MAX, navigator.hardwareConcurrency || 1)) : 1;
+}
+
+/** The thread count a run uses, and why it is fewer than asked for (if it is). */
+function resolveThreads(spec: Pick<RunSpec, 'threads' | 'build'>): { threads: number; note?: string } {
+  if (spec.build === 'scalar') {
+    return spec.threads !== undefined && spec.threads > 1
+      ? { threads: 1, note: `The scalar build runs on 1 thread (kernel threads need the SIMD build).` }
+      : { threads: 1 };
+  }
+  if (spec.threads === undefined) return { threads: autoThreads() };
+  if (spec.threads > 1 && !isolated())
+    return {
+      threads: 1,
+      note:
+        `${spec.threads} threads need a cross-origin isolated page (served with the headers ` +
+        `Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp); running on 1 thread.`,
+    };
+  return { threads: spec.threads };
+}
+
+function showThreadsNote(note: string | undefined): void {
+  ui.threadsNote.textContent = note ?? '';
+  ui.threadsNote.hidden = !note;
+}
+
+/** The form's build and threads (these never fail to parse). */
+function engineOfForm(): Pick<RunSpec, 'build' | 'threads'> {
+  const build = ui.build.value === 'simd' || ui.build.value === 'scalar' ? ui.build.value : undefined;
+  const threads = ui.threads.value === '' ? undefined : Number(ui.threads.value);
+  return { build, threads };
 }
 
 /** Reads the form. Throws ConfigError on a malformed override. */
@@ -156,8 +207,7 @@ function readForm(): RunSpec {
     if (value !== presetValue(preset, keyOf(el))) set[keyOf(el)] = value;
   }
   for (const [k, v] of parseExtra(ui.extra.value)) set[k] = v;
-  const build = ui.build.value === 'simd' || ui.build.value === 'scalar' ? ui.build.value : undefined;
-  return { preset, set, build };
+  return { preset, set, ...engineOfForm() };
 }
 
 function queryOf(spec: RunSpec, autorun: boolean): string {
@@ -165,6 +215,7 @@ function queryOf(spec: RunSpec, autorun: boolean): string {
   q.set('preset', spec.preset);
   for (const [k, v] of Object.entries(spec.set)) q.append('set', `${k}=${v}`);
   if (spec.build) q.set('build', spec.build);
+  if (spec.threads !== undefined) q.set('threads', String(spec.threads));
   if (autorun) q.set('autorun', '1');
   return '?' + q.toString();
 }
@@ -173,12 +224,15 @@ function queryOf(spec: RunSpec, autorun: boolean): string {
 const shellWord = (s: string): string => (/^[\w.=+\-/:]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 function updateShare(): void {
+  showThreadsNote(resolveThreads(engineOfForm()).note);
   try {
     const spec = readForm();
     ui.shareLink.href = queryOf(spec, true);
     const parts = ['fclab run', `--preset ${spec.preset}`];
     for (const [k, v] of Object.entries(spec.set)) parts.push(`--set ${shellWord(`${k}=${v}`)}`);
     if (spec.build) parts.push(`--build ${spec.build}`);
+    // The CLI's default is the same "auto"; any count gives the same hash.
+    if (spec.threads !== undefined && spec.build !== 'scalar') parts.push(`--threads ${spec.threads}`);
     ui.cli.textContent = parts.join(' ');
   } catch (err) {
     ui.cli.textContent = err instanceof Error ? err.message : String(err);
@@ -221,6 +275,22 @@ function applyQuery(params: URLSearchParams): boolean {
       return false;
     }
     ui.build.value = build === 'auto' ? '' : build;
+  }
+  const threads = params.get('threads');
+  if (threads !== null && threads !== '' && threads !== 'auto') {
+    const n = Number(threads);
+    if (!/^\d+$/.test(threads) || !Number.isInteger(n) || n < 1 || n > THREADS_MAX) {
+      showError(`threads = "${threads}" is not valid: expected auto or an integer from 1 to ${THREADS_MAX}`);
+      setState('error');
+      return false;
+    }
+    // A count the control does not list (3, 8, ...) gets its own option.
+    if (!Array.from(ui.threads.options).some((o) => o.value === String(n))) {
+      const o = document.createElement('option');
+      o.value = o.textContent = String(n);
+      ui.threads.append(o);
+    }
+    ui.threads.value = String(n);
   }
   const autorun = params.get('autorun');
   return autorun === '1' || autorun === 'true';
@@ -328,6 +398,7 @@ function showResult(summary: Summary, metrics: MetricsRow[]): void {
   ui.msPerIter.textContent = summary.timing.msPerIter.toFixed(3);
   ui.wallTime.textContent = fmtSeconds(summary.timing.wallSeconds);
   ui.simd.textContent = `${summary.engine.simd ? 'on' : 'off'} (${summary.engine.build} build)`;
+  ui.threadsUsed.textContent = String(summary.engine.threads);
   ui.hash.textContent = summary.hash;
   ui.resultsEmpty.hidden = true;
   ui.resultsBody.hidden = false;
@@ -347,11 +418,32 @@ function download(name: string, text: string, type: string): void {
 // ---------------------------------------------------------------- running
 
 let worker: Worker | undefined;
+/** The current run's shared stop flag (isolated pages only). */
+let stopFlag: Int32Array | undefined;
+/** How long a stopped worker gets to end its run before it is terminated regardless. */
+const STOP_GRACE_MS = 2000;
 
-/** Ends the current worker and re-enables the form; `state` is set now unless null (set later). */
-function finish(state: State | null): void {
-  worker?.terminate();
+/**
+ * Ends the current worker and re-enables the form; `state` is set now unless null (set later).
+ * With `graceful` and a stop flag, the worker first ends its run (and its kernel workers) at its
+ * next progress event and is terminated once idle: a worker terminated while it trains keeps its
+ * cores busy for about 2 s more in Chromium (4 s with a nested kernel worker).
+ */
+function finish(state: State | null, graceful = false): void {
+  const w = worker;
+  if (w && graceful && stopFlag) {
+    Atomics.store(stopFlag, 0, 1);
+    const timer = setTimeout(() => w.terminate(), STOP_GRACE_MS);
+    w.addEventListener('message', (event: MessageEvent<WorkerMessage>) => {
+      const type = event.data.type;
+      if (type === 'stopped' || type === 'done' || type === 'error') {
+        clearTimeout(timer);
+        w.terminate();
+      }
+    });
+  } else w?.terminate();
   worker = undefined;
+  stopFlag = undefined;
   stopFigureTimer();
   ui.settings.disabled = false;
   ui.run.disabled = false;
@@ -371,6 +463,12 @@ function startRun(): void {
     return;
   }
   history.replaceState(null, '', queryOf(spec, false));
+  const resolved = resolveThreads(spec);
+  let threads = resolved.threads;
+  showThreadsNote(resolved.note);
+  const trainingStatus = (simd: boolean) =>
+    `Training (WebAssembly ${simd && spec.build !== 'scalar' ? 'SIMD' : 'scalar'}, ${threads} thread${threads === 1 ? '' : 's'})…`;
+  let simd = true;
 
   runId++;
   const id = runId;
@@ -390,12 +488,19 @@ function startRun(): void {
 
   const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
   worker = w;
+  stopFlag = isolated() ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
   w.addEventListener('message', (event: MessageEvent<WorkerMessage>) => {
     if (id !== runId) return;
     const m = event.data;
     switch (m.type) {
       case 'ready':
-        ui.status.textContent = `Training (WebAssembly ${m.simd && spec.build !== 'scalar' ? 'SIMD' : 'scalar'})…`;
+        simd = m.simd;
+        ui.status.textContent = trainingStatus(simd);
+        break;
+      case 'threads': // the worker could not use the threads asked for
+        threads = m.threads;
+        showThreadsNote(m.note);
+        ui.status.textContent = trainingStatus(simd);
         break;
       case 'progress':
         showProgress(m.iteration, m.total, m.elapsedSeconds);
@@ -440,7 +545,7 @@ function startRun(): void {
     showError('worker: a message could not be decoded');
     finish('error');
   });
-  const request: RunRequest = { type: 'run', preset: spec.preset, set: spec.set, build: spec.build };
+  const request: RunRequest = { type: 'run', preset: spec.preset, set: spec.set, build: spec.build, threads, stop: stopFlag };
   w.postMessage(request);
 }
 
@@ -448,7 +553,7 @@ function stopRun(): void {
   if (!worker) return;
   runId++; // ignore anything still queued from the old worker
   const { iteration, total } = progressState;
-  finish('stopped');
+  finish('stopped', true);
   ui.status.textContent = `Stopped at iteration ${iteration.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}.`;
 }
 
@@ -462,6 +567,7 @@ fillSelect(ui.activation, ACTIVATIONS);
 fillSelect(ui.loss, LOSSES);
 fillSelect(ui.optimizer, OPTIMIZERS);
 ui.version.textContent = `fclab ${VERSION}`;
+ui.threads.options[0].textContent = `auto (${autoThreads()})`;
 
 ui.preset.addEventListener('change', () => {
   applyPreset(ui.preset.value);

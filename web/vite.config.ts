@@ -6,6 +6,17 @@ import { defineConfig } from 'vite';
 const webDir = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
+/**
+ * Cross-origin isolation: lets the page use SharedArrayBuffer, so the trainer can run its kernels
+ * on several threads over shared WebAssembly memory (the Threads control). Every resource the page
+ * loads is same-origin, so require-corp blocks nothing. A host that serves dist/web/ must send
+ * these two headers too, or the page runs single-threaded (it says so under the control).
+ */
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 export default defineConfig({
   root: webDir,
   // Relative asset URLs: the built folder works from any path (file server, GitHub Pages, a test's temp dir).
@@ -21,5 +32,6 @@ export default defineConfig({
     chunkSizeWarningLimit: 2048,
   },
   worker: { format: 'es' },
-  server: { fs: { allow: [repoRoot] } },
+  server: { fs: { allow: [repoRoot] }, headers: isolationHeaders },
+  preview: { headers: isolationHeaders },
 });

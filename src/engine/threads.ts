@@ -33,7 +33,9 @@ interface Handle {
 async function spawn(module: WebAssembly.Module, memory: WebAssembly.Memory, index: number): Promise<Handle> {
   const g = globalThis as { process?: { versions?: { node?: string } } };
   if (g.process?.versions?.node) {
-    const { Worker } = await import('node:worker_threads');
+    // a computed specifier keeps browser bundlers from trying to bundle a Node module
+    const nodeWorkers = 'node:worker_threads';
+    const { Worker } = (await import(/* @vite-ignore */ nodeWorkers)) as typeof import('node:worker_threads');
     const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, index } });
     const ready = new Promise<void>((resolve, reject) => {
       const onMessage = (m: { ready?: number }) => {

@@ -17,6 +17,8 @@ export interface RunOptions extends ConfigInput {
   threads?: number;
   /** Called after every chunk of updates and at every evaluation. */
   onProgress?: (event: ProgressEvent) => void;
+  /** Stops the run between chunks of updates (the promise rejects with the signal's reason). */
+  signal?: AbortSignal;
   /** Continue a checkpointed run (its config is used; preset/config/set must be absent). */
   resume?: RunCheckpoint;
   /** Hand a checkpoint to onCheckpoint at every evaluation whose iteration is a multiple of this. */
@@ -121,6 +123,7 @@ async function train(trainer: Trainer, options: RunOptions): Promise<RunResult> 
   while (trainer.iteration < total) {
     const nextEval = Math.min(total, (Math.floor(trainer.iteration / every) + 1) * every);
     const k = Math.min(CHUNK, nextEval - trainer.iteration);
+    options.signal?.throwIfAborted();
     const s = now();
     trainer.step(k);
     trainMs += now() - s;
