@@ -2,7 +2,7 @@
 // live in src/node.ts.
 export { createTrainer, Trainer, resolveEngineSettings } from './engine/trainer.js';
 export type { ResolvedConfig, NamedTensor, ImportedState, TrainerOptions, TrainerSnapshot, StepEvent } from './engine/trainer.js';
-export { loadKernels, simdSupported, defaultBuild } from './engine/wasm.js';
+export { loadKernels, loadEngine, simdSupported, threadsSupported, defaultBuild } from './engine/wasm.js';
 export type { Build, Kernels } from './engine/wasm.js';
 export { run, runExperiment } from './experiments/run.js';
 export type { RunOptions, RunResult, Summary, ProgressEvent, NeuronTraces } from './experiments/run.js';
@@ -16,6 +16,44 @@ export { METRIC_COLUMNS, METRIC_HELP, metricsCsv } from './analysis/metrics.js';
 export type { MetricsRow, MetricName, NeuronStats } from './analysis/metrics.js';
 export { parseNpy, encodeNpy, NpyError } from './io/npy.js';
 export type { NpyArray, NpyDtype } from './io/npy.js';
-export { runFigureSpec, bandLineSpec, heatmapSpec, scatterSpec, panelsSpec, renderSvg } from './report/figures.js';
+export { runFigureSpec, bandLineSpec, heatmapSpec, scatterSpec, panelsSpec, gridSpec, matrixSpec, renderSvg } from './report/figures.js';
+export type { BandPoint, BandSeries, HeatCell, ScatterPoint, FigureTitle } from './report/figures.js';
 export { renderReport } from './report/html.js';
+export type { ReportDoc, ReportSection, ReportFigure, ReportTable, ReportConfig } from './report/html.js';
+// sweeps, statistics across seeds, the reproduction's plan, figures and claims
+export { planSweep, parseGridArg, parseShard, formatShard, shardOf, safeName, estimateRunCost, SweepError } from './experiments/sweep.js';
+export type { SweepSpec, SweepPlan, PlannedCell, PlannedRun, NormalizedSpec, GridAxis, CellInput, Shard } from './experiments/sweep.js';
+export {
+  summarize,
+  tCritical95,
+  T_TABLE_975,
+  Z_975,
+  pairedDifference,
+  aggregateCell,
+  aggregateCsv,
+  compactJson,
+  formatStat,
+  derivedRow,
+  AGG_METRICS,
+  DERIVED_METRICS,
+  DERIVED_HELP,
+} from './experiments/aggregate.js';
+export type { Stat, SeriesStats, CellAggregate, RunEntry, RunData, AggMetric, DerivedMetric } from './experiments/aggregate.js';
+export {
+  reproducePlan,
+  reproduceSettings,
+  reproduceFigures,
+  reproduceClaims,
+  mechanismCorrelation,
+  neuronPoints,
+  pearson,
+  finalTable,
+  cellIdOf,
+  FIGURE_IDS,
+  ACTIVATION_COLOR,
+  ACTIVATION_LABEL,
+  FULL_SEEDS,
+  QUICK_SEEDS,
+} from './experiments/reproduce.js';
+export type { FigureId, ReproduceSettings, ReproducePlan, ReproduceInputs, BuiltFigure, Claim, NeuronRun } from './experiments/reproduce.js';
 export { VERSION } from './version.js';

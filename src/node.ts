@@ -5,3 +5,19 @@ export { writeFileAtomic } from './io/atomic-node.js';
 export { readStateFolder, readTensors } from './io/state-folder.js';
 export { writeRunOutputs } from './experiments/outputs-node.js';
 export { svgToPng, writeFigure } from './report/png-node.js';
+export {
+  runSweep,
+  runPlan,
+  mergeSweeps,
+  readSweep,
+  sweepJson,
+  sweepCsv,
+  parseMetricsCsv,
+  packageRoot,
+  workerFile,
+  SWEEP_JSON,
+  SWEEP_CSV,
+} from './experiments/sweep-node.js';
+export type { SweepDoc, SweepOptions, SweepOutcome, SweepProgressEvent, RunRecord, MergeOptions, MergeOutcome } from './experiments/sweep-node.js';
+export { reproduce } from './experiments/reproduce-node.js';
+export type { ReproduceOptions, ReproduceOutcome } from './experiments/reproduce-node.js';

@@ -1,4 +1,237 @@
-// fclab sweep / merge / reproduce (issue 3). Registered by main.ts.
+// fclab sweep / merge / reproduce. Registered by main.ts; errors of the user's input are
+// SweepError/ConfigError (printed as `fclab: error: ...`, exit 2).
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseSetArg, type SetValue } from '../config/resolve.js';
+import { PRESETS } from '../config/presets.js';
+import { formatStat } from '../experiments/aggregate.js';
+import { parseGridArg, parseShard, planSweep, SweepError, type GridAxis } from '../experiments/sweep.js';
+import { mergeSweeps, runPlan, type SweepProgressEvent } from '../experiments/sweep-node.js';
+import { reproduce } from '../experiments/reproduce-node.js';
+import { FIGURE_IDS, type FigureId } from '../experiments/reproduce.js';
 
-export function registerSweepCommands(_program: Command): void {}
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+function intOption(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < 1)
+      throw new SweepError(`${flag} ${JSON.stringify(v)} is not valid: expected an integer >= 1`);
+    return n;
+  };
+}
+
+async function readJsonFile(path: string, flag: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new SweepError(`${flag} ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new SweepError(`${flag} ${path}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+function parseSets(args: string[]): Record<string, SetValue> {
+  const out: Record<string, SetValue> = {};
+  for (const a of args) {
+    const [k, v] = parseSetArg(a);
+    out[k] = v;
+  }
+  return out;
+}
+
+export function formatDuration(s: number | null): string {
+  if (s === null || !Number.isFinite(s)) return '--';
+  if (s < 60) return `${Math.round(s)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(Math.round(s - 60 * m)).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+export interface SweepProgress {
+  update(e: SweepProgressEvent): void;
+  stop(): void;
+}
+
+/** One bar over all runs on a terminal; a plain line per finished run otherwise. */
+export function createSweepProgress(label: string, stream: NodeJS.WriteStream = process.stderr, quiet = false): SweepProgress {
+  if (quiet) return { update() {}, stop() {} };
+  const width = (n: number) => String(n).length;
+  if (stream.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      {
+        format: `${label} {bar} {percentage}% | {runs} runs | {elapsedText} elapsed, ETA {etaText} | {last}`,
+        hideCursor: true,
+        stream,
+        barsize: 30,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    let started = false;
+    let last = '';
+    return {
+      update(e) {
+        if (e.run) last = `${e.run.cell} seed ${e.run.seed} ${e.run.hash.slice(0, 8)}`;
+        const payload = {
+          runs: `${String(e.runsDone).padStart(width(e.runsTotal))}/${e.runsTotal}`,
+          etaText: formatDuration(e.etaSeconds),
+          elapsedText: formatDuration(e.elapsedSeconds),
+          last,
+        };
+        const value = Math.round(e.fraction * 1000);
+        if (!started) {
+          bar.start(1000, value, payload);
+          started = true;
+        } else bar.update(value, payload);
+      },
+      stop() {
+        if (started) bar.stop();
+      },
+    };
+  }
+  return {
+    update(e) {
+      if (e.type === 'start') {
+        stream.write(
+          `${label}: ${e.runsTotal} runs${e.runsReused ? ` (${e.runsReused} already complete, reused)` : ''} on ${e.workers} worker${e.workers === 1 ? '' : 's'}\n`,
+        );
+        return;
+      }
+      if (e.type !== 'run-done' || !e.run) return;
+      const r = e.run;
+      stream.write(
+        `${label} [${String(e.runsDone).padStart(width(e.runsTotal))}/${e.runsTotal}] ${r.cell} seed ${r.seed} | hash ${r.hash.slice(0, 12)} | ` +
+          `${r.wallSeconds.toFixed(1)} s | ${Math.floor(100 * e.fraction)}% | elapsed ${formatDuration(e.elapsedSeconds)}, ETA ${formatDuration(e.etaSeconds)}\n`,
+      );
+    },
+    stop() {},
+  };
+}
+
+function parseFigures(v: string): FigureId[] {
+  const ids = v.split(',').map((s) => s.trim().toUpperCase());
+  const bad = ids.filter((i) => !FIGURE_IDS.includes(i as FigureId));
+  if (bad.length || !ids.length)
+    throw new SweepError(`--figures ${JSON.stringify(v)} is not valid: expected a comma-separated subset of ${FIGURE_IDS.join(', ')}`);
+  return ids as FigureId[];
+}
+
+export function registerSweepCommands(program: Command): void {
+  program
+    .command('sweep')
+    .description('run the cross product of --grid values × seeds on all cores; writes run folders, sweep.csv and sweep.json')
+    .option('-p, --preset <name>', `preset (${PRESETS.map((p) => p.name).join(', ')})`, 'toy-default')
+    .option('-c, --config <file>', 'JSON config merged over the preset')
+    .option('-g, --grid <key=v1,v2,...>', 'a grid axis (repeatable; the first varies slowest), e.g. model.activation=relu,gelu', collect, [])
+    .option('-s, --set <key=value>', 'override one config key in every cell (repeatable)', collect, [])
+    .option('-n, --seeds <n>', 'seeds per cell: base, base+1, ... (base = the config seed)', intOption('--seeds'), 1)
+    .option('-w, --workers <n>', 'worker threads (default: the number of cores)', intOption('--workers'))
+    .option('-t, --threads <n>', 'kernel threads per run (default 1; workers × threads should not exceed the cores)', intOption('--threads'))
+    .option('--shard <i/n>', 'run only cells with index % n == i (combine shards with fclab merge)')
+    .requiredOption('-o, --out <dir>', 'output folder')
+    .option('--no-figure', 'skip each run\'s SVG/PNG figure')
+    .option('--no-reuse', 'retrain runs whose folder is already complete')
+    .option('-q, --quiet', 'no progress output')
+    .action(
+      async (opts: {
+        preset: string;
+        config?: string;
+        grid: string[];
+        set: string[];
+        seeds: number;
+        workers?: number;
+        threads?: number;
+        shard?: string;
+        out: string;
+        figure: boolean;
+        reuse: boolean;
+        quiet?: boolean;
+      }) => {
+        // validate everything (every cell resolved) before any work or any file
+        const grid: GridAxis[] = opts.grid.map(parseGridArg);
+        const shard = opts.shard !== undefined ? parseShard(opts.shard) : undefined;
+        const config = opts.config ? await readJsonFile(opts.config, '--config') : undefined;
+        const plan = planSweep({ preset: opts.preset, config, set: parseSets(opts.set), grid, seeds: opts.seeds });
+        const label = shard ? `sweep ${shard.index}/${shard.count}` : 'sweep';
+        const progress = createSweepProgress(label, process.stderr, opts.quiet);
+        let outcome;
+        try {
+          outcome = await runPlan(plan, {
+            out: opts.out,
+            workers: opts.workers,
+            threads: opts.threads,
+            shard,
+            figure: opts.figure,
+            reuse: opts.reuse,
+            onProgress: (e) => progress.update(e),
+          });
+        } finally {
+          progress.stop();
+        }
+        const { doc } = outcome;
+        const trained = outcome.runs.filter((r) => !r.reused).length;
+        console.log(
+          `${label}: ${doc.cells.length} of ${doc.cellCount} cells × ${doc.seeds} seed${doc.seeds === 1 ? '' : 's'} = ${outcome.runs.length} runs ` +
+            `(${trained} trained, ${outcome.runs.length - trained} reused) in ${formatDuration(outcome.wallSeconds)} on ${outcome.workers} worker${outcome.workers === 1 ? '' : 's'}`,
+        );
+        const w = Math.max(4, ...doc.cells.map((c) => c.id.length));
+        console.log(`${'cell'.padEnd(w)}  ${'final OOD − ID loss'.padEnd(28)}  bgProj growth`);
+        for (const c of doc.cells) console.log(`${c.id.padEnd(w)}  ${formatStat(c.final.oodGap).padEnd(28)}  ${formatStat(c.final.bgGrowth)}`);
+        console.log(`wrote ${outcome.files.csv} and ${outcome.files.json}`);
+      },
+    );
+
+  program
+    .command('merge')
+    .description('combine the shard folders of one sweep into the aggregate a single-machine sweep writes')
+    .argument('<dirs...>', 'shard folders (each written by fclab sweep --shard i/n)')
+    .requiredOption('-o, --out <dir>', 'output folder')
+    .option('--no-runs', 'write the aggregates only (do not copy run folders)')
+    .action(async (dirs: string[], opts: { out: string; runs: boolean }) => {
+      const r = await mergeSweeps(dirs, { out: opts.out, copyRuns: opts.runs });
+      for (const s of r.shards)
+        console.log(`${s.dir}: ${s.shard ? `shard ${s.shard.index}/${s.shard.count}` : 'complete sweep'}, ${s.cells} cells`);
+      console.log(`merged ${r.doc.cellCount} cells × ${r.doc.seeds} seeds → ${r.files.csv}, ${r.files.json}`);
+    });
+
+  program
+    .command('reproduce')
+    .description('run every synthetic figure of the paper (F1–F6) with several seeds; writes figures (SVG, PNG) and report.html')
+    .option('--quick', 'shortened runs and 3 seeds: the whole set in a few minutes (not the paper\'s settings)')
+    .option('-o, --out <dir>', 'output folder (default: runs/reproduce or runs/reproduce-quick)')
+    .option('-n, --seeds <n>', 'seeds per cell (default 5; 3 with --quick)', intOption('--seeds'))
+    .option('-w, --workers <n>', 'worker threads (default: the number of cores)', intOption('--workers'))
+    .option('--figures <list>', `a subset of ${FIGURE_IDS.join(',')}`, parseFigures)
+    .option('--no-reuse', 'retrain runs whose folder is already complete')
+    .option('-q, --quiet', 'no progress output')
+    .action(
+      async (opts: { quick?: boolean; out?: string; seeds?: number; workers?: number; figures?: FigureId[]; reuse: boolean; quiet?: boolean }) => {
+        const out = opts.out ?? join('runs', opts.quick ? 'reproduce-quick' : 'reproduce');
+        const progress = createSweepProgress(opts.quick ? 'reproduce --quick' : 'reproduce', process.stderr, opts.quiet);
+        let r;
+        try {
+          r = await reproduce({
+            out,
+            quick: opts.quick,
+            seeds: opts.seeds,
+            workers: opts.workers,
+            figures: opts.figures,
+            reuse: opts.reuse,
+            onProgress: (e) => progress.update(e),
+            command: ['fclab', ...process.argv.slice(2)].join(' '),
+          });
+        } finally {
+          progress.stop();
+        }
+        for (const c of r.claims) console.log(`${c.holds ? 'holds' : 'FAILS'}  ${c.figure} ${c.statement}\n       ${c.evidence}`);
+        for (const f of r.figures) console.log(`${f.id}: ${f.svg} (+ .png)`);
+        console.log(`report: ${r.report} (${r.sweep.runs.length} runs in ${formatDuration(r.wallSeconds)})`);
+      },
+    );
+}

@@ -11,6 +11,8 @@ export interface WorkerTask {
   /** absolute run folder */
   dir: string;
   figure: boolean;
+  /** kernel threads of this run (default 1; the hash is the same for any count) */
+  threads?: number;
   /** receives { iteration, total } as the run progresses */
   port?: MessagePort;
 }
@@ -24,6 +26,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerResult> {
   try {
     const result = await runExperiment({
       ...task.input,
+      threads: task.threads,
       onProgress: task.port ? (e) => task.port!.postMessage({ iteration: e.iteration, total: e.total }) : undefined,
     });
     await writeRunOutputs(task.dir, result, { figure: task.figure });

@@ -299,7 +299,7 @@ export function estimateRunCost(c: Config): number {
   const inDim = c.data.coreDim + c.data.bgDim;
   const m = c.model.hidden;
   const perRow = m * inDim + m * m * (c.model.layers - 2) + m;
-  const act = { relu: 1, leakyrelu: 1, identity: 1, sigmoid: 1.5, tanh: 2, gelu: 3.5 }[c.model.activation];
+  const act = { relu: 1, leakyrelu: 1, identity: 1, sigmoid: 1.7, tanh: 2.4, gelu: 4.5 }[c.model.activation];
   // evaluation: forward passes on train and OOD sets every evalEvery updates
   const evals = c.train.iterations / c.train.evalEvery + 1;
   return (c.train.iterations * rows * 3 + evals * 2 * c.data.n) * perRow * act + 1;

@@ -13,7 +13,16 @@ export interface RunFigureRow {
 }
 
 export interface BandPoint { x: number; mean: number; lo: number; hi: number }
-export interface BandSeries { name: string; points: BandPoint[] }
+export interface BandSeries {
+  name: string;
+  points: BandPoint[];
+  /** fixed colour of this series (e.g. one colour per activation across figures) */
+  color?: string;
+  /** draw the mean line dashed (tells overlapping series apart) */
+  dashed?: boolean;
+}
+/** A figure title with an optional second line. */
+export type FigureTitle = string | { text: string; subtitle?: string | string[] };
 export interface HeatCell { x: string; y: string; value: number; label?: string }
 export interface ScatterPoint { x: number; y: number; group?: string }
 
@@ -49,11 +58,14 @@ export function formatValue(v: number): string {
   return String(Number(v.toPrecision(3)));
 }
 
-function top(spec: Record<string, unknown>, title?: string): TopLevelSpec {
+function top(spec: Record<string, unknown>, title?: FigureTitle): TopLevelSpec {
+  const t = typeof title === 'string' ? { text: title } : title;
   return {
     $schema: SCHEMA,
     // Larger than panel titles so a figure title reads as the heading of its panels.
-    ...(title ? { title: { text: title, fontSize: 17 } } : {}),
+    ...(t?.text
+      ? { title: { text: t.text, fontSize: 17, ...(t.subtitle ? { subtitle: t.subtitle, subtitleFontSize: 13, subtitleColor: '#444', subtitlePadding: 6 } : {}) } }
+      : {}),
     config: CONFIG,
     ...spec,
   } as TopLevelSpec;
@@ -113,13 +125,26 @@ export function runFigureSpec(rows: readonly RunFigureRow[], opts: { title?: str
 
 /** Mean lines with shaded 95% CI bands, one colour per series. */
 export function bandLineSpec(opts: {
-  title: string;
+  title: FigureTitle;
   x: string;
   y: string;
   series: BandSeries[];
   yScale?: 'linear' | 'log';
   width?: number;
   height?: number;
+  /** fixed y range (e.g. shared between panels that are compared) */
+  yDomain?: [number, number];
+  /** x axis: linear (default) or log with the given base (default 10) */
+  xScale?: 'linear' | 'log' | 'ordinal';
+  xLogBase?: number;
+  /** tick values of the x axis (e.g. the swept values) */
+  xTicks?: number[];
+  /** draw the means as points too (few x values) */
+  points?: boolean;
+  /** legend position (default: right); 'none' hides it */
+  legend?: 'right' | 'bottom' | 'none';
+  /** a dashed horizontal reference line, e.g. at 0 */
+  rule?: number;
 }): TopLevelSpec {
   const log = opts.yScale === 'log';
   let values = opts.series.flatMap((s) =>
@@ -133,56 +158,109 @@ export function bandLineSpec(opts: {
     const minPos = Math.min(...values.flatMap((v) => [v.mean, v.lo].filter((u) => u > 0)));
     values = values.map((v) => (v.lo > 0 ? v : { ...v, lo: minPos }));
   }
-  const yScale = log ? { type: 'log' as const } : { zero: false };
+  const yScale: Record<string, unknown> = log ? { type: 'log' } : { zero: false };
+  if (opts.yDomain) Object.assign(yScale, { domain: opts.yDomain, clamp: true, nice: false });
+  const ordinal = opts.xScale === 'ordinal';
+  const xScale: Record<string, unknown> =
+    opts.xScale === 'log' ? { type: 'log', base: opts.xLogBase ?? 10 } : ordinal ? { type: 'point', padding: 0.3 } : { zero: false };
+  const colored = opts.series.some((s) => s.color);
+  const legend =
+    opts.legend === 'none'
+      ? null
+      : {
+          symbolType: 'stroke',
+          symbolOpacity: 1,
+          symbolStrokeWidth: 3,
+          ...(opts.legend === 'bottom' ? { orient: 'bottom', direction: 'horizontal', columns: 3 } : {}),
+        };
   // Legend drawn as solid strokes; the merged area+line default is a faint filled dot.
   const color = {
     field: 'series',
     type: 'nominal',
     title: null,
     sort: opts.series.map((s) => s.name),
-    legend: { symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 3 },
+    ...(colored
+      ? { scale: { domain: opts.series.map((s) => s.name), range: opts.series.map((s, i) => s.color ?? PALETTE[i % PALETTE.length]) } }
+      : {}),
+    legend,
   };
+  const xEnc = {
+    field: 'x',
+    type: ordinal ? 'ordinal' : 'quantitative',
+    title: opts.x,
+    scale: xScale,
+    ...(ordinal ? { sort: 'ascending', axis: { labelAngle: 0 } } : opts.xTicks ? { axis: { values: opts.xTicks } } : {}),
+  };
+  const dashed = opts.series.some((s) => s.dashed);
+  const strokeDash = dashed
+    ? {
+        strokeDash: {
+          field: 'series',
+          type: 'nominal',
+          title: null,
+          sort: opts.series.map((s) => s.name),
+          scale: { domain: opts.series.map((s) => s.name), range: opts.series.map((s) => (s.dashed ? [7, 4] : [1, 0])) },
+          legend,
+        },
+      }
+    : {};
+  const layer: unknown[] = [
+    {
+      mark: { type: 'area', opacity: 0.2 },
+      encoding: {
+        x: xEnc,
+        y: { field: 'lo', type: 'quantitative', title: opts.y, scale: yScale },
+        y2: { field: 'hi' },
+        color,
+      },
+    },
+    {
+      mark: { type: 'line', ...(opts.points ? { point: { filled: true, size: 45 } } : {}) },
+      encoding: {
+        x: xEnc,
+        y: { field: 'mean', type: 'quantitative', title: opts.y, scale: yScale },
+        color,
+        ...strokeDash,
+      },
+    },
+  ];
+  if (opts.rule !== undefined && finite(opts.rule))
+    layer.push({
+      data: { values: [{ r: opts.rule }] },
+      mark: { type: 'rule', strokeDash: [4, 4], color: '#888', strokeWidth: 1 },
+      encoding: { y: { field: 'r', type: 'quantitative' } },
+    });
   return top({
-    title: opts.title,
+    title: typeof opts.title === 'string' ? opts.title : { text: opts.title.text, subtitle: opts.title.subtitle },
     width: opts.width ?? W,
     height: opts.height ?? H,
     data: { values },
-    encoding: { x: { field: 'x', type: 'quantitative', title: opts.x, scale: { zero: false } } },
-    layer: [
-      {
-        mark: { type: 'area', opacity: 0.2 },
-        encoding: {
-          y: { field: 'lo', type: 'quantitative', title: opts.y, scale: yScale },
-          y2: { field: 'hi' },
-          color,
-        },
-      },
-      {
-        mark: { type: 'line' },
-        encoding: {
-          y: { field: 'mean', type: 'quantitative', title: opts.y, scale: yScale },
-          color,
-        },
-      },
-    ],
+    layer,
   });
 }
 
+// Category10, used when some but not all series have a fixed colour.
+const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
 /** Rect heat map with each cell's label (or value) printed; diverging scale around 0 for signed data. */
 export function heatmapSpec(opts: {
-  title: string;
+  title: FigureTitle;
   x: string;
   y: string;
   cells: HeatCell[];
   valueTitle: string;
+  /** cell size in pixels (default 56 × 32) */
+  cellWidth?: number;
+  cellHeight?: number;
+  fontSize?: number;
 }): TopLevelSpec {
   const vals = opts.cells.map((c) => c.value).filter(finite);
   const lo = vals.length ? Math.min(...vals) : 0;
   const hi = vals.length ? Math.max(...vals) : 0;
   const signed = lo < 0 && hi > 0;
   const maxAbs = Math.max(Math.abs(lo), Math.abs(hi));
-  // White text where the fill is dark: the far end of the sequential scale, both ends of the diverging one.
-  const dark = (v: number): boolean => (signed ? Math.abs(v) > 0.6 * maxAbs : v > lo + 0.6 * (hi - lo));
+  // White text where the fill is dark: the low end of viridis (dark purple), both ends of the diverging one.
+  const dark = (v: number): boolean => (signed ? Math.abs(v) > 0.6 * maxAbs : v < lo + 0.45 * (hi - lo));
   const values = opts.cells.map((c) => ({
     x: c.x,
     y: c.y,
@@ -201,15 +279,15 @@ export function heatmapSpec(opts: {
       x: { field: 'x', type: 'ordinal', title: opts.x, sort: uniq('x'), axis: { labelAngle: 0 } },
       y: { field: 'y', type: 'ordinal', title: opts.y, sort: uniq('y') },
     },
-    width: { step: 56 },
-    height: { step: 32 },
+    width: { step: opts.cellWidth ?? 56 },
+    height: { step: opts.cellHeight ?? 32 },
     layer: [
       {
         mark: { type: 'rect' },
         encoding: { color: { field: 'value', type: 'quantitative', title: opts.valueTitle, scale: colorScale } },
       },
       {
-        mark: { type: 'text', fontSize: 11 },
+        mark: { type: 'text', fontSize: opts.fontSize ?? 11 },
         encoding: {
           text: { field: 'text', type: 'nominal' },
           color: { condition: { test: 'datum.dark', value: 'white' }, value: 'black' },
@@ -220,22 +298,111 @@ export function heatmapSpec(opts: {
 }
 
 /** Plain scatter plot, coloured by group when any point has one. */
-export function scatterSpec(opts: { title: string; x: string; y: string; points: ScatterPoint[] }): TopLevelSpec {
+export function scatterSpec(opts: {
+  title: FigureTitle;
+  x: string;
+  y: string;
+  points: ScatterPoint[];
+  /** fixed colours per group (legend in this order) */
+  colors?: Array<{ group: string; color: string }>;
+  size?: number;
+  opacity?: number;
+  /** add the least-squares line over all points */
+  fit?: boolean;
+  width?: number;
+  height?: number;
+}): TopLevelSpec {
   const grouped = opts.points.some((p) => p.group !== undefined);
-  const values = opts.points
-    .filter((p) => finite(p.x) && finite(p.y))
-    .map((p) => (grouped ? { x: p.x, y: p.y, group: p.group ?? '' } : { x: p.x, y: p.y }));
+  const kept = opts.points.filter((p) => finite(p.x) && finite(p.y));
+  const values = kept.map((p) => (grouped ? { x: p.x, y: p.y, group: p.group ?? '' } : { x: p.x, y: p.y }));
+  // Range padding keeps extreme points off the axis lines.
+  const x = { field: 'x', type: 'quantitative', title: opts.x, scale: { zero: false, padding: 10 } };
+  const y = { field: 'y', type: 'quantitative', title: opts.y, scale: { zero: false, padding: 10 } };
+  const point = {
+    mark: { type: 'point', filled: true, size: opts.size ?? 40, opacity: opts.opacity ?? 0.8 },
+    encoding: {
+      x,
+      y,
+      ...(grouped
+        ? {
+            color: {
+              field: 'group',
+              type: 'nominal',
+              title: null,
+              ...(opts.colors ? { scale: { domain: opts.colors.map((c) => c.group), range: opts.colors.map((c) => c.color) } } : {}),
+              legend: { symbolOpacity: 1, symbolSize: 80 },
+            },
+          }
+        : {}),
+    },
+  };
+  const base = { title: opts.title, width: opts.width ?? W, height: opts.height ?? H, data: { values } };
+  if (!opts.fit || kept.length < 2) return top({ ...base, ...point });
+  // least squares: slope = cov(x, y) / var(x)
+  let mx = 0;
+  let my = 0;
+  for (const p of kept) {
+    mx += p.x;
+    my += p.y;
+  }
+  mx /= kept.length;
+  my /= kept.length;
+  let sxy = 0;
+  let sxx = 0;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const p of kept) {
+    sxy += (p.x - mx) * (p.y - my);
+    sxx += (p.x - mx) * (p.x - mx);
+    lo = Math.min(lo, p.x);
+    hi = Math.max(hi, p.x);
+  }
+  const slope = sxx > 0 ? sxy / sxx : 0;
+  const line = [lo, hi].map((v) => ({ x: v, y: my + slope * (v - mx) }));
+  return top({
+    ...base,
+    layer: [
+      point,
+      {
+        data: { values: line },
+        mark: { type: 'line', color: '#222', strokeWidth: 2, strokeDash: [6, 4] },
+        encoding: { x, y },
+      },
+    ],
+  });
+}
+
+/**
+ * A dense heat map of a matrix (e.g. neurons × iterations): rects spanning [x0, x1] × [y0, y1],
+ * coloured on a diverging scale centred at 0 when `diverging`, else viridis.
+ */
+export function matrixSpec(opts: {
+  title: FigureTitle;
+  x: string;
+  y: string;
+  valueTitle: string;
+  cells: Array<{ x0: number; x1: number; y0: number; y1: number; value: number }>;
+  domain?: [number, number];
+  diverging?: boolean;
+  width?: number;
+  height?: number;
+}): TopLevelSpec {
+  const values = opts.cells.filter((c) => finite(c.value));
+  const scale = opts.diverging
+    ? { scheme: 'redblue', reverse: true, domainMid: 0, ...(opts.domain ? { domain: opts.domain } : {}) }
+    : { scheme: 'viridis', ...(opts.domain ? { domain: opts.domain } : {}) };
   return top({
     title: opts.title,
-    width: W,
-    height: H,
+    width: opts.width ?? W,
+    height: opts.height ?? H,
     data: { values },
-    mark: { type: 'point', filled: true, size: 40, opacity: 0.8 },
+    mark: { type: 'rect', strokeWidth: 0 },
     encoding: {
-      // Range padding keeps extreme points off the axis lines.
-      x: { field: 'x', type: 'quantitative', title: opts.x, scale: { zero: false, padding: 10 } },
-      y: { field: 'y', type: 'quantitative', title: opts.y, scale: { zero: false, padding: 10 } },
-      ...(grouped ? { color: { field: 'group', type: 'nominal', title: null } } : {}),
+      x: { field: 'x0', type: 'quantitative', title: opts.x, scale: { zero: false, nice: false } },
+      x2: { field: 'x1' },
+      y: { field: 'y0', type: 'quantitative', title: opts.y, scale: { zero: false, nice: false }, axis: { tickCount: 4 } },
+      y2: { field: 'y1' },
+      color: { field: 'value', type: 'quantitative', title: opts.valueTitle, scale },
     },
   });
 }
@@ -244,16 +411,35 @@ export function scatterSpec(opts: { title: string; x: string; y: string; points:
 const TOP_ONLY = ['$schema', 'config', 'background', 'padding', 'autosize', 'usermeta', 'datasets'];
 
 /** Several specs side by side; each keeps its own data, scales and legends. */
-export function panelsSpec(specs: TopLevelSpec[], title?: string): TopLevelSpec {
-  const children = specs.map((s) => {
-    const c: Record<string, unknown> = { ...(s as unknown as Record<string, unknown>) };
-    for (const k of TOP_ONLY) delete c[k];
-    return c as unknown as ConcatChild;
-  });
+function child(s: TopLevelSpec): ConcatChild {
+  const c: Record<string, unknown> = { ...(s as unknown as Record<string, unknown>) };
+  for (const k of TOP_ONLY) delete c[k];
+  return c as unknown as ConcatChild;
+}
+
+/** Rows of panels (each row side by side, rows stacked); every panel keeps its own scales and legends. */
+export function gridSpec(rows: TopLevelSpec[][], title?: FigureTitle): TopLevelSpec {
+  const independent = { scale: { color: 'independent', x: 'independent', y: 'independent', strokeDash: 'independent' } };
+  const columns = rows[0]?.length ?? 0;
+  if (rows.every((r) => r.length === columns))
+    // one concat with columns: panels line up in a grid
+    return top({ concat: rows.flat().map(child), columns, resolve: independent, spacing: { row: 24, column: 30 } }, title);
+  return top(
+    {
+      vconcat: rows.map((r) => ({ hconcat: r.map(child), resolve: independent, spacing: 30 })),
+      resolve: independent,
+      spacing: 24,
+    },
+    title,
+  );
+}
+
+export function panelsSpec(specs: TopLevelSpec[], title?: FigureTitle): TopLevelSpec {
+  const children = specs.map(child);
   return top(
     {
       hconcat: children,
-      resolve: { scale: { color: 'independent', x: 'independent', y: 'independent' } },
+      resolve: { scale: { color: 'independent', x: 'independent', y: 'independent', strokeDash: 'independent' } },
       spacing: 30,
     },
     title,
