@@ -1,4 +1,4 @@
-import { normalCdf, normalPdf } from "./erf";
+import { normalCdf, normalPdf, normalCdfSmall2, cdfIsSmall } from "./erf";
 
 // Activations and their derivatives, elementwise. Ids are shared with the engine.
 // Piecewise-linear ones run in SIMD with the scalar build's exact semantics (select on
@@ -24,8 +24,11 @@ function sigmoid64(z: f64): f64 {
   return e / (1.0 + e);
 }
 
-/** A = act(Z), count elements (A may alias Z). */
-export function actForward(kind: i32, Z: usize, A: usize, count: i32): void {
+/**
+ * A = act(Z), count elements (A may alias Z). For GELU, a non-zero `cdf` receives Phi(z) as
+ * float64 per element, which actBackward reuses instead of computing it again.
+ */
+export function actForward(kind: i32, Z: usize, A: usize, count: i32, cdf: usize = 0): void {
   let i = 0;
   if (kind == ACT_IDENTITY) {
     if (A != Z) memory.copy(A, Z, <usize>count << 2);
@@ -47,18 +50,54 @@ export function actForward(kind: i32, Z: usize, A: usize, count: i32): void {
     }
     return;
   }
+  if (kind == ACT_GELU) {
+    geluForward(Z, A, count, cdf);
+    return;
+  }
   for (; i < count; i++) {
     const z = <f64>load<f32>(at(Z, i));
     let a: f64;
-    if (kind == ACT_GELU) a = z * normalCdf(z);
-    else if (kind == ACT_SIGMOID) a = sigmoid64(z);
+    if (kind == ACT_SIGMOID) a = sigmoid64(z);
     else a = Math.tanh(z);
     store<f32>(at(A, i), <f32>a);
   }
 }
 
-/** dZ = dA * act'(Z), using the output A where the derivative is a function of it (as PyTorch). */
-export function actBackward(kind: i32, Z: usize, A: usize, dA: usize, dZ: usize, count: i32): void {
+// @ts-ignore: decorator
+@inline function geluOne(Z: usize, A: usize, cdf: usize, i: i32): void {
+  const z = <f64>load<f32>(at(Z, i));
+  const p = normalCdf(z);
+  if (cdf) store<f64>(cdf + (<usize>i << 3), p);
+  store<f32>(at(A, i), <f32>(z * p));
+}
+
+function geluForward(Z: usize, A: usize, count: i32, cdf: usize): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    // pairs whose Phi comes from the Taylor piece run two lanes at a time, with the same operations
+    for (; i + 2 <= count; i += 2) {
+      const z0 = <f64>load<f32>(at(Z, i)), z1 = <f64>load<f32>(at(Z, i + 1));
+      if (!cdfIsSmall(z0) || !cdfIsSmall(z1)) {
+        geluOne(Z, A, cdf, i);
+        geluOne(Z, A, cdf, i + 1);
+        continue;
+      }
+      const z = f64x2(z0, z1);
+      const p = normalCdfSmall2(z);
+      if (cdf) v128.store(cdf + (<usize>i << 3), p);
+      const a = f64x2.mul(z, p);
+      store<f32>(at(A, i), <f32>f64x2.extract_lane(a, 0));
+      store<f32>(at(A, i + 1), <f32>f64x2.extract_lane(a, 1));
+    }
+  }
+  for (; i < count; i++) geluOne(Z, A, cdf, i);
+}
+
+/**
+ * dZ = dA * act'(Z), using the output A where the derivative is a function of it (as PyTorch);
+ * for GELU, Phi(z) from actForward's `cdf` when given (the same values, computed once).
+ */
+export function actBackward(kind: i32, Z: usize, A: usize, dA: usize, dZ: usize, count: i32, cdf: usize = 0): void {
   let i = 0;
   if (kind == ACT_IDENTITY) {
     if (dZ != dA) memory.copy(dZ, dA, <usize>count << 2);
@@ -83,7 +122,8 @@ export function actBackward(kind: i32, Z: usize, A: usize, dA: usize, dZ: usize,
   if (kind == ACT_GELU) {
     for (; i < count; i++) {
       const z = <f64>load<f32>(at(Z, i));
-      const d = normalCdf(z) + z * normalPdf(z);
+      const p = cdf ? load<f64>(cdf + (<usize>i << 3)) : normalCdf(z);
+      const d = p + z * normalPdf(z);
       store<f32>(at(dZ, i), <f32>(<f64>load<f32>(at(dA, i)) * d));
     }
     return;

@@ -25,7 +25,7 @@ import { parRun, TASK_SAMPLES, TASK_PARAMS } from "./par";
 
 const MAX_LAYERS = 16;
 const F_IN = 0, F_OUT = 1, F_W = 2, F_B = 3, F_GW = 4, F_GB = 5, F_Z = 6, F_A = 7, F_D = 8,
-  F_WT = 9, F_MW = 10, F_VW = 11, F_MB = 12, F_VB = 13, F_FROZEN = 14, NF = 15;
+  F_WT = 9, F_MW = 10, F_VW = 11, F_MB = 12, F_VB = 13, F_FROZEN = 14, F_CDF = 15, NF = 16;
 const table = memory.data(MAX_LAYERS * NF * 4);
 
 // scalar state
@@ -71,7 +71,7 @@ export function netSetFactored(on: bool, fd: i32, V: usize, Vt: usize, P: usize,
 
 export function netSetLayer(l: i32, fanIn: i32, fanOut: i32, W: usize, b: usize, gW: usize, gb: usize,
                             Z: usize, A: usize, D: usize, Wt: usize, mW: usize, vW: usize, mb: usize, vb: usize,
-                            frozen: bool): void {
+                            frozen: bool, cdf: usize): void {
   const base = table + (<usize>(l * NF) << 2);
   store<u32>(base + (F_IN << 2), fanIn); store<u32>(base + (F_OUT << 2), fanOut);
   store<u32>(base + (F_W << 2), W); store<u32>(base + (F_B << 2), b);
@@ -81,6 +81,7 @@ export function netSetLayer(l: i32, fanIn: i32, fanOut: i32, W: usize, b: usize,
   store<u32>(base + (F_MW << 2), mW); store<u32>(base + (F_VW << 2), vW);
   store<u32>(base + (F_MB << 2), mb); store<u32>(base + (F_VB << 2), vb);
   store<u32>(base + (F_FROZEN << 2), frozen ? 1 : 0);
+  store<u32>(base + (F_CDF << 2), cdf); // GELU's Phi(z) per element (float64), or 0
 }
 
 export function netGetStep(): i32 { return geti(S_STEP); }
@@ -132,7 +133,8 @@ export function samplesPhase(X: usize, Y: usize, total: i32, r0: i32, r1: i32, f
     gemm(off(input, r0 * width), width, 1, Bt, off(Z, r0 * fout), n, fout, width, fld(l, F_B));
     if (l < L - 1) {
       const A = fld(l, F_A);
-      actForward(act, off(Z, r0 * fout), off(A, r0 * fout), n * fout);
+      const cdf = fld(l, F_CDF);
+      actForward(act, off(Z, r0 * fout), off(A, r0 * fout), n * fout, cdf ? cdf + (<usize>(r0 * fout) << 3) : 0);
       input = A;
       width = fout;
     }
@@ -147,7 +149,9 @@ export function samplesPhase(X: usize, Y: usize, total: i32, r0: i32, r1: i32, f
     const Dp = off(fld(l - 1, F_D), r0 * fin);
     // dA_{l-1} = D_l W_l, then through the activation
     gemm(off(fld(l, F_D), r0 * fout), fout, 1, fld(l, F_W), Dp, n, fin, fout, 0);
-    actBackward(act, off(fld(l - 1, F_Z), r0 * fin), off(fld(l - 1, F_A), r0 * fin), Dp, Dp, n * fin);
+    const cdf = fld(l - 1, F_CDF);
+    actBackward(act, off(fld(l - 1, F_Z), r0 * fin), off(fld(l - 1, F_A), r0 * fin), Dp, Dp, n * fin,
+      cdf ? cdf + (<usize>(r0 * fin) << 3) : 0);
   }
 }
 

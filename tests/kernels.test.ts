@@ -448,6 +448,26 @@ function runBackward(kind: number, Z: Float32Array, A: Float32Array, dA: Float32
 }
 
 describe('activations', () => {
+  it('GELU: Phi(z) kept by the forward pass equals normalCdf(z), and the backward pass gives the same bits with or without it', () => {
+    const rng = mulberry32(77);
+    for (const n of LENGTHS) {
+      const Z = withSpecials(rng, n, 12);
+      const dA = Float32Array.from({ length: n }, () => rng() * 2 - 1);
+      const got = both((m, k) => {
+        const pZ = m.f32(Z), pA = m.f32(n), cdf = m.f64(n), pdA = m.f32(dA), d1 = m.f32(n), d2 = m.f32(n);
+        k.actForward(ACT.gelu, pZ, pA, n, cdf);
+        k.actBackward(ACT.gelu, pZ, pA, pdA, d1, n, cdf);
+        k.actBackward(ACT.gelu, pZ, pA, pdA, d2, n);
+        return { cdf: m.readF64(cdf, n), A: m.readF32(pA, n), cached: m.readF32(d1, n), fresh: m.readF32(d2, n), normalCdf: Array.from(Z, (z) => k.normalCdf(z)) };
+      });
+      for (const b of BUILDS) {
+        expect(Array.from(got[b].cdf)).toEqual(got[b].normalCdf);
+        expect(firstBitDiff(got[b].cached, got[b].fresh), `n=${n} (${b})`).toBeNull();
+      }
+      expect(firstBitDiff(got.simd.A, got.scalar.A), `n=${n} forward simd vs scalar`).toBeNull();
+    }
+  });
+
   for (const name of ACT_NAMES) {
     const kind = ACT[name];
     const exactFwd = actForwardIsExact(kind), exactBwd = actBackwardIsExact(kind);

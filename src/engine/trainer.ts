@@ -74,6 +74,8 @@ interface Layer {
   mb: F32Buf | null;
   vb: F32Buf | null;
   frozen: boolean;
+  /** GELU's Phi(z) per element of a hidden layer (float64), kept from forward to backward */
+  cdf: Ptr;
 }
 
 function shapeText(s: readonly number[]): string {
@@ -164,6 +166,7 @@ export class Trainer {
         mb: bias ? a.f32([fanOut]) : null,
         vb: bias ? a.f32([fanOut]) : null,
         frozen: l === model.layers - 1 && model.freezeOutput,
+        cdf: model.activation === 'gelu' && l < model.layers - 1 ? a.bytes(8 * maxRows * fanOut) : 0,
       });
     }
     const hidden = model.hidden;
@@ -198,7 +201,7 @@ export class Trainer {
     k.netSetFactored(this.factored ? 1 : 0, featDim, this.data.V.ptr, this.Vt.ptr, P.ptr, Pt.ptr);
     this.layers.forEach((L, l) =>
       k.netSetLayer(l, L.fanIn, L.fanOut, L.W.ptr, L.b?.ptr ?? 0, L.gW.ptr, L.gb?.ptr ?? 0, L.Z.ptr, L.A.ptr, L.D.ptr,
-        L.Wt.ptr, L.mW.ptr, L.vW.ptr, L.mb?.ptr ?? 0, L.vb?.ptr ?? 0, L.frozen ? 1 : 0),
+        L.Wt.ptr, L.mW.ptr, L.vW.ptr, L.mb?.ptr ?? 0, L.vb?.ptr ?? 0, L.frozen ? 1 : 0, L.cdf),
     );
     k.netSetStep(0);
     k.netSyncWeights();

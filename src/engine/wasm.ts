@@ -27,8 +27,8 @@ export interface Kernels {
   transposeBlock(src: Ptr, dst: Ptr, rows: number, cols: number, ld: number): void;
   colSum(A: Ptr, out: Ptr, rows: number, cols: number): void;
   colSumStrided(A: Ptr, out: Ptr, rows: number, cols: number, ld: number): void;
-  actForward(kind: number, Z: Ptr, A: Ptr, count: number): void;
-  actBackward(kind: number, Z: Ptr, A: Ptr, dA: Ptr, dZ: Ptr, count: number): void;
+  actForward(kind: number, Z: Ptr, A: Ptr, count: number, cdf?: Ptr): void;
+  actBackward(kind: number, Z: Ptr, A: Ptr, dA: Ptr, dZ: Ptr, count: number, cdf?: Ptr): void;
   erf(x: number): number;
   normalCdf(x: number): number;
   lossSum(kind: number, F: Ptr, Y: Ptr, n: number): number;
@@ -42,7 +42,7 @@ export interface Kernels {
   netSetHyper(lr: number, wd: number, momentum: number, beta1: number, beta2: number, eps: number): void;
   netSetFactored(on: number, featDim: number, V: Ptr, Vt: Ptr, P: Ptr, Pt: Ptr): void;
   netSetLayer(l: number, fanIn: number, fanOut: number, W: Ptr, b: Ptr, gW: Ptr, gb: Ptr, Z: Ptr, A: Ptr, D: Ptr,
-    Wt: Ptr, mW: Ptr, vW: Ptr, mb: Ptr, vb: Ptr, frozen: number): void;
+    Wt: Ptr, mW: Ptr, vW: Ptr, mb: Ptr, vb: Ptr, frozen: number, cdf: Ptr): void;
   netGetStep(): number;
   netSetStep(t: number): void;
   netSyncWeights(): void;
