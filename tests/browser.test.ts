@@ -342,17 +342,17 @@ describe('demo page in Chromium', () => {
     await page.waitForFunction(() => /Iteration [1-9]/.test(document.getElementById('status')?.textContent ?? ''), undefined, {
       timeout: RUN_TIMEOUT,
     });
-    // The main thread answers promptly while the worker trains.
+    // The main thread answers while the worker trains (a page blocked by a 1,000,000-iteration run
+    // would not answer at all; the bound is loose because CI machines are shared).
     const t0 = performance.now();
     await page.evaluate(() => 1 + 1);
-    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(performance.now() - t0).toBeLessThan(10_000);
     // The training worker and its one kernel worker (a nested worker from a Blob URL).
     const workers = page.workers();
     console.log('workers while running:', workers.map((w) => w.url()));
     expect(workers.length).toBe(2);
     expect(workers.filter((w) => w.url().startsWith('blob:')).length).toBe(1);
     const t1 = performance.now();
-    const closed = Promise.all(workers.map((w) => new Promise<void>((resolve) => w.once('close', () => resolve()))));
     await page.click('#stop');
     expect(await page.evaluate(() => document.body.dataset.state)).toBe('stopped');
     expect(await page.isEnabled('#run')).toBe(true);
@@ -360,7 +360,8 @@ describe('demo page in Chromium', () => {
     expect(await page.textContent('#status')).toContain('Stopped at iteration');
     // The run ends at the shared stop flag, which stops its kernel worker; then the training worker
     // is terminated. (Killed mid-run instead, Chromium keeps them busy ~2 s each before it does.)
-    await closed;
+    // poll (a 'close' event can be missed for a nested worker whose parent ends first)
+    while (page.workers().length > 0 && performance.now() - t1 < 60_000) await new Promise((r) => setTimeout(r, 50));
     console.log(`workers closed ${Math.round(performance.now() - t1)} ms after Stop`);
     expect(page.workers()).toEqual([]);
   }, 120_000);
