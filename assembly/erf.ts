@@ -44,7 +44,8 @@ export function erf(x: f64): f64 {
 }
 
 /** normalCdf of two lanes that both satisfy cdfIsSmall: the same operations, lane by lane. */
-export function normalCdfSmall2(z: v128): v128 {
+// @ts-ignore: decorator
+@inline export function normalCdfSmall2(z: v128): v128 {
   const t = f64x2.mul(f64x2.abs(z), f64x2.splat(0.7071067811865476));
   const x = f64x2.mul(t, t);
   let s = f64x2.splat(0);

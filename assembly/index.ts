@@ -11,7 +11,7 @@ export {
   netConfigure, netSetHyper, netSetFactored, netSetLayer, netGetStep, netSetStep, netSyncWeights,
   netForward, netLossSum, netGradient, netTrain, netTrainBatches,
 } from "./net";
-export { parSetThreads, parThreads, parWorker, parExit } from "./par";
+export { parSetThreads, parThreads, parWorker, parExit, parGeneration } from "./par";
 
 /** Reserve bytes (16-byte aligned) for the engine; memory grows as needed. */
 export function alloc(bytes: usize): usize {

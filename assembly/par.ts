@@ -64,10 +64,18 @@ function waitPending(): void {
   }
 }
 
-/** A worker's loop (thread index t >= 1); returns when TASK_EXIT is published. */
-export function parWorker(t: i32): void {
+/** The task generation: the engine reads it before starting workers and hands it to parWorker. */
+export function parGeneration(): i32 {
+  return ASC_FEATURE_THREADS ? atomic.load<i32>(C + C_GEN) : load<i32>(C + C_GEN);
+}
+
+/**
+ * A worker's loop (thread index t >= 1); returns when TASK_EXIT is published. `seen` is the
+ * generation before the worker was started: reading it here instead could miss a task that the
+ * caller published between the worker's start and its first read.
+ */
+export function parWorker(t: i32, seen: i32): void {
   if (ASC_FEATURE_THREADS) {
-    let seen = atomic.load<i32>(C + C_GEN);
     while (true) {
       let spins = 0;
       let gen = atomic.load<i32>(C + C_GEN);

@@ -1,26 +1,13 @@
 // The fclab command as a user runs it (the compiled bin, in a child process).
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { fclab, BIN } from './helpers/cli.js';
 import { mkdtemp, readFile, readdir, rm, writeFile, mkdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNpy } from '../src/io/npy-node.js';
 import { METRIC_COLUMNS } from '../src/analysis/metrics.js';
 
-const exec = promisify(execFile);
-const BIN = join(import.meta.dirname, '..', 'bin', 'fclab.js');
 const FIX = join(import.meta.dirname, 'fixtures');
-
-async function fclab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], { maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 let tmp: string;
 beforeAll(async () => {
@@ -192,7 +179,7 @@ describe('interrupt and resume', () => {
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
     // kill as soon as the first checkpoint is on disk
     for (let i = 0; i < 600; i++) {
-      if ((await readdir(cut).catch(() => [])).includes('checkpoint.fclab')) break;
+      if ((await readdir(cut).catch((): string[] => [])).includes('checkpoint.fclab')) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     child.kill('SIGKILL');

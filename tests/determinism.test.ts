@@ -192,6 +192,20 @@ describe('threads split rows, never a sum: any thread count gives the same bits'
     expect(paramsEqual(a, b)).toBe(true);
   });
 
+  it('threaded trainers start, step and stop many times without a lost task (startup race)', async () => {
+    // a worker that read the task generation after the caller published the first task would
+    // wait forever; this loop hung about one time in six before parWorker took the generation
+    const cfg = { set: { 'data.n': 64, 'model.hidden': 16 } };
+    const ref = await createTrainer(cfg);
+    ref.step(1);
+    for (let i = 0; i < 40; i++) {
+      const t = await createTrainer(cfg, { threads: 2 + (i % 3) });
+      t.step(1);
+      expect(paramsEqual(t, ref), `trainer ${i}`).toBe(true);
+      t.dispose();
+    }
+  });
+
   it('threads need the SIMD build and a positive count', async () => {
     await expect(createTrainer({}, { threads: 2, build: 'scalar' })).rejects.toThrow(/threads = 2 needs the simd build/);
     await expect(createTrainer({}, { threads: 0 })).rejects.toThrow(/threads = 0 is not valid: expected a positive integer/);

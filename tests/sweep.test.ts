@@ -1,8 +1,7 @@
 // Sweeps on worker threads: determinism across worker counts, shard + merge = one machine,
 // reuse of complete runs, and the CLI's validation (exit 2, nothing written).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { fclab } from './helpers/cli.js';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,18 +10,7 @@ import { runSweep, mergeSweeps, readSweep, type SweepOutcome } from '../src/expe
 import { planSweep, SweepError, type SweepSpec } from '../src/experiments/sweep.js';
 import { runExperiment } from '../src/experiments/run.js';
 
-const exec = promisify(execFile);
-const BIN = join(import.meta.dirname, '..', 'bin', 'fclab.js');
 
-async function fclab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], { maxBuffer: 1 << 24 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 // 4 cells x 2 seeds of a small theory-setting network: about 0.1 s per run
 const small = { 'data.n': 64, 'model.hidden': 16, 'train.iterations': 30, 'train.evalEvery': 10, 'train.lr': 0.01 };

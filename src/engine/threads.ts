@@ -8,19 +8,19 @@ export interface ThreadPool {
 
 // Plain JavaScript, run as an eval'd worker in Node and as a Blob worker in browsers.
 const WORKER_SOURCE = `
-const start = (module, memory, index, post) => {
+const start = ({ module, memory, index, generation }, post) => {
   const instance = new WebAssembly.Instance(module, {
     env: { memory, abort: () => { throw new Error('fclab worker: abort'); } },
   });
   post({ ready: index });
-  instance.exports.parWorker(index);
+  instance.exports.parWorker(index, generation);
   post({ exited: index });
 };
 if (typeof self === 'undefined') {
   const { parentPort, workerData } = require('node:worker_threads');
-  start(workerData.module, workerData.memory, workerData.index, (m) => parentPort.postMessage(m));
+  start(workerData, (m) => parentPort.postMessage(m));
 } else {
-  self.onmessage = (e) => start(e.data.module, e.data.memory, e.data.index, (m) => self.postMessage(m));
+  self.onmessage = (e) => start(e.data, (m) => self.postMessage(m));
 }
 `;
 
@@ -30,13 +30,13 @@ interface Handle {
   terminate(): void;
 }
 
-async function spawn(module: WebAssembly.Module, memory: WebAssembly.Memory, index: number): Promise<Handle> {
+async function spawn(module: WebAssembly.Module, memory: WebAssembly.Memory, index: number, generation: number): Promise<Handle> {
   const g = globalThis as { process?: { versions?: { node?: string } } };
   if (g.process?.versions?.node) {
     // a computed specifier keeps browser bundlers from trying to bundle a Node module
     const nodeWorkers = 'node:worker_threads';
     const { Worker } = (await import(/* @vite-ignore */ nodeWorkers)) as typeof import('node:worker_threads');
-    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, index } });
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, index, generation } });
     const ready = new Promise<void>((resolve, reject) => {
       const onMessage = (m: { ready?: number }) => {
         if (m.ready === undefined) return;
@@ -53,7 +53,7 @@ async function spawn(module: WebAssembly.Module, memory: WebAssembly.Memory, ind
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
   const w = new Worker(url);
   URL.revokeObjectURL(url);
-  w.postMessage({ module, memory, index });
+  w.postMessage({ module, memory, index, generation });
   const ready = new Promise<void>((resolve, reject) => {
     w.addEventListener('message', (e) => e.data?.ready !== undefined && resolve());
     w.addEventListener('error', reject);
@@ -61,9 +61,12 @@ async function spawn(module: WebAssembly.Module, memory: WebAssembly.Memory, ind
   return { ready, terminate: () => w.terminate() };
 }
 
-/** Starts n workers (thread indices 1..n) and resolves once each has instantiated the module. */
-export async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, n: number): Promise<ThreadPool> {
-  const handles = await Promise.all(Array.from({ length: n }, (_, i) => spawn(module, memory, i + 1)));
+/**
+ * Starts n workers (thread indices 1..n) and resolves once each has instantiated the module.
+ * `generation` is the task generation now, so no task published after this call is missed.
+ */
+export async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, n: number, generation: number): Promise<ThreadPool> {
+  const handles = await Promise.all(Array.from({ length: n }, (_, i) => spawn(module, memory, i + 1, generation)));
   await Promise.all(handles.map((h) => h.ready));
   return { close: () => handles.forEach((h) => h.terminate()) };
 }

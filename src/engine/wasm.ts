@@ -54,7 +54,8 @@ export interface Kernels {
     Xb: Ptr, Yb: Ptr, k: number): number;
   parSetThreads(threads: number, canWait: number): void;
   parThreads(): number;
-  parWorker(t: number): void;
+  parWorker(t: number, seen: number): void;
+  parGeneration(): number;
   parExit(): void;
 }
 
@@ -142,7 +143,7 @@ export async function loadEngine(build: Build = defaultBuild(), threads = 1): Pr
   const kernels = exports as unknown as Kernels;
   // workers instantiate over the same memory before anything is written to it (instantiation
   // re-applies the module's data segments)
-  const pool: ThreadPool = await startWorkers(module, memory, threads - 1);
+  const pool: ThreadPool = await startWorkers(module, memory, threads - 1, kernels.parGeneration());
   const g = globalThis as { document?: unknown };
   kernels.parSetThreads(threads, g.document === undefined ? 1 : 0);
   let live = true;

@@ -34,8 +34,8 @@ export interface ProgressEvent {
   metrics?: MetricsRow;
 }
 
-type Headline = Pick<MetricsRow, 'trainLoss' | 'oodLoss' | 'trainAcc' | 'oodAcc' | 'coreProj' | 'bgProj'> &
-  Partial<MetricsRow>;
+/** initial and final: every metric of the first and last rows (trainLoss, oodLoss, trainAcc, oodAcc, coreProj, bgProj, ...) */
+type Headline = MetricsRow;
 
 /** Exactly what summary.json holds. */
 export interface Summary {
