@@ -5,11 +5,11 @@ export { orthonormalRows, orthonormalWorkBytes } from "./linalg";
 export { gemm, transpose, transposeBlock, colSum, colSumStrided } from "./gemm";
 export { actForward, actBackward } from "./act";
 export { erf, normalCdf } from "./erf";
-export { lossSum, lossGrad, lossGradRows, countCorrect } from "./loss";
+export { lossSum, lossGrad, lossGradRows, countCorrect, lossGradRowsC, lossSumC, countCorrectC } from "./loss";
 export { sgdUpdate, adamUpdate } from "./optim";
 export {
   netConfigure, netSetHyper, netSetFactored, netSetLayer, netGetStep, netSetStep, netSyncWeights,
-  netForward, netLossSum, netGradient, netTrain, netTrainBatches,
+  netForward, netLossSum, netCountCorrect, netGradient, netTrain, netTrainBatches,
 } from "./net";
 export { parSetThreads, parThreads, parWorker, parExit, parGeneration } from "./par";
 

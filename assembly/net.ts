@@ -1,12 +1,14 @@
 import { gemm, colSumStrided, transposeBlock } from "./gemm";
 import { actForward, actBackward } from "./act";
-import { lossGradRows, lossSum } from "./loss";
+import { lossGradRowsC, lossSumC, countCorrectC, targetWidth } from "./loss";
 import { sgdUpdate, adamUpdate, OPT_SGD, OPT_ADAMW } from "./optim";
 import { shuffleU32 } from "./rng";
 import { parRun, TASK_SAMPLES, TASK_PARAMS } from "./par";
 
 // The fused training step of an MLP over buffers the engine laid out. Layer l maps
-// fanIn -> fanOut with W [fanOut x fanIn] (PyTorch layout) and optional bias.
+// fanIn -> fanOut with W [fanOut x fanIn] (PyTorch layout) and optional bias. There is one layer
+// or more (one: a linear model); the last has C >= 1 outputs, and targets are rows of
+// targetWidth(loss, C) float32 values (a ±1 label, a class index, or C values for MSE).
 //
 // A step has two phases, each split between threads without splitting any sum:
 //   samples: forward, loss gradient and backward to every layer's dLoss/dZ, for a range of rows;
@@ -87,6 +89,11 @@ export function netSetLayer(l: i32, fanIn: i32, fanOut: i32, W: usize, b: usize,
 export function netGetStep(): i32 { return geti(S_STEP); }
 export function netSetStep(t: i32): void { store<i32>(S + S_STEP, t); }
 
+/** Outputs per row: the last layer's fanOut. */
+function outputs(): i32 {
+  return fldi(geti(S_LAYERS) - 1, F_OUT);
+}
+
 /** Width of the first layer's input rows: featDim when factored, else fanIn. */
 function inputWidth(): i32 {
   return geti(S_FACTORED) ? geti(S_FEATDIM) : fldi(0, F_IN);
@@ -141,8 +148,9 @@ export function samplesPhase(X: usize, Y: usize, total: i32, r0: i32, r1: i32, f
   }
   if (!(flags & F_LOSS)) return;
   const last = L - 1;
-  lossGradRows(geti(S_LOSS), off(fld(last, F_Z), r0), off(Y, r0), off(fld(last, F_D), r0),
-    <usize>load<u32>(S + S_LOSSBUF) + (<usize>r0 << 3), n, total);
+  const C = fldi(last, F_OUT), kind = geti(S_LOSS);
+  lossGradRowsC(kind, off(fld(last, F_Z), r0 * C), off(Y, r0 * targetWidth(kind, C)), off(fld(last, F_D), r0 * C),
+    <usize>load<u32>(S + S_LOSSBUF) + (<usize>r0 << 3), n, total, C);
   if (!(flags & F_BACKWARD)) return;
   for (let l = last; l > 0; l--) {
     const fin = fldi(l, F_IN), fout = fldi(l, F_OUT);
@@ -202,15 +210,21 @@ function lossTotal(rows: i32): f64 {
   return s;
 }
 
-/** Forward pass over rows inputs; the outputs end in the last layer's Z (rows x 1). */
+/** Forward pass over rows inputs; the outputs end in the last layer's Z (rows x C). */
 export function netForward(X: usize, rows: i32): void {
   parRun(TASK_SAMPLES, X, 0, rows, 0);
 }
 
-/** Sum of the losses of the last forward pass's outputs (rows of them) against Y. */
+/** Sum of the per-row losses of the last forward pass's outputs (rows of them) against Y. */
 export function netLossSum(Y: usize, rows: i32): f64 {
   const last = geti(S_LAYERS) - 1;
-  return lossSum(geti(S_LOSS), fld(last, F_Z), Y, rows);
+  return lossSumC(geti(S_LOSS), fld(last, F_Z), Y, rows, outputs());
+}
+
+/** Correct rows among the last forward pass's outputs (sign for C = 1, else argmax; see countCorrectC). */
+export function netCountCorrect(Y: usize, rows: i32): i32 {
+  const last = geti(S_LAYERS) - 1;
+  return countCorrectC(geti(S_LOSS), fld(last, F_Z), Y, rows, outputs());
 }
 
 /** Loss and gradients at the current parameters, no update; returns the loss sum. */
@@ -235,12 +249,14 @@ export function netTrain(X: usize, Y: usize, rows: i32, k: i32): f64 {
 /**
  * k minibatch steps. Each step takes the next `batch` indices of a random permutation of the
  * n rows (perm, n u32) at cursor[0]; when fewer than `batch` remain, the permutation is reshuffled
- * from the batch stream and the remainder is dropped (drop_last). Rows are gathered into Xb, Yb.
+ * from the batch stream and the remainder is dropped (drop_last). Rows are gathered into Xb, Yb
+ * (targetWidth values per row).
  * Returns the loss sum of the last batch.
  */
 export function netTrainBatches(X: usize, Y: usize, n: i32, width: i32, batch: i32, rng: usize, perm: usize,
                                 cursor: usize, Xb: usize, Yb: usize, k: i32): f64 {
   const rowBytes = <usize>width << 2;
+  const yBytes = <usize>targetWidth(geti(S_LOSS), outputs()) << 2;
   for (let i = 0; i < k; i++) {
     let c = load<i32>(cursor);
     if (c + batch > n) {
@@ -250,7 +266,7 @@ export function netTrainBatches(X: usize, Y: usize, n: i32, width: i32, batch: i
     for (let r = 0; r < batch; r++) {
       const src = load<u32>(perm + (<usize>(c + r) << 2));
       memory.copy(Xb + <usize>r * rowBytes, X + <usize>src * rowBytes, rowBytes);
-      store<f32>(Yb + (<usize>r << 2), load<f32>(Y + (<usize>src << 2)));
+      memory.copy(Yb + <usize>r * yBytes, Y + <usize>src * yBytes, yBytes);
     }
     store<i32>(cursor, c + batch);
     trainStep(Xb, Yb, batch);

@@ -2,6 +2,9 @@
 // live in src/node.ts.
 export { createTrainer, Trainer, resolveEngineSettings } from './engine/trainer.js';
 export type { ResolvedConfig, NamedTensor, ImportedState, TrainerOptions, TrainerSnapshot, StepEvent } from './engine/trainer.js';
+export { createNetTrainer, NetTrainer } from './engine/net-trainer.js';
+export type { NetTrainerSpec, NetTrainerOptions, NetDataset, NetTargets, SetMetrics } from './engine/net-trainer.js';
+export type { NetActivation, NetLoss, NetOptimizer } from './engine/net.js';
 export { loadKernels, loadEngine, simdSupported, threadsSupported, defaultBuild } from './engine/wasm.js';
 export type { Build, Kernels } from './engine/wasm.js';
 export { run, runExperiment } from './experiments/run.js';

@@ -1,8 +1,9 @@
-// The Trainer: one WASM instance holding data, parameters, optimizer state and scratch for one
-// run. Training steps run entirely inside the module (netTrain / netTrainBatches); this class
-// lays out memory, seeds the streams, and reads results back as plain arrays.
+// The Trainer: one WASM instance holding the feature model's data, the network (./net.ts: parameters,
+// optimizer state, scratch) and the analysis buffers for one run. Training steps run entirely inside
+// the module; this class generates or imports the data, seeds the streams, and computes the metrics.
 import { loadEngine, type Build, type Engine, type Kernels } from './wasm.js';
 import { Arena, type F32Buf, type Ptr } from './arena.js';
+import { Net, LOSS_ID, type NamedTensor, type TrainerSnapshot, type StepEvent } from './net.js';
 import { generateFeatureData, OnlineSampler, type FeatureData } from '../data/feature-model.js';
 import { resolveConfig, validateConfig, ConfigError, type ConfigInput } from '../config/resolve.js';
 import type { Config } from '../config/schema.js';
@@ -14,19 +15,10 @@ import {
 } from '../analysis/contamination.js';
 import type { MetricsRow, NeuronStats } from '../analysis/metrics.js';
 
-const ACT_ID = { identity: 0, relu: 1, leakyrelu: 2, gelu: 3, sigmoid: 4, tanh: 5 } as const;
-const LOSS_ID = { logistic: 0, hinge: 1, mse: 2 } as const;
-const OPT_ID = { sgd: 0, adam: 1, adamw: 2 } as const;
-
 /** A config whose 'auto' values are decided: what config.json records. */
 export type ResolvedConfig = Config & { engine: { factorInput: boolean } };
 
-/** A named parameter tensor in PyTorch layout ([out, in] for weights). */
-export interface NamedTensor {
-  name: string;
-  shape: number[];
-  data: Float32Array;
-}
+export type { NamedTensor, TrainerSnapshot, StepEvent } from './net.js';
 
 /** State that starts a run from outside (e.g. PyTorch's): data, transform and initial weights. */
 export interface ImportedState {
@@ -47,36 +39,6 @@ export interface TrainerOptions {
   threads?: number;
 }
 
-export interface TrainerSnapshot {
-  iteration: number;
-  optimizerStep: number;
-  /** raw bytes of every piece of mutable state, in a fixed order */
-  state: Uint8Array[];
-}
-
-export interface StepEvent {
-  iteration: number;
-}
-
-interface Layer {
-  fanIn: number;
-  fanOut: number;
-  W: F32Buf;
-  b: F32Buf | null;
-  gW: F32Buf;
-  gb: F32Buf | null;
-  Z: F32Buf;
-  A: F32Buf;
-  D: F32Buf;
-  Wt: F32Buf;
-  mW: F32Buf;
-  vW: F32Buf;
-  mb: F32Buf | null;
-  vb: F32Buf | null;
-  frozen: boolean;
-  /** GELU's Phi(z) per element of a hidden layer (float64), kept from forward to backward */
-  cdf: Ptr;
-}
 
 function shapeText(s: readonly number[]): string {
   return `(${s.join(', ')}${s.length === 1 ? ',' : ''})`;
@@ -101,22 +63,13 @@ export class Trainer {
   private readonly listeners = new Set<(e: StepEvent) => void>();
   private readonly arena: Arena;
   private readonly k: Kernels;
-  private readonly layers: Layer[] = [];
+  private readonly net: Net;
   private readonly data: FeatureData;
   private readonly Vt: F32Buf;
   private readonly projScratch: F32Buf;
   private readonly trainInput: F32Buf;
   private readonly testInput: F32Buf;
   private readonly factored: boolean;
-  // minibatch and online state
-  private readonly batch: {
-    rows: number;
-    X: F32Buf;
-    y: F32Buf;
-    perm: Ptr;
-    cursor: Ptr;
-    stream: Ptr;
-  } | null = null;
   private readonly online: OnlineSampler | null = null;
 
   /** Use createTrainer(). */
@@ -141,70 +94,24 @@ export class Trainer {
     this.testInput = this.factored ? this.data.testZ! : this.data.testX;
 
     const stepRows = train.batchSize || n;
-    const maxRows = Math.max(n, stepRows);
-
-    // layers
-    const dims = [inputDim, ...new Array<number>(model.layers - 1).fill(model.hidden), 1];
-    for (let l = 0; l < model.layers; l++) {
-      const fanIn = dims[l];
-      const fanOut = dims[l + 1];
-      const a = this.arena;
-      const bias = model.bias;
-      this.layers.push({
-        fanIn,
-        fanOut,
-        W: a.f32([fanOut, fanIn]),
-        b: bias ? a.f32([fanOut]) : null,
-        gW: a.f32([fanOut, fanIn]),
-        gb: bias ? a.f32([fanOut]) : null,
-        Z: a.f32([maxRows, fanOut]),
-        A: a.f32([maxRows, fanOut]),
-        D: a.f32([maxRows, fanOut]),
-        Wt: a.f32([fanIn, fanOut]),
-        mW: a.f32([fanOut, fanIn]),
-        vW: a.f32([fanOut, fanIn]),
-        mb: bias ? a.f32([fanOut]) : null,
-        vb: bias ? a.f32([fanOut]) : null,
-        frozen: l === model.layers - 1 && model.freezeOutput,
-        cdf: model.activation === 'gelu' && l < model.layers - 1 ? a.bytes(8 * maxRows * fanOut) : 0,
-      });
-    }
-    const hidden = model.hidden;
-    this.projScratch = this.arena.f32([hidden, featDim]);
-    const P = this.arena.f32([hidden, featDim]);
-    const Pt = this.arena.f32([featDim, hidden]);
+    this.net = new Net(k, this.arena, {
+      sizes: [inputDim, ...new Array<number>(model.layers - 1).fill(model.hidden), 1],
+      activation: model.activation,
+      bias: model.bias,
+      loss: train.loss,
+      optimizer: train.optimizer,
+      hyper: train,
+      freezeOutput: model.freezeOutput,
+      maxRows: Math.max(n, stepRows),
+      factored: this.factored ? { featDim, V: this.data.V, Vt: this.Vt } : null,
+    });
+    this.projScratch = this.arena.f32([model.hidden, featDim]);
 
     if (imported) this.importParams(imported);
     else this.initParams();
 
-    if (train.online) {
-      this.online = new OnlineSampler(this.arena, dc, seed, stepRows, this.data.V);
-    } else if (train.batchSize > 0) {
-      const perm = this.arena.bytes(4 * n);
-      new Uint32Array(k.memory.buffer, perm, n).forEach((_, i, arr) => (arr[i] = i));
-      const cursor = this.arena.bytes(4);
-      new Int32Array(k.memory.buffer, cursor, 1)[0] = n; // first step shuffles
-      this.batch = {
-        rows: train.batchSize,
-        X: this.arena.f32([train.batchSize, width]),
-        y: this.arena.f32([train.batchSize]),
-        perm,
-        cursor,
-        stream: this.arena.stream(seed, 'batches'),
-      };
-    }
-
-    // describe the network to the module
-    const lossBuf = this.arena.bytes(8 * maxRows);
-    k.netConfigure(model.layers, ACT_ID[model.activation], LOSS_ID[train.loss], OPT_ID[train.optimizer], lossBuf);
-    k.netSetHyper(train.lr, train.weightDecay, train.momentum, train.beta1, train.beta2, train.eps);
-    k.netSetFactored(this.factored ? 1 : 0, featDim, this.data.V.ptr, this.Vt.ptr, P.ptr, Pt.ptr);
-    this.layers.forEach((L, l) =>
-      k.netSetLayer(l, L.fanIn, L.fanOut, L.W.ptr, L.b?.ptr ?? 0, L.gW.ptr, L.gb?.ptr ?? 0, L.Z.ptr, L.A.ptr, L.D.ptr,
-        L.Wt.ptr, L.mW.ptr, L.vW.ptr, L.mb?.ptr ?? 0, L.vb?.ptr ?? 0, L.frozen ? 1 : 0, L.cdf),
-    );
-    k.netSetStep(0);
-    k.netSyncWeights();
+    if (train.online) this.online = new OnlineSampler(this.arena, dc, seed, stepRows, this.data.V);
+    else if (train.batchSize > 0) this.net.enableBatches(n, train.batchSize, width, seed);
   }
 
   private importData(imp: ImportedState): FeatureData {
@@ -238,29 +145,23 @@ export class Trainer {
     };
   }
 
-  /** PyTorch's default init: weights and biases U(-1/sqrt(fanIn), 1/sqrt(fanIn)), from the 'init' stream. */
+  /** PyTorch's default init from the 'init' stream, then toy.py's fixed output layer if frozen. */
   private initParams(): void {
-    const stream = this.arena.stream(this.config.seed, 'init');
-    for (const L of this.layers) {
-      const bound = 1 / Math.sqrt(L.fanIn);
-      const scale = Math.fround(2 * bound);
-      const offset = Math.fround(-bound);
-      this.k.fillUniform(stream, L.W.ptr, L.W.length, scale, offset);
-      if (L.b) this.k.fillUniform(stream, L.b.ptr, L.b.length, scale, offset);
-    }
-    const last = this.layers[this.layers.length - 1];
+    this.net.initDefault(this.config.seed);
+    const last = this.net.layers[this.net.layers.length - 1];
     if (this.config.model.freezeOutput) {
       // toy.py: +1/m for the first m/2 hidden neurons, -1/m for the rest; the bias keeps its init
       const m = last.fanIn;
       const w = this.arena.view(last.W);
       const half = Math.floor(m / 2);
       for (let j = 0; j < m; j++) w[j] = j < half ? Math.fround(1 / m) : Math.fround(-1 / m);
+      this.net.syncWeights();
     }
   }
 
   private importParams(imp: ImportedState): void {
     const src = imp.source ?? 'imported state';
-    this.layers.forEach((L, l) => {
+    this.net.layers.forEach((L, l) => {
       const entries: Array<[string, F32Buf | null]> = [[`fc${l}.weight`, L.W], [`fc${l}.bias`, L.b]];
       for (const [name, buf] of entries) {
         const data = imp.params[name];
@@ -274,6 +175,7 @@ export class Trainer {
         this.arena.view(buf).set(data);
       }
     });
+    this.net.syncWeights();
   }
 
   /** Updates applied so far. */
@@ -289,30 +191,22 @@ export class Trainer {
   step(k = 1): number {
     if (!Number.isInteger(k) || k < 0) throw new RangeError(`step(k): k = ${k} is not valid: expected a non-negative integer`);
     if (k === 0) return NaN;
-    const kern = this.k;
-    let lossSum: number;
-    let rows: number;
+    let loss: number;
     if (this.online) {
       const o = this.online;
-      rows = o.rows;
-      lossSum = 0;
+      loss = NaN;
       for (let i = 0; i < k; i++) {
         o.draw(!this.factored);
-        lossSum = kern.netTrain(this.factored ? o.Z.ptr : o.X.ptr, o.y.ptr, rows, 1);
+        loss = this.net.trainFull(this.factored ? o.Z.ptr : o.X.ptr, o.y.ptr, o.rows, 1);
       }
-    } else if (this.batch) {
-      const b = this.batch;
-      const src = this.trainInput;
-      rows = b.rows;
-      lossSum = kern.netTrainBatches(src.ptr, this.data.y.ptr, this.data.n, src.shape[1], b.rows, b.stream, b.perm,
-        b.cursor, b.X.ptr, b.y.ptr, k);
+    } else if (this.net.batchRows !== null) {
+      loss = this.net.trainBatches(this.trainInput.ptr, this.data.y.ptr, k);
     } else {
-      rows = this.data.n;
-      lossSum = kern.netTrain(this.trainInput.ptr, this.data.y.ptr, rows, k);
+      loss = this.net.trainFull(this.trainInput.ptr, this.data.y.ptr, this.data.n, k);
     }
     this.iter += k;
     for (const fn of this.listeners) fn({ iteration: this.iter });
-    return lossSum / rows;
+    return loss;
   }
 
   /** Subscribe to step events; returns an unsubscribe function. */
@@ -327,11 +221,11 @@ export class Trainer {
     const k = this.k;
     const { n, coreDim, bgDim, featDim, inputDim } = this.data;
     const hidden = this.config.model.hidden;
-    const L0 = this.layers[0];
-    const out = this.layers[this.layers.length - 1];
+    const L0 = this.net.layers[0];
+    const out = this.net.layers[this.net.layers.length - 1];
     const kind = LOSS_ID[this.config.train.loss];
 
-    const trainSum = k.netGradient(this.trainInput.ptr, this.data.y.ptr, n);
+    const trainSum = this.net.gradient(this.trainInput.ptr, this.data.y.ptr, n);
     const trainCorrect = k.countCorrect(out.Z.ptr, this.data.y.ptr, n);
     const asym = activationAsymmetry(this.arena.viewAt(L0.Z.ptr, n * hidden), this.arena.view(this.data.y), n, hidden);
     k.gemm(L0.gW.ptr, inputDim, 1, this.Vt.ptr, this.projScratch.ptr, hidden, featDim, inputDim, 0);
@@ -361,24 +255,13 @@ export class Trainer {
 
   /** Gradients of the mean training loss at the current parameters (trainable tensors only). */
   gradients(): NamedTensor[] {
-    this.k.netGradient(this.trainInput.ptr, this.data.y.ptr, this.data.n);
-    const out: NamedTensor[] = [];
-    this.layers.forEach((L, l) => {
-      if (L.frozen) return;
-      out.push({ name: `fc${l}.weight`, shape: [...L.gW.shape], data: this.arena.read(L.gW) });
-      if (L.gb) out.push({ name: `fc${l}.bias`, shape: [...L.gb.shape], data: this.arena.read(L.gb) });
-    });
-    return out;
+    this.net.gradient(this.trainInput.ptr, this.data.y.ptr, this.data.n);
+    return this.net.readGradients();
   }
 
   /** Copies of every parameter, in order fc0.weight, fc0.bias, fc1.weight, ... */
   parameters(): NamedTensor[] {
-    const out: NamedTensor[] = [];
-    this.layers.forEach((L, l) => {
-      out.push({ name: `fc${l}.weight`, shape: [...L.W.shape], data: this.arena.read(L.W) });
-      if (L.b) out.push({ name: `fc${l}.bias`, shape: [...L.b.shape], data: this.arena.read(L.b) });
-    });
-    return out;
+    return this.net.parameters();
   }
 
   /** The data the run trains and tests on, and the embedding V (copies). */
@@ -397,10 +280,7 @@ export class Trainer {
 
   /** Every piece of mutable state, in a fixed order. */
   private stateRegions(): Array<[Ptr, number]> {
-    const r: Array<[Ptr, number]> = [];
-    const add = (b: F32Buf | null) => b && r.push([b.ptr, b.length * 4]);
-    for (const L of this.layers) [L.W, L.b, L.mW, L.vW, L.mb, L.vb].forEach(add);
-    if (this.batch) r.push([this.batch.stream, 32], [this.batch.perm, 4 * this.data.n], [this.batch.cursor, 4]);
+    const r = this.net.stateRegions();
     if (this.online) r.push([this.online.stream, 32]);
     return r;
   }
@@ -409,7 +289,7 @@ export class Trainer {
   snapshot(): TrainerSnapshot {
     return {
       iteration: this.iter,
-      optimizerStep: this.k.netGetStep(),
+      optimizerStep: this.net.optimizerStep,
       state: this.stateRegions().map(([p, n]) => this.arena.readBytes(p, n)),
     };
   }
@@ -419,8 +299,8 @@ export class Trainer {
     if (s.state.length !== regions.length || s.state.some((b, i) => b.length !== regions[i][1]))
       throw new Error('restore: snapshot was taken from a trainer with a different config');
     regions.forEach(([p], i) => this.arena.writeBytes(p, s.state[i]));
-    this.k.netSetStep(s.optimizerStep);
-    this.k.netSyncWeights();
+    this.net.optimizerStep = s.optimizerStep;
+    this.net.syncWeights();
     this.iter = s.iteration;
   }
 

@@ -35,6 +35,9 @@ export interface Kernels {
   lossGrad(kind: number, F: Ptr, Y: Ptr, G: Ptr, n: number): number;
   lossGradRows(kind: number, F: Ptr, Y: Ptr, G: Ptr, losses: Ptr, n: number, total: number): number;
   countCorrect(F: Ptr, Y: Ptr, n: number): number;
+  lossGradRowsC(kind: number, F: Ptr, Y: Ptr, G: Ptr, losses: Ptr, n: number, total: number, C: number): number;
+  lossSumC(kind: number, F: Ptr, Y: Ptr, n: number, C: number): number;
+  countCorrectC(kind: number, F: Ptr, Y: Ptr, n: number, C: number): number;
   sgdUpdate(P: Ptr, G: Ptr, Buf: Ptr, count: number, lr: number, wd: number, mom: number, first: number): void;
   adamUpdate(P: Ptr, G: Ptr, M: Ptr, V: Ptr, count: number, lr: number, wd: number, b1: number, b2: number,
     eps: number, t: number, decoupled: number): void;
@@ -48,6 +51,7 @@ export interface Kernels {
   netSyncWeights(): void;
   netForward(X: Ptr, rows: number): void;
   netLossSum(Y: Ptr, rows: number): number;
+  netCountCorrect(Y: Ptr, rows: number): number;
   netGradient(X: Ptr, Y: Ptr, rows: number): number;
   netTrain(X: Ptr, Y: Ptr, rows: number, k: number): number;
   netTrainBatches(X: Ptr, Y: Ptr, n: number, width: number, batch: number, rng: Ptr, perm: Ptr, cursor: Ptr,
