@@ -5,15 +5,19 @@
 //
 // Conventions (PyTorch semantics):
 // - params are named fc0.weight, fc0.bias?, fc1.weight, ...; weights in layout [out, in], the last
-//   layer has one output; a layer has a bias iff `fc{l}.bias` is present;
+//   layer has C >= 1 outputs (one layer alone is a linear model); a layer has a bias iff
+//   `fc{l}.bias` is present;
 // - X is row-major [n x inputDim]; hidden layers apply the activation, the last layer is linear;
 // - losses on labels y = ±1 with margin m = y f: logistic log(1 + exp(-m)) (stable form),
 //   hinge max(0, 1 - m) with subgradient -y wherever 1 - m >= 0 (clamp(min=0) passes the gradient
 //   at the kink), mse (f - y)^2; every loss is the mean over the n samples;
+// - with C outputs: mse against targets [n x C], the mean over all n C elements (nn.MSELoss);
+//   softmax cross-entropy log sum_c exp(f_c) - f_y against class indices y, mean over the n rows
+//   (nn.CrossEntropyLoss);
 // - ReLU'(0) = 0, leaky ReLU slope 0.1 (derivative 0.1 at 0), GELU exact: z Φ(z).
 
 export type Act = 'relu' | 'gelu' | 'leakyrelu' | 'sigmoid' | 'tanh' | 'identity';
-export type LossName = 'logistic' | 'hinge' | 'mse';
+export type LossName = 'logistic' | 'hinge' | 'mse' | 'softmax';
 export interface Tensor64 {
   name: string;
   shape: number[];
@@ -145,6 +149,8 @@ function sampleLoss(f: number, y: number, loss: LossName): number {
       return Math.max(0, 1 - y * f);
     case 'mse':
       return (f - y) * (f - y);
+    case 'softmax':
+      throw new Error('softmax is a loss over rows: use meanLossC64');
   }
 }
 
@@ -158,7 +164,56 @@ function sampleLossGrad(f: number, y: number, loss: LossName): number {
       return 1 - y * f >= 0 ? -y : 0;
     case 'mse':
       return 2 * (f - y);
+    case 'softmax':
+      throw new Error('softmax is a loss over rows: use meanLossC64');
   }
+}
+
+/** log sum_c exp(v_c), shifted by the maximum so nothing overflows. */
+function logSumExp(v: ArrayLike<number>): number {
+  let m = -Infinity;
+  for (let c = 0; c < v.length; c++) m = Math.max(m, v[c]);
+  let s = 0;
+  for (let c = 0; c < v.length; c++) s += Math.exp(v[c] - m);
+  return m + Math.log(s);
+}
+
+/**
+ * Mean loss of outputs f [n x C] and its gradient dLoss/df: for C = 1 and logistic | hinge | mse
+ * as meanLoss64; mse with targets t [n x C] (mean over n C elements); softmax with class indices
+ * y [n] (mean over n rows).
+ */
+export function lossGradC64(
+  f: ArrayLike<number>,
+  t: ArrayLike<number>,
+  n: number,
+  C: number,
+  loss: LossName,
+): { loss: number; grad: Float64Array } {
+  const grad = new Float64Array(n * C);
+  let s = 0;
+  if (loss === 'softmax') {
+    for (let r = 0; r < n; r++) {
+      const row = Array.from({ length: C }, (_, c) => f[r * C + c]);
+      const lse = logSumExp(row);
+      const y = t[r];
+      s += lse - row[y];
+      for (let c = 0; c < C; c++) grad[r * C + c] = (Math.exp(row[c] - lse) - (c === y ? 1 : 0)) / n;
+    }
+    return { loss: s / n, grad };
+  }
+  if (C > 1 && loss !== 'mse') throw new Error(`${loss} needs one output`);
+  const total = loss === 'mse' ? n * C : n;
+  for (let i = 0; i < n * C; i++) {
+    s += sampleLoss(f[i], t[i], loss);
+    grad[i] = sampleLossGrad(f[i], t[i], loss) / total;
+  }
+  return { loss: s / total, grad };
+}
+
+/** lossGradC64's mean loss only. */
+export function meanLossC64(f: ArrayLike<number>, t: ArrayLike<number>, n: number, C: number, loss: LossName): number {
+  return lossGradC64(f, t, n, C, loss).loss;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,7 +240,6 @@ function layersOf(params: Tensor64[]): Layer[] {
     layers.push({ fanIn, fanOut, W: w.data, b: b ? b.data : null });
   }
   if (layers.length === 0) throw new Error('no fc0.weight among the parameters');
-  if (layers[layers.length - 1].fanOut !== 1) throw new Error('the last layer must have one output');
   return layers;
 }
 
@@ -220,7 +274,7 @@ export function trace64(
   return { Z, A };
 }
 
-/** The network's outputs f (n values). */
+/** The network's outputs f ([n x C] values). */
 export function forward64(params: Tensor64[], X: ArrayLike<number>, n: number, act: Act): Float64Array {
   const { Z } = trace64(params, X, n, act);
   return Z[Z.length - 1];
@@ -249,8 +303,8 @@ export function lossAndGrads64(
   const grads: Record<string, Float64Array> = {};
 
   // D = d(mean loss)/dZ of the current layer, [n x fanOut]
-  let D = new Float64Array(n);
-  for (let r = 0; r < n; r++) D[r] = sampleLossGrad(f[r], y[r], loss) / n;
+  const head = lossGradC64(f, y, n, layers[layers.length - 1].fanOut, loss);
+  let D = head.grad;
 
   for (let l = layers.length - 1; l >= 0; l--) {
     const L = layers[l];
@@ -285,5 +339,5 @@ export function lossAndGrads64(
       D = Dprev;
     }
   }
-  return { loss: meanLoss64(f, y, loss), grads };
+  return { loss: head.loss, grads };
 }
