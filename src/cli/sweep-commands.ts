@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseSetArg, type SetValue } from '../config/resolve.js';
+import { parseJsonText } from '../config/json-text.js';
 import { PRESETS } from '../config/presets.js';
 import { formatStat } from '../experiments/aggregate.js';
 import { parseGridArg, parseShard, planSweep, SweepError, type GridAxis } from '../experiments/sweep.js';
@@ -30,11 +31,7 @@ async function readJsonFile(path: string, flag: string): Promise<unknown> {
   } catch (e) {
     throw new SweepError(`${flag} ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new SweepError(`${flag} ${path}: not valid JSON (${(e as Error).message})`);
-  }
+  return parseJsonText(text, `${flag} ${path}`);
 }
 
 function parseSets(args: string[]): Record<string, SetValue> {

@@ -3,6 +3,7 @@
 // lays out memory, seeds the streams, and reads results back as plain arrays.
 import { loadEngine, type Build, type Engine, type Kernels } from './wasm.js';
 import { Arena, type F32Buf, type Ptr } from './arena.js';
+import { formatBytes, memoryPlan, memoryProblem } from './memory.js';
 import { generateFeatureData, OnlineSampler, type FeatureData } from '../data/feature-model.js';
 import { resolveConfig, validateConfig, ConfigError, type ConfigInput } from '../config/resolve.js';
 import type { Config } from '../config/schema.js';
@@ -381,6 +382,29 @@ export class Trainer {
     return out;
   }
 
+  /**
+   * Parameter tensors holding NaN or ±Infinity: name, how many of its values, its size, and the
+   * first such value. Reads the live memory without copying (called at every evaluation).
+   */
+  nonFiniteParameters(): Array<{ name: string; count: number; size: number; value: string }> {
+    const out: Array<{ name: string; count: number; size: number; value: string }> = [];
+    this.layers.forEach((L, l) => {
+      for (const [name, buf] of [[`fc${l}.weight`, L.W], [`fc${l}.bias`, L.b]] as const) {
+        if (!buf) continue;
+        const v = this.arena.view(buf);
+        let count = 0;
+        let first = 0;
+        for (let i = 0; i < v.length; i++)
+          if (!Number.isFinite(v[i])) {
+            if (count === 0) first = v[i];
+            count++;
+          }
+        if (count) out.push({ name, count, size: v.length, value: String(first) });
+      }
+    });
+    return out;
+  }
+
   /** The data the run trains and tests on, and the embedding V (copies). */
   dataset(): { trainX: Float32Array; testX: Float32Array; y: Float32Array; transform: Float32Array; n: number; inputDim: number; featDim: number } {
     const d = this.data;
@@ -435,11 +459,17 @@ export async function createTrainer(config: Config | ConfigInput = {}, options: 
   const full = 'data' in config && 'train' in config;
   const base = full ? validateConfig(config) : resolveConfig(config as ConfigInput);
   const resolved = resolveEngineSettings(base, !!options.imported);
+  const plan = memoryPlan(resolved, { imported: !!options.imported, factored: resolved.engine.factorInput });
+  const problem = memoryProblem(plan);
+  if (problem) throw new ConfigError(`config: ${problem}`);
   const engine = await loadEngine(options.build, options.threads ?? 1);
   try {
     return new Trainer(engine, resolved, options.imported);
   } catch (e) {
     engine.dispose();
+    // the allocator traps when memory cannot grow (the machine, not the engine, ran out)
+    if (e instanceof WebAssembly.RuntimeError)
+      throw new Error(`could not allocate the ${formatBytes(plan.bytes)} of WebAssembly memory this config needs (${e.message})`, { cause: e });
     throw e;
   }
 }
