@@ -181,6 +181,10 @@ export function registerSweepCommands(program: Command): void {
         console.log(`${'cell'.padEnd(w)}  ${'final OOD − ID loss'.padEnd(28)}  bgProj growth`);
         for (const c of doc.cells) console.log(`${c.id.padEnd(w)}  ${formatStat(c.final.oodGap).padEnd(28)}  ${formatStat(c.final.bgGrowth)}`);
         console.log(`wrote ${outcome.files.csv} and ${outcome.files.json}`);
+        // diverged runs are part of the result (NaN from their divergence on), not a failure
+        const diverged = doc.cells.flatMap((c) => c.runs.filter((r) => r.diverged).map((r) => `${c.id} seed ${r.seed} at iteration ${r.diverged!.iteration}`));
+        if (diverged.length)
+          console.error(`fclab: warning: ${diverged.length} of ${outcome.runs.length} runs diverged (NaN or Infinity; their statistics are NaN from there on): ${diverged.join('; ')}`);
       },
     );
 

@@ -39,6 +39,8 @@ export interface ImportedState {
   params: Record<string, Float32Array>;
   /** where it came from, for messages */
   source?: string;
+  /** shapes of the files it was read from ('train_x.npy', 'init.fc0.weight.npy', ...), checked against the config */
+  shapes?: Record<string, number[]>;
 }
 
 export interface TrainerOptions {
@@ -221,6 +223,12 @@ export class Trainer {
     if (!Number.isInteger(inputDim) || inputDim !== dc.inputDim)
       expect('transform.npy', imp.transform.length, featDim * dc.inputDim, [featDim, dc.inputDim]);
     if (n !== dc.n) throw new ConfigError(`${src}: y.npy has ${n} labels; expected data.n = ${dc.n} (set data.n=${n} to match)`);
+    // with the files' shapes known, the layout must match too (a transposed array has the right count)
+    const why = `data.n = ${n}, data.coreDim + data.bgDim = ${featDim}, data.inputDim = ${dc.inputDim}`;
+    this.checkShape(imp, 'transform.npy', [[featDim, dc.inputDim]], why);
+    this.checkShape(imp, 'y.npy', [[n], [n, 1]], why);
+    this.checkShape(imp, 'train_x.npy', [[n, dc.inputDim]], why);
+    this.checkShape(imp, 'test_x.npy', [[n, dc.inputDim]], why);
     expect('train_x.npy', imp.trainX.length, n * inputDim, [n, inputDim]);
     expect('test_x.npy', imp.testX.length, n * inputDim, [n, inputDim]);
     const a = this.arena;
@@ -237,6 +245,14 @@ export class Trainer {
       trainX: a.upload(imp.trainX, [n, inputDim]),
       testX: a.upload(imp.testX, [n, inputDim]),
     };
+  }
+
+  private checkShape(imp: ImportedState, file: string, allowed: number[][], why: string): void {
+    const shape = imp.shapes?.[file];
+    if (!shape || allowed.some((a) => a.length === shape.length && a.every((d, i) => d === shape[i]))) return;
+    throw new ConfigError(
+      `${imp.source ?? 'imported state'}/${file} has shape ${shapeText(shape)}; expected ${allowed.map(shapeText).join(' or ')} (${why})`,
+    );
   }
 
   /** PyTorch's default init: weights and biases U(-1/sqrt(fanIn), 1/sqrt(fanIn)), from the 'init' stream. */
@@ -272,9 +288,15 @@ export class Trainer {
         if (!data) throw new ConfigError(`${src}: init.${name}.npy is missing; expected shape ${shapeText(buf.shape)}`);
         if (data.length !== buf.length)
           throw new ConfigError(`${src}: init.${name}.npy has ${data.length} values; expected shape ${shapeText(buf.shape)} (model.hidden=${this.config.model.hidden}, model.layers=${this.config.model.layers})`);
+        this.checkShape(imp, `init.${name}.npy`, [[...buf.shape]], `PyTorch layout [out, in]; model.hidden=${this.config.model.hidden}`);
         this.arena.view(buf).set(data);
       }
     });
+    for (const name of Object.keys(imp.params)) {
+      const l = Number(/^fc(\d+)\./.exec(name)?.[1]);
+      if (!(l < this.layers.length))
+        throw new ConfigError(`${src}: init.${name}.npy is present but model.layers = ${this.layers.length}; expected only fc0..fc${this.layers.length - 1}`);
+    }
   }
 
   /** Updates applied so far. */

@@ -393,7 +393,15 @@ export async function runPlan(plan: SweepPlan, options: SweepOptions): Promise<S
   const byCell = new Map<number, RunData[]>();
   for (const rec of records.values()) {
     const list = byCell.get(rec.run.cell) ?? [];
-    list.push({ seedIndex: rec.run.seedIndex, seed: rec.run.seed, dir: rec.run.dir, hash: rec.summary.hash, metrics: rec.metrics });
+    const d = rec.summary.diverged;
+    list.push({
+      seedIndex: rec.run.seedIndex,
+      seed: rec.run.seed,
+      dir: rec.run.dir,
+      hash: rec.summary.hash,
+      metrics: rec.metrics,
+      ...(d ? { diverged: { iteration: d.iteration, tensors: d.tensors.map((t) => t.name) } } : {}),
+    });
     byCell.set(rec.run.cell, list);
   }
   const cells = [...byCell.entries()]
