@@ -107,6 +107,7 @@ export function validateConfig(candidate: unknown, source = 'config'): Config {
     else if (issue.code === 'too_small') expected = `expected ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`;
     else if (issue.code === 'too_big') expected = `expected ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`;
     else if (issue.code === 'invalid_union') expected = `expected "auto", true or false`;
+    if (value === undefined) return `${key} is missing: ${expected}`;
     return `${key} = ${show(value)} is not valid: ${expected}`;
   });
   throw new ConfigError(lines.map((l) => `${source}: ${l}`).join('\n'));
