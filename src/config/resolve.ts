@@ -21,7 +21,9 @@ export interface ConfigInput {
 }
 
 function show(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  // JSON.stringify would print NaN and Infinity (e.g. a JSON 1e999) as null
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  return JSON.stringify(v) ?? String(v);
 }
 
 function editDistance(a: string, b: string): number {
