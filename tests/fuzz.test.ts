@@ -129,7 +129,7 @@ describe('config validator', () => {
 });
 
 describe('.npy reader', () => {
-  const files = [
+  const files: Uint8Array[] = [
     join(FIX, 'toy-default', 'init.fc1.weight.npy'),
     ...['fortran_f8_2x3x4.npy', 'f8_2x3_v2.npy', 'f4_2x3_v3.npy', 'f4_default_scalar.npy'].map((f) => join(FIX, 'npy', f)),
   ].map((f) => new Uint8Array(readFileSync(f)));

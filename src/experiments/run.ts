@@ -196,7 +196,8 @@ async function train(trainer: Trainer, options: RunOptions): Promise<RunResult> 
     const nextEval = Math.min(total, (Math.floor(it / every) + 1) * every);
     const nextCheckpoint = cpEvery ? (Math.floor(it / cpEvery) + 1) * cpEvery : Infinity;
     const k = Math.min(CHUNK, nextEval - it, nextCheckpoint - it);
-    if (now() - lastYield >= YIELD_MS) {
+    // only a run that can be stopped by a signal needs the event loop (e.g. the CLI's Ctrl-C handler)
+    if (options.signal && now() - lastYield >= YIELD_MS) {
       await yieldToEventLoop();
       lastYield = now();
     }
