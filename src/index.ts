@@ -7,8 +7,12 @@ export type { NetTrainerSpec, NetTrainerOptions, NetDataset, NetTargets, SetMetr
 export type { NetActivation, NetLoss, NetOptimizer } from './engine/net.js';
 export { loadKernels, loadEngine, simdSupported, threadsSupported, defaultBuild } from './engine/wasm.js';
 export type { Build, Kernels } from './engine/wasm.js';
-export { run, runExperiment } from './experiments/run.js';
-export type { RunOptions, RunResult, Summary, ProgressEvent, NeuronTraces } from './experiments/run.js';
+export { run, runExperiment, RunInterrupted } from './experiments/run.js';
+export type { RunOptions, RunResult, Summary, ProgressEvent, NeuronTraces, Divergence } from './experiments/run.js';
+export { encodeCheckpoint, decodeCheckpoint } from './experiments/checkpoint.js';
+export type { RunCheckpoint } from './experiments/checkpoint.js';
+export { memoryPlan, MEMORY_LIMIT_BYTES } from './engine/memory.js';
+export type { MemoryPlan } from './engine/memory.js';
 export { runHash } from './experiments/hash.js';
 export { resolveConfig, validateConfig, parseSetArg, parseSetValue, ConfigError, CONFIG_KEYS } from './config/resolve.js';
 export type { ConfigInput, SetValue } from './config/resolve.js';

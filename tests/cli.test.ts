@@ -196,3 +196,142 @@ describe('interrupt and resume', () => {
     expect(bad.stderr).toMatch(/--resume uses the checkpoint's config; remove --set/);
   });
 });
+
+/** Every file of a run folder parses completely (JSON, CSV rows, .npy, PNG, SVG, HTML, checkpoint). */
+async function checkComplete(dir: string): Promise<string[]> {
+  const { decodeCheckpoint } = await import('../src/experiments/checkpoint.js');
+  const { parseNpy } = await import('../src/io/npy.js');
+  const seen: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) {
+        await walk(p);
+        continue;
+      }
+      if (e.name.endsWith('.tmp')) continue; // a temp name is never an output (renamed when complete)
+      seen.push(e.name);
+      const bytes = new Uint8Array(await readFile(p));
+      const text = () => new TextDecoder().decode(bytes);
+      if (e.name.endsWith('.json')) JSON.parse(text());
+      else if (e.name.endsWith('.npy')) parseNpy(bytes, p);
+      else if (e.name === 'checkpoint.fclab') decodeCheckpoint(bytes, p);
+      else if (e.name.endsWith('.csv')) {
+        const lines = text().split('\n');
+        expect(lines.pop(), p).toBe(''); // ends with a newline
+        for (const l of lines) expect(l.split(',').length, p).toBe(METRIC_COLUMNS.length);
+      } else if (e.name.endsWith('.svg')) expect(text().trimEnd(), p).toMatch(/<\/svg>$/);
+      else if (e.name.endsWith('.html')) expect(text().trimEnd(), p).toMatch(/<\/html>$/);
+      else if (e.name.endsWith('.png')) expect(new TextDecoder('latin1').decode(bytes.subarray(-8, -4)), p).toBe('IEND');
+      else throw new Error(`unexpected file ${p}`);
+    }
+  };
+  await walk(dir);
+  return seen;
+}
+
+describe('when things go wrong', () => {
+  it('a diverged run: exit 3, the message names iteration and tensors, outputs kept and complete', async () => {
+    const out = join(tmp, 'diverged');
+    const r = await fclab('run', '--preset', 'toy-theory', '--set', 'data.n=50', '--set', 'model.hidden=16', '--set', 'train.iterations=200',
+      '--set', 'train.evalEvery=10', '--set', 'train.loss=mse', '--set', 'train.lr=1000', '--out', out, '-q');
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/^fclab: training diverged at iteration 40: fc0\.weight \(4096 of 4096 values, first NaN\), fc0\.bias/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack
+    expect(r.stdout).toMatch(/DIVERGED at iteration 40/);
+    await checkComplete(out);
+    const s = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    expect(s.diverged.iteration).toBe(40);
+    expect(s.iterations).toBe(40);
+    expect(s.final.bgProj).toBeNull(); // NaN in JSON
+    expect(s.hash).toMatch(/^[0-9a-f]{64}$/);
+    const csv = (await readFile(join(out, 'metrics.csv'), 'utf8')).trim().split('\n');
+    expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(['0', '10', '20', '30', '40']);
+    expect(csv[5]).toMatch(/NaN/);
+  });
+
+  it('usage errors exit 2: unknown option, malformed JSON with line and column, a transposed .npy', async () => {
+    let r = await fclab('run', '--bogus');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown option '--bogus'/);
+    const cfg = join(tmp, 'broken.json');
+    await writeFile(cfg, '{\n  "train": {\n    "iterations": 20,\n  }\n}\n');
+    r = await fclab('run', '--config', cfg, '--out', join(tmp, 'never2'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/broken\.json: not valid JSON at line 4, column 3: expected a property name in double quotes\n {4}\}\n {4}\^/);
+    await expect(stat(join(tmp, 'never2'))).rejects.toThrow();
+    // a reference folder whose transform is stored transposed (the right count, the wrong shape)
+    const { encodeNpy } = await import('../src/io/npy.js');
+    const dir = join(tmp, 'transposed');
+    await mkdir(dir);
+    for (const f of await readdir(join(FIX, 'toy-theory'))) if (f.endsWith('.npy')) await writeFile(join(dir, f), await readFile(join(FIX, 'toy-theory', f)));
+    await writeFile(join(dir, 'transform.npy'), encodeNpy(new Float32Array(64 * 256), [256, 64]));
+    r = await fclab('run', '--preset', 'toy-theory', '--import-npy', dir, '--set', 'train.iterations=1');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/transposed\/transform\.npy has shape \(256, 64\); expected \(64, 256\) \(data\.n = 1000, data\.coreDim \+ data\.bgDim = 64, data\.inputDim = 256\)/);
+    await writeFile(join(dir, 'transform.npy'), 'not numpy');
+    r = await fclab('run', '--preset', 'toy-theory', '--import-npy', dir, '--set', 'train.iterations=1');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/transposed\/transform\.npy: not a \.npy file: expected magic/);
+    r = await fclab('run', '--set', 'data.n=1000000', '--set', 'data.inputDim=4096');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/this config needs 34\.3 GiB of WebAssembly memory/);
+  });
+
+  it('SIGTERM writes a checkpoint and exits 143; --resume ends with the uninterrupted hash', async () => {
+    const { spawn } = await import('node:child_process');
+    const args = ['--set', 'data.n=200', '--set', 'model.hidden=64', '--set', 'train.iterations=3000', '--set', 'train.evalEvery=500', '--no-figure'];
+    const full = join(tmp, 'term-full');
+    expect((await fclab('run', ...args, '-q', '--out', full)).code).toBe(0);
+    const cut = join(tmp, 'term-cut');
+    const child = spawn(process.execPath, [BIN, 'run', ...args, '--out', cut], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    // the first progress line after the start means training is under way
+    await new Promise<void>((res) => child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (/it [1-9]\d*\/3000/.test(stderr)) res();
+    }));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(stderr).toMatch(/fclab: interrupted \(SIGTERM\) at iteration \d+ of 3000; checkpoint written to .*checkpoint\.fclab; continue with: fclab run --resume /);
+    expect(await readdir(cut)).toEqual(['checkpoint.fclab']);
+    const r = await fclab('run', '--resume', cut, '--no-figure', '-q');
+    expect(r.code, r.stderr).toBe(0);
+    const a = JSON.parse(await readFile(join(full, 'summary.json'), 'utf8'));
+    const b = JSON.parse(await readFile(join(cut, 'summary.json'), 'utf8'));
+    expect(b.hash).toBe(a.hash);
+  });
+
+  it('kill -9 at any moment leaves no truncated file (during training and at 6 points of the writing)', async () => {
+    const { spawn } = await import('node:child_process');
+    const args = ['--set', 'data.n=200', '--set', 'model.hidden=64', '--set', 'train.iterations=400', '--set', 'train.evalEvery=20', '--set', 'train.checkpointEvery=40', '--threads', '1'];
+    const ref = join(tmp, 'kill-ref');
+    expect((await fclab('run', ...args, '-q', '--out', ref)).code).toBe(0);
+    const refHash = JSON.parse(await readFile(join(ref, 'summary.json'), 'utf8')).hash;
+    const outputs = async (dir: string) => (await readdir(dir).catch((): string[] => [])).filter((f) => !f.endsWith('.tmp'));
+    const seen = new Set<string>();
+    // kill as soon as the folder holds at least this many entries: 1 = a checkpoint during
+    // training; then config.json, metrics.csv, weights/, neuron traces, figure, report, summary
+    for (const [i, atLeast] of [1, 2, 4, 6, 8, 10, 11].entries()) {
+      const dir = join(tmp, `kill-${i}`);
+      const child = spawn(process.execPath, [BIN, 'run', ...args, '-q', '--out', dir], { stdio: 'ignore' });
+      let exited = false;
+      const done = new Promise<void>((res) => child.on('exit', () => ((exited = true), res())));
+      while (!exited && (await outputs(dir)).length < atLeast) await new Promise((r) => setTimeout(r, 1));
+      child.kill('SIGKILL');
+      await done;
+      const files = await checkComplete(dir);
+      files.forEach((x) => seen.add(x));
+      // whatever was left continues to the uninterrupted hash
+      if (!files.includes('summary.json')) {
+        expect(files).toContain('checkpoint.fclab');
+        const r = await fclab('run', '--resume', dir, '-q', '--no-figure');
+        expect(r.code, r.stderr).toBe(0);
+        expect(JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')).hash).toBe(refHash);
+      }
+    }
+    // the kills landed both in training and in the writing of the outputs
+    for (const f of ['checkpoint.fclab', 'config.json', 'metrics.csv', 'fc0.weight.npy']) expect(seen).toContain(f);
+  });
+});

@@ -95,6 +95,12 @@ describe('bad input names the field, the value and what was expected', () => {
     ['input smaller than the features', { 'data.inputDim': 40 }, [/data\.inputDim = 40 is not valid: must be at least data\.coreDim \+ data\.bgDim = 64/]],
     ['one layer', { 'model.layers': 1 }, [/model\.layers = 1 is not valid: expected >= 2/]],
     ['bad factorInput', { 'engine.factorInput': 'yes' }, [/engine\.factorInput = "yes" is not valid: expected "auto", true or false/]],
+    ['one data point', { 'data.n': 1 }, [/data\.n = 1 is not valid: expected >= 2/]],
+    ['no hidden units', { 'model.hidden': 0 }, [/model\.hidden = 0 is not valid: expected >= 1/]],
+    ['zero lr', { 'train.lr': 0 }, [/train\.lr = 0 is not valid: expected > 0/]],
+    ['unknown loss', { 'train.loss': 'l1' }, [/train\.loss = "l1" is not valid: expected one of logistic, hinge, mse/]],
+    ['overflowing lr', { 'train.lr': '1e999' }, [/train\.lr = Infinity is not valid: expected a number/]],
+    ['negative checkpoint interval', { 'train.checkpointEvery': -5 }, [/train\.checkpointEvery = -5 is not valid: expected >= 0/]],
   ];
   for (const [name, set, patterns] of cases) {
     it(name, () => {
@@ -108,6 +114,23 @@ describe('bad input names the field, the value and what was expected', () => {
     expect(errorOf(() => resolveConfig({ set: { activation: 'gelu' } }))).toMatch(/did you mean "model.activation"/);
     expect(errorOf(() => resolveConfig({ config: { model: { hiden: 3 } } }))).toMatch(/config: unknown key "model.hiden"; did you mean "model.hidden"/);
     expect(errorOf(() => resolveConfig({ set: { 'zzz.qqq.rrr': 1 } }))).toMatch(/known keys: /);
+  });
+
+  it('a missing key says so (a config object, e.g. from the library, without data.n)', () => {
+    const c = structuredClone(resolveConfig()) as unknown as Record<string, Record<string, unknown>>;
+    delete c.data.n;
+    expect(errorOf(() => validateConfig(c))).toBe('config: data.n is missing: expected a number');
+  });
+
+  it('config JSON text: line and column of the problem', async () => {
+    const { parseJsonText } = await import('../src/config/json-text.js');
+    const e = (t: string) => errorOf(() => parseJsonText(t, 'c.json'));
+    expect(e('{"train": {"lr": 1e-3 "x": 2}}')).toBe('c.json: not valid JSON at line 1, column 23: expected \',\'\n  {"train": {"lr": 1e-3 "x": 2}}\n                        ^');
+    expect(e('{\n "a": tru\n}')).toMatch(/^c\.json: not valid JSON at line 2, column 7: /);
+    expect(e('{"a": 1} x')).toMatch(/line 1, column 10: unexpected character/);
+    expect(e('{"a": 1 // note\n}')).toMatch(/line 1, column 9: comments are not allowed in JSON/);
+    expect(e('  ')).toMatch(/the file is empty/);
+    expect(parseJsonText('\uFEFF{"seed": 3}', 'c.json')).toEqual({ seed: 3 });
   });
 
   it('unknown preset lists the presets', () => {

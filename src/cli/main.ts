@@ -2,14 +2,15 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { PRESETS } from '../config/presets.js';
 import { KEY_HELP } from '../config/schema.js';
+import { parseJsonText } from '../config/json-text.js';
 import { ConfigError, parseSetArg, resolveConfig, type SetValue } from '../config/resolve.js';
 import { NpyError } from '../io/npy.js';
 import { readStateFolder } from '../io/state-folder.js';
-import { runExperiment, type RunResult } from '../experiments/run.js';
+import { runExperiment, RunInterrupted, type RunResult } from '../experiments/run.js';
 import { writeRunOutputs } from '../experiments/outputs-node.js';
 import { encodeCheckpoint, decodeCheckpoint, type RunCheckpoint } from '../experiments/checkpoint.js';
 import { writeFileAtomic } from '../io/atomic-node.js';
@@ -18,6 +19,12 @@ import { registerSweepCommands } from './sweep-commands.js';
 
 /** Errors that are the user's input: printed without a stack, exit code 2. */
 export class UsageError extends Error {}
+
+/** Exit codes: 0 done, 1 an unexpected error, 2 bad input (nothing written), 3 the run diverged. */
+export const EXIT_USAGE = 2;
+export const EXIT_DIVERGED = 3;
+/** Interrupted runs exit as a shell reports a process killed by the signal (128 + its number). */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -61,11 +68,7 @@ export async function readConfigFile(path: string): Promise<unknown> {
   } catch (e) {
     throw new UsageError(`--config ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`--config ${path}: not valid JSON (${(e as Error).message})`);
-  }
+  return parseJsonText(text, `--config ${path}`);
 }
 
 export function parseSets(args: string[]): Record<string, SetValue> {
@@ -89,7 +92,8 @@ export function summaryLine(r: RunResult, dir: string): string {
     `${s.iterations} it in ${s.timing.wallSeconds.toFixed(1)} s (${s.timing.msPerIter.toFixed(2)} ms/it) | ` +
     `train loss ${f(s.initial.trainLoss)} -> ${f(s.final.trainLoss)}, OOD loss ${f(s.initial.oodLoss)} -> ${f(s.final.oodLoss)} | ` +
     `bgProj ${f(s.initial.bgProj)} -> ${f(s.final.bgProj)}, coreProj ${f(s.initial.coreProj)} -> ${f(s.final.coreProj)} | ` +
-    `hash ${s.hash.slice(0, 12)} | ${dir}`
+    `hash ${s.hash.slice(0, 12)} | ${dir}` +
+    (s.diverged ? ` | DIVERGED at iteration ${s.diverged.iteration}` : '')
   );
 }
 
@@ -97,7 +101,10 @@ export function buildProgram(): Command {
   const program = new Command('fclab')
     .description('Feature contamination lab: the ICML 2024 feature-contamination experiments on a deterministic WebAssembly SIMD trainer')
     .version(VERSION)
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // commander's own usage errors (unknown option, missing argument) exit 2 like ours; inherited
+    // by every subcommand added below
+    .exitOverride();
 
   program
     .command('presets')
@@ -131,7 +138,7 @@ export function buildProgram(): Command {
     .option('--import-npy <dir>', 'start from a folder of .npy state (data, transform, initial weights), e.g. PyTorch\'s')
     .addOption(new Option('--build <build>', 'WASM build (identical results)').choices(['simd', 'scalar']))
     .option('-t, --threads <n>', 'kernel threads (results are identical for any count; default: all cores, up to 4)', threadsArg)
-    .option('--checkpoint-every <n>', `write ${CHECKPOINT} into the output folder every n iterations (a multiple of train.evalEvery)`, positiveInt)
+    .option('--checkpoint-every <n>', `write ${CHECKPOINT} into the output folder every n iterations (same as --set train.checkpointEvery=n)`, positiveInt)
     .option('--resume <dir>', `continue the run whose ${CHECKPOINT} is in <dir> (its config is used; outputs go to <dir> unless --out)`)
     .option('--no-figure', 'skip the SVG/PNG figure')
     .option('-q, --quiet', 'no progress output')
@@ -158,11 +165,26 @@ export function buildProgram(): Command {
         resume = await readCheckpoint(join(opts.resume, CHECKPOINT));
         label = resume.config.preset;
       } else {
-        inputs = { preset: opts.preset, config: opts.config ? await readConfigFile(opts.config) : undefined, set: parseSets(opts.set) };
+        const set = parseSets(opts.set);
+        if (opts.checkpointEvery !== undefined) set['train.checkpointEvery'] = opts.checkpointEvery;
+        inputs = { preset: opts.preset, config: opts.config ? await readConfigFile(opts.config) : undefined, set };
         label = resolveConfig(inputs).preset;
       }
       const imported = opts.importNpy ? await readStateFolder(opts.importNpy) : undefined;
       const dir = opts.out ?? opts.resume ?? join('runs', `${label}-${stamp()}`);
+      const writeCheckpoint = async (cp: RunCheckpoint) => {
+        await mkdir(dir, { recursive: true });
+        await writeFileAtomic(join(dir, CHECKPOINT), encodeCheckpoint(cp));
+      };
+      // Ctrl-C / SIGTERM: stop at the next chunk of updates and write a checkpoint; a second
+      // signal stops at once (every file is written atomically, so nothing is left half-written)
+      const abort = new AbortController();
+      const onSignal = (sig: NodeJS.Signals) => {
+        if (abort.signal.aborted) process.exit(SIGNAL_EXIT[sig] ?? 1);
+        abort.abort(sig);
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       const progress = createProgress(label, process.stderr, opts.quiet);
       let result: RunResult;
       try {
@@ -173,17 +195,36 @@ export function buildProgram(): Command {
           build: opts.build,
           threads: opts.threads ?? (opts.build === 'scalar' ? 1 : defaultThreads()),
           onProgress: (e) => progress.update(e),
-          checkpointEvery: opts.checkpointEvery,
-          onCheckpoint: async (cp) => {
-            await mkdir(dir, { recursive: true });
-            await writeFileAtomic(join(dir, CHECKPOINT), encodeCheckpoint(cp));
-          },
+          signal: abort.signal,
+          checkpointEvery: resume ? opts.checkpointEvery : undefined,
+          onCheckpoint: writeCheckpoint,
         });
+      } catch (e) {
+        if (!(e instanceof RunInterrupted)) throw e;
+        progress.stop();
+        await writeCheckpoint(e.checkpoint);
+        const again = `fclab run --resume ${dir}${opts.importNpy ? ` --import-npy ${opts.importNpy}` : ''}`;
+        console.error(
+          `fclab: interrupted (${String(e.reason)}) at iteration ${e.checkpoint.snapshot.iteration} of ${e.checkpoint.config.train.iterations}; ` +
+            `checkpoint written to ${join(dir, CHECKPOINT)}; continue with: ${again}`,
+        );
+        process.exitCode = SIGNAL_EXIT[String(e.reason)] ?? 1;
+        return;
       } finally {
         progress.stop();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
       }
       await writeRunOutputs(dir, result, { figure: opts.figure });
       console.log(summaryLine(result, dir));
+      const d = result.summary.diverged;
+      if (d) {
+        console.error(
+          `fclab: ${d.message}. The run stopped there; its metrics, weights and summary (marked "diverged") are in ${dir}. ` +
+            'A smaller train.lr usually helps.',
+        );
+        process.exitCode = EXIT_DIVERGED;
+      }
     });
 
   registerSweepCommands(program);
@@ -196,7 +237,12 @@ export async function main(argv = process.argv): Promise<void> {
   } catch (e) {
     if (e instanceof ConfigError || e instanceof NpyError || e instanceof UsageError) {
       console.error(`fclab: error: ${e.message}`);
-      process.exitCode = 2;
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
+    if (e instanceof CommanderError) {
+      // commander has printed its message (and help); --help and --version end with 0
+      process.exitCode = e.exitCode === 0 ? 0 : EXIT_USAGE;
       return;
     }
     throw e;

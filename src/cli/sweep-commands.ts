@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseSetArg, type SetValue } from '../config/resolve.js';
+import { parseJsonText } from '../config/json-text.js';
 import { PRESETS } from '../config/presets.js';
 import { formatStat } from '../experiments/aggregate.js';
 import { parseGridArg, parseShard, planSweep, SweepError, type GridAxis } from '../experiments/sweep.js';
@@ -30,11 +31,7 @@ async function readJsonFile(path: string, flag: string): Promise<unknown> {
   } catch (e) {
     throw new SweepError(`${flag} ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new SweepError(`${flag} ${path}: not valid JSON (${(e as Error).message})`);
-  }
+  return parseJsonText(text, `${flag} ${path}`);
 }
 
 function parseSets(args: string[]): Record<string, SetValue> {
@@ -184,6 +181,10 @@ export function registerSweepCommands(program: Command): void {
         console.log(`${'cell'.padEnd(w)}  ${'final OOD − ID loss'.padEnd(28)}  bgProj growth`);
         for (const c of doc.cells) console.log(`${c.id.padEnd(w)}  ${formatStat(c.final.oodGap).padEnd(28)}  ${formatStat(c.final.bgGrowth)}`);
         console.log(`wrote ${outcome.files.csv} and ${outcome.files.json}`);
+        // diverged runs are part of the result (NaN from their divergence on), not a failure
+        const diverged = doc.cells.flatMap((c) => c.runs.filter((r) => r.diverged).map((r) => `${c.id} seed ${r.seed} at iteration ${r.diverged!.iteration}`));
+        if (diverged.length)
+          console.error(`fclab: warning: ${diverged.length} of ${outcome.runs.length} runs diverged (NaN or Infinity; their statistics are NaN from there on): ${diverged.join('; ')}`);
       },
     );
 

@@ -19,6 +19,7 @@ const base: Omit<Config, 'preset'> = {
     batchSize: 0,
     online: false,
     evalEvery: 100,
+    checkpointEvery: 0,
   },
   engine: { factorInput: 'auto' },
 };

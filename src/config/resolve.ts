@@ -21,7 +21,9 @@ export interface ConfigInput {
 }
 
 function show(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  // JSON.stringify would print NaN and Infinity (e.g. a JSON 1e999) as null
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  return JSON.stringify(v) ?? String(v);
 }
 
 function editDistance(a: string, b: string): number {
@@ -107,6 +109,7 @@ export function validateConfig(candidate: unknown, source = 'config'): Config {
     else if (issue.code === 'too_small') expected = `expected ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`;
     else if (issue.code === 'too_big') expected = `expected ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`;
     else if (issue.code === 'invalid_union') expected = `expected "auto", true or false`;
+    if (value === undefined) return `${key} is missing: ${expected}`;
     return `${key} = ${show(value)} is not valid: ${expected}`;
   });
   throw new ConfigError(lines.map((l) => `${source}: ${l}`).join('\n'));

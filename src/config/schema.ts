@@ -52,6 +52,9 @@ export const configSchema = z
         batchSize: int(0, 1_000_000),
         online: z.boolean(),
         evalEvery: int(1, 100_000_000),
+        // Not part of the math (the run hash does not depend on it); defaults to off so that
+        // config.json files written before the key existed still validate.
+        checkpointEvery: int(0, 100_000_000).default(0),
       })
       .strict(),
     engine: z
@@ -106,5 +109,6 @@ export const KEY_HELP: Record<string, string> = {
   'train.batchSize': '0 = full batch; otherwise minibatches from per-epoch permutations (drop last)',
   'train.online': 'fresh samples at every step (batchSize of them, or n when full batch)',
   'train.evalEvery': 'metrics every this many updates (and at the end)',
+  'train.checkpointEvery': '0 = off; else write a checkpoint every this many updates (fclab run --resume continues it; no effect on results)',
   'engine.factorInput': 'auto | true | false: train on X = Z V in factored form (exact same model, less work)',
 };

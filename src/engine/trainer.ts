@@ -4,6 +4,7 @@
 import { loadEngine, type Build, type Engine, type Kernels } from './wasm.js';
 import { Arena, type F32Buf, type Ptr } from './arena.js';
 import { Net, LOSS_ID, type NamedTensor, type TrainerSnapshot, type StepEvent } from './net.js';
+import { formatBytes, memoryPlan, memoryProblem } from './memory.js';
 import { generateFeatureData, OnlineSampler, type FeatureData } from '../data/feature-model.js';
 import { resolveConfig, validateConfig, ConfigError, type ConfigInput } from '../config/resolve.js';
 import type { Config } from '../config/schema.js';
@@ -30,6 +31,8 @@ export interface ImportedState {
   params: Record<string, Float32Array>;
   /** where it came from, for messages */
   source?: string;
+  /** shapes of the files it was read from ('train_x.npy', 'init.fc0.weight.npy', ...), checked against the config */
+  shapes?: Record<string, number[]>;
 }
 
 export interface TrainerOptions {
@@ -127,6 +130,12 @@ export class Trainer {
     if (!Number.isInteger(inputDim) || inputDim !== dc.inputDim)
       expect('transform.npy', imp.transform.length, featDim * dc.inputDim, [featDim, dc.inputDim]);
     if (n !== dc.n) throw new ConfigError(`${src}: y.npy has ${n} labels; expected data.n = ${dc.n} (set data.n=${n} to match)`);
+    // with the files' shapes known, the layout must match too (a transposed array has the right count)
+    const why = `data.n = ${n}, data.coreDim + data.bgDim = ${featDim}, data.inputDim = ${dc.inputDim}`;
+    this.checkShape(imp, 'transform.npy', [[featDim, dc.inputDim]], why);
+    this.checkShape(imp, 'y.npy', [[n], [n, 1]], why);
+    this.checkShape(imp, 'train_x.npy', [[n, dc.inputDim]], why);
+    this.checkShape(imp, 'test_x.npy', [[n, dc.inputDim]], why);
     expect('train_x.npy', imp.trainX.length, n * inputDim, [n, inputDim]);
     expect('test_x.npy', imp.testX.length, n * inputDim, [n, inputDim]);
     const a = this.arena;
@@ -143,6 +152,14 @@ export class Trainer {
       trainX: a.upload(imp.trainX, [n, inputDim]),
       testX: a.upload(imp.testX, [n, inputDim]),
     };
+  }
+
+  private checkShape(imp: ImportedState, file: string, allowed: number[][], why: string): void {
+    const shape = imp.shapes?.[file];
+    if (!shape || allowed.some((a) => a.length === shape.length && a.every((d, i) => d === shape[i]))) return;
+    throw new ConfigError(
+      `${imp.source ?? 'imported state'}/${file} has shape ${shapeText(shape)}; expected ${allowed.map(shapeText).join(' or ')} (${why})`,
+    );
   }
 
   /** PyTorch's default init from the 'init' stream, then toy.py's fixed output layer if frozen. */
@@ -172,9 +189,16 @@ export class Trainer {
         if (!data) throw new ConfigError(`${src}: init.${name}.npy is missing; expected shape ${shapeText(buf.shape)}`);
         if (data.length !== buf.length)
           throw new ConfigError(`${src}: init.${name}.npy has ${data.length} values; expected shape ${shapeText(buf.shape)} (model.hidden=${this.config.model.hidden}, model.layers=${this.config.model.layers})`);
+        this.checkShape(imp, `init.${name}.npy`, [[...buf.shape]], `PyTorch layout [out, in]; model.hidden=${this.config.model.hidden}`);
         this.arena.view(buf).set(data);
       }
     });
+    for (const name of Object.keys(imp.params)) {
+      const l = Number(/^fc(\d+)\./.exec(name)?.[1]);
+      const count = this.net.layers.length;
+      if (!(l < count))
+        throw new ConfigError(`${src}: init.${name}.npy is present but model.layers = ${count}; expected only fc0..fc${count - 1}`);
+    }
     this.net.syncWeights();
   }
 
@@ -264,6 +288,29 @@ export class Trainer {
     return this.net.parameters();
   }
 
+  /**
+   * Parameter tensors holding NaN or ±Infinity: name, how many of its values, its size, and the
+   * first such value. Reads the live memory without copying (called at every evaluation).
+   */
+  nonFiniteParameters(): Array<{ name: string; count: number; size: number; value: string }> {
+    const out: Array<{ name: string; count: number; size: number; value: string }> = [];
+    this.net.layers.forEach((L, l) => {
+      for (const [name, buf] of [[`fc${l}.weight`, L.W], [`fc${l}.bias`, L.b]] as const) {
+        if (!buf) continue;
+        const v = this.arena.view(buf);
+        let count = 0;
+        let first = 0;
+        for (let i = 0; i < v.length; i++)
+          if (!Number.isFinite(v[i])) {
+            if (count === 0) first = v[i];
+            count++;
+          }
+        if (count) out.push({ name, count, size: v.length, value: String(first) });
+      }
+    });
+    return out;
+  }
+
   /** The data the run trains and tests on, and the embedding V (copies). */
   dataset(): { trainX: Float32Array; testX: Float32Array; y: Float32Array; transform: Float32Array; n: number; inputDim: number; featDim: number } {
     const d = this.data;
@@ -315,11 +362,17 @@ export async function createTrainer(config: Config | ConfigInput = {}, options: 
   const full = 'data' in config && 'train' in config;
   const base = full ? validateConfig(config) : resolveConfig(config as ConfigInput);
   const resolved = resolveEngineSettings(base, !!options.imported);
+  const plan = memoryPlan(resolved, { imported: !!options.imported, factored: resolved.engine.factorInput });
+  const problem = memoryProblem(plan);
+  if (problem) throw new ConfigError(`config: ${problem}`);
   const engine = await loadEngine(options.build, options.threads ?? 1);
   try {
     return new Trainer(engine, resolved, options.imported);
   } catch (e) {
     engine.dispose();
+    // the allocator traps when memory cannot grow (the machine, not the engine, ran out)
+    if (e instanceof WebAssembly.RuntimeError)
+      throw new Error(`could not allocate the ${formatBytes(plan.bytes)} of WebAssembly memory this config needs (${e.message})`, { cause: e });
     throw e;
   }
 }

@@ -115,6 +115,8 @@ export interface RunEntry {
   hash: string;
   /** every aggregated quantity at the last evaluation */
   final: Record<AggMetric, number>;
+  /** present when NaN or Infinity stopped the run: where, and in which tensors */
+  diverged?: { iteration: number; tensors: string[] };
 }
 
 /** One grid cell of sweep.json: its runs and their statistics per logged iteration. */
@@ -141,6 +143,23 @@ export interface RunData {
   dir: string;
   hash: string;
   metrics: readonly MetricsRow[];
+  /** the run stopped early on NaN/Infinity (its summary's `diverged`) */
+  diverged?: { iteration: number; tensors: string[] };
+}
+
+/**
+ * A diverged run stopped early: its metrics continue as NaN at the evaluations its cell's other
+ * runs logged, so the cell's statistics say "diverged" (NaN, null in JSON) from there on instead of
+ * the whole sweep failing. The longest run of the cell gives the iterations.
+ */
+function padDiverged(runs: readonly RunData[]): (r: RunData) => RunData {
+  const longest = runs.reduce((a, b) => (b.metrics.length > a.metrics.length ? b : a)).metrics.map((m) => m.iteration);
+  return (r) => {
+    if (!r.diverged || r.metrics.length >= longest.length) return r;
+    if (r.metrics.some((m, i) => m.iteration !== longest[i])) return r; // reported as a mismatch below
+    const nan = (iteration: number) => Object.fromEntries(METRIC_COLUMNS.map((c) => [c, c === 'iteration' ? iteration : NaN])) as MetricsRow;
+    return { ...r, metrics: [...r.metrics, ...longest.slice(r.metrics.length).map(nan)] };
+  };
 }
 
 /** Aggregates a cell's runs; their order does not matter (sorted by seed index here). */
@@ -149,7 +168,7 @@ export function aggregateCell(
   runs: readonly RunData[],
 ): CellAggregate {
   if (runs.length === 0) throw new Error(`cell ${cell.id}: no runs to aggregate`);
-  const sorted = [...runs].sort((a, b) => a.seedIndex - b.seedIndex);
+  const sorted = [...runs].sort((a, b) => a.seedIndex - b.seedIndex).map(padDiverged(runs));
   const iterations = sorted[0].metrics.map((r) => r.iteration);
   for (const r of sorted) {
     const it = r.metrics.map((m) => m.iteration);
@@ -178,7 +197,13 @@ export function aggregateCell(
     values: cell.values,
     config: cell.config,
     n: sorted.length,
-    runs: sorted.map((r, j) => ({ seed: r.seed, dir: r.dir, hash: r.hash, final: derived[j][derived[j].length - 1] })),
+    runs: sorted.map((r, j) => ({
+      seed: r.seed,
+      dir: r.dir,
+      hash: r.hash,
+      final: derived[j][derived[j].length - 1],
+      ...(r.diverged ? { diverged: r.diverged } : {}),
+    })),
     iterations,
     series,
     final,

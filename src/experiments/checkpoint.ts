@@ -1,7 +1,9 @@
 // Run checkpoints: everything needed to continue a run bit-identically (trainer state, the metrics
 // and neuron traces logged so far). Binary container, isomorphic:
 //   "FCLABCK1" | u32 LE header length | JSON header | blobs (lengths in the header)
+import { z } from 'zod';
 import type { ResolvedConfig, TrainerSnapshot } from '../engine/trainer.js';
+import { validateConfig } from '../config/resolve.js';
 import { METRIC_COLUMNS, type MetricsRow } from '../analysis/metrics.js';
 import type { NeuronTraces } from './run.js';
 
@@ -17,6 +19,21 @@ export interface RunCheckpoint {
 }
 
 const MAGIC = 'FCLABCK1';
+
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** The header as read from a file: checked before use (the config separately, by validateConfig). */
+const headerSchema = z.object({
+  format: z.literal(1),
+  config: z.unknown(),
+  imported: z.boolean(),
+  iteration: count,
+  optimizerStep: count,
+  metricRows: count,
+  neuronIterations: z.array(count),
+  trainMs: z.number().min(0).finite(),
+  state: z.array(count),
+  neuronWidth: count,
+});
 
 interface Header {
   format: 1;
@@ -74,13 +91,35 @@ export function decodeCheckpoint(input: Uint8Array, source = 'checkpoint'): RunC
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const len = dv.getUint32(8, true);
   if (12 + len > bytes.length) throw bad('truncated header');
-  let h: Header;
+  let raw: unknown;
   try {
-    h = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + len)));
+    raw = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + len)));
   } catch {
     throw bad('header is not JSON');
   }
-  if (h.format !== 1) throw bad(`format ${h.format}, expected 1`);
+  const format = raw && typeof raw === 'object' ? (raw as { format?: unknown }).format : undefined;
+  if (format !== 1) throw bad(`format ${JSON.stringify(format) ?? 'missing'}, expected 1`);
+  const parsed = headerSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw bad(`header field ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  const h = parsed.data as Header;
+  if (h.metricRows < 1 || h.neuronIterations.length !== h.metricRows)
+    throw bad(`${h.metricRows} metric rows and ${h.neuronIterations.length} neuron trace rows; expected the same number, at least 1`);
+  let config: ResolvedConfig;
+  try {
+    config = validateConfig(h.config, `${source}: config`) as ResolvedConfig;
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
+  if (typeof config.engine.factorInput !== 'boolean') throw bad('config.engine.factorInput is not resolved');
+  // sizes first: a corrupt header must not make us allocate absurd buffers
+  const cols = METRIC_COLUMNS.length;
+  const expected =
+    12 + len + h.state.reduce((a, b) => a + b, 0) + 8 * h.metricRows * cols + 3 * 8 * h.neuronIterations.length * h.neuronWidth;
+  if (expected > bytes.length) throw bad('truncated data');
+  if (expected < bytes.length) throw bad('trailing bytes');
   let off = 12 + len;
   const take = (n: number) => {
     if (off + n > bytes.length) throw bad('truncated data');
@@ -94,7 +133,6 @@ export function decodeCheckpoint(input: Uint8Array, source = 'checkpoint'): RunC
     const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
     return Float64Array.from({ length: count }, (_, i) => v.getFloat64(i * 8, true));
   };
-  const cols = METRIC_COLUMNS.length;
   const mv = f64s(h.metricRows * cols);
   const metrics = Array.from({ length: h.metricRows }, (_, r) =>
     Object.fromEntries(METRIC_COLUMNS.map((c, i) => [c, mv[r * cols + i]])) as MetricsRow,
@@ -106,7 +144,7 @@ export function decodeCheckpoint(input: Uint8Array, source = 'checkpoint'): RunC
   const asymmetry = readTraces();
   if (off !== bytes.length) throw bad('trailing bytes');
   return {
-    config: h.config,
+    config,
     imported: h.imported,
     snapshot: { iteration: h.iteration, optimizerStep: h.optimizerStep, state },
     metrics,

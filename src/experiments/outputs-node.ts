@@ -1,7 +1,7 @@
 // Writes a run's folder (Node): config.json, metrics.csv, summary.json, weights/*.npy, neuron
 // traces, and the run figure. Every file is written to a temp name and renamed, and summary.json
 // comes last, so a folder with a summary is complete.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-node.js';
 import { writeNpyAtomic } from '../io/npy-node.js';
@@ -46,6 +46,9 @@ export function nodeEnvironment(): Record<string, string> {
 
 export async function writeRunOutputs(dir: string, result: RunResult, opts: WriteOptions = {}): Promise<void> {
   await mkdir(join(dir, 'weights'), { recursive: true });
+  // A summary marks a complete folder: an older one must not vouch for a mix of old and new files
+  // if this process dies half-way through replacing them.
+  await rm(join(dir, 'summary.json'), { force: true });
   await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(result.config, null, 2) + '\n');
   await writeFileAtomic(join(dir, 'metrics.csv'), metricsCsv(result.metrics));
   for (const p of result.parameters) await writeNpyAtomic(join(dir, 'weights', `${p.name}.npy`), p.data, p.shape);

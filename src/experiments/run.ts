@@ -17,11 +17,15 @@ export interface RunOptions extends ConfigInput {
   threads?: number;
   /** Called after every chunk of updates and at every evaluation. */
   onProgress?: (event: ProgressEvent) => void;
-  /** Stops the run between chunks of updates (the promise rejects with the signal's reason). */
+  /** Stops the run between chunks of updates (the promise rejects with a RunInterrupted). */
   signal?: AbortSignal;
   /** Continue a checkpointed run (its config is used; preset/config/set must be absent). */
   resume?: RunCheckpoint;
-  /** Hand a checkpoint to onCheckpoint at every evaluation whose iteration is a multiple of this. */
+  /**
+   * Hand a checkpoint to onCheckpoint every this many updates (0 = never; default: the config's
+   * train.checkpointEvery). When `signal` aborts, the promise rejects with a RunInterrupted that
+   * carries a checkpoint of the state reached, whatever this is.
+   */
   checkpointEvery?: number;
   onCheckpoint?: (checkpoint: RunCheckpoint) => void | Promise<void>;
 }
@@ -48,6 +52,27 @@ export interface Summary {
   hash: string;
   timing: { wallSeconds: number; msPerIter: number };
   engine: { simd: boolean; threads: number; version: string; build: Build };
+  /** Present only when NaN or Infinity stopped the run; `iterations` is then where it stopped. */
+  diverged?: Divergence;
+}
+
+/** Where and how a run diverged: the non-finite losses and parameter tensors at that evaluation. */
+export interface Divergence {
+  iteration: number;
+  /** value: the loss, or a parameter tensor's first non-finite value ("NaN", "Infinity", "-Infinity") */
+  tensors: Array<{ name: string; count: number; size: number; value: string }>;
+  message: string;
+}
+
+/** A run stopped by its AbortSignal; `checkpoint` continues it (runExperiment({ resume })). */
+export class RunInterrupted extends Error {
+  override name = 'RunInterrupted';
+  constructor(
+    readonly reason: unknown,
+    readonly checkpoint: RunCheckpoint,
+  ) {
+    super(reason instanceof Error ? reason.message : reason === undefined ? 'run interrupted' : String(reason), { cause: reason });
+  }
 }
 
 /** Per-neuron traces of the first hidden layer: one row per evaluation. */
@@ -92,14 +117,44 @@ export async function runExperiment(options: RunOptions = {}): Promise<RunResult
   }
 }
 
+/** Gives timers, I/O and signal handlers (Ctrl-C) a turn: setImmediate in Node, a macrotask elsewhere. */
+const yieldToEventLoop = (): Promise<void> =>
+  new Promise((r) => {
+    const g = globalThis as { setImmediate?: (f: () => void) => void };
+    if (g.setImmediate) g.setImmediate(r);
+    else setTimeout(r, 0);
+  });
+
+/** Milliseconds of training between turns of the event loop. */
+const YIELD_MS = 50;
+
+const nonFinite = (v: number) => !Number.isFinite(v);
+
+/** Checks the losses and every parameter; null when all are finite. Deterministic: runs at evaluations only. */
+function checkDivergence(trainer: Trainer, row: MetricsRow): Divergence | null {
+  const found: Divergence['tensors'] = [];
+  for (const name of ['trainLoss', 'oodLoss'] as const)
+    if (nonFinite(row[name])) found.push({ name, count: 1, size: 1, value: String(row[name]) });
+  for (const t of trainer.nonFiniteParameters()) found.push(t);
+  if (!found.length) return null;
+  const what = found
+    .map((t) => (t.size === 1 ? `${t.name} = ${t.value}` : `${t.name} (${t.count} of ${t.size} values, first ${t.value})`))
+    .join(', ');
+  return {
+    iteration: row.iteration,
+    tensors: found,
+    message: `training diverged at iteration ${row.iteration}: ${what}`,
+  };
+}
+
 async function train(trainer: Trainer, options: RunOptions): Promise<RunResult> {
   const resume = options.resume;
   const config = trainer.config;
   const total = config.train.iterations;
   const every = config.train.evalEvery;
-  const cpEvery = options.checkpointEvery;
-  if (cpEvery !== undefined && (!Number.isInteger(cpEvery) || cpEvery < 1 || cpEvery % every !== 0))
-    throw new ConfigError(`checkpointEvery = ${cpEvery} is not valid: expected a positive multiple of train.evalEvery = ${every}`);
+  const cpEvery = options.checkpointEvery ?? config.train.checkpointEvery;
+  if (!Number.isInteger(cpEvery) || cpEvery < 0)
+    throw new ConfigError(`checkpointEvery = ${cpEvery} is not valid: expected a non-negative integer (0 = no checkpoints)`);
   const metrics: MetricsRow[] = resume ? [...resume.metrics] : [];
   const neurons: NeuronTraces = resume
     ? { iterations: [...resume.neurons.iterations], coreNorm: [...resume.neurons.coreNorm], bgNorm: [...resume.neurons.bgNorm], asymmetry: [...resume.neurons.asymmetry] }
@@ -108,6 +163,20 @@ async function train(trainer: Trainer, options: RunOptions): Promise<RunResult> 
   const t0 = now();
   const elapsed = () => (now() - t0) / 1000;
   let trainMs = resume?.trainMs ?? 0;
+  let diverged: Divergence | null = null;
+
+  const checkpoint = (): RunCheckpoint => ({
+    config,
+    imported: !!options.imported,
+    snapshot: trainer.snapshot(),
+    metrics: [...metrics],
+    neurons: { iterations: [...neurons.iterations], coreNorm: [...neurons.coreNorm], bgNorm: [...neurons.bgNorm], asymmetry: [...neurons.asymmetry] },
+    trainMs,
+  });
+  const stopIfAborted = () => {
+    const signal = options.signal;
+    if (signal?.aborted) throw new RunInterrupted(signal.reason, checkpoint());
+  };
 
   const evaluate = () => {
     const { neurons: nr, ...row } = trainer.evaluate();
@@ -117,44 +186,47 @@ async function train(trainer: Trainer, options: RunOptions): Promise<RunResult> 
     neurons.bgNorm.push(nr.bgNorm);
     neurons.asymmetry.push(nr.asymmetry);
     options.onProgress?.({ iteration: row.iteration, total, elapsedSeconds: elapsed(), metrics: row });
+    diverged = checkDivergence(trainer, row);
   };
 
   if (!resume) evaluate();
-  while (trainer.iteration < total) {
-    const nextEval = Math.min(total, (Math.floor(trainer.iteration / every) + 1) * every);
-    const k = Math.min(CHUNK, nextEval - trainer.iteration);
-    options.signal?.throwIfAborted();
+  let lastYield = now();
+  while (trainer.iteration < total && !diverged) {
+    const it = trainer.iteration;
+    const nextEval = Math.min(total, (Math.floor(it / every) + 1) * every);
+    const nextCheckpoint = cpEvery ? (Math.floor(it / cpEvery) + 1) * cpEvery : Infinity;
+    const k = Math.min(CHUNK, nextEval - it, nextCheckpoint - it);
+    // only a run that can be stopped by a signal needs the event loop (e.g. the CLI's Ctrl-C handler)
+    if (options.signal && now() - lastYield >= YIELD_MS) {
+      await yieldToEventLoop();
+      lastYield = now();
+    }
+    stopIfAborted();
     const s = now();
     trainer.step(k);
     trainMs += now() - s;
-    if (trainer.iteration === nextEval) {
-      evaluate();
-      if (cpEvery && options.onCheckpoint && trainer.iteration % cpEvery === 0 && trainer.iteration < total)
-        await options.onCheckpoint({
-          config,
-          imported: !!options.imported,
-          snapshot: trainer.snapshot(),
-          metrics: [...metrics],
-          neurons: { iterations: [...neurons.iterations], coreNorm: [...neurons.coreNorm], bgNorm: [...neurons.bgNorm], asymmetry: [...neurons.asymmetry] },
-          trainMs,
-        });
-    } else options.onProgress?.({ iteration: trainer.iteration, total, elapsedSeconds: elapsed() });
+    if (trainer.iteration === nextEval) evaluate();
+    else options.onProgress?.({ iteration: trainer.iteration, total, elapsedSeconds: elapsed() });
+    if (!diverged && cpEvery && options.onCheckpoint && trainer.iteration % cpEvery === 0 && trainer.iteration < total)
+      await options.onCheckpoint(checkpoint());
   }
 
   const parameters = trainer.parameters();
   const pick = (r: MetricsRow): Headline => ({ ...r });
   const wallSeconds = elapsed();
+  const done = trainer.iteration;
   const summary: Summary = {
     preset: config.preset,
     config,
     seed: config.seed,
-    iterations: total,
+    iterations: done,
     initial: pick(metrics[0]),
     final: pick(metrics[metrics.length - 1]),
     hash: runHash(parameters, metrics),
-    timing: { wallSeconds, msPerIter: total ? trainMs / total : 0 },
+    timing: { wallSeconds, msPerIter: done ? trainMs / done : 0 },
     engine: { simd: trainer.simd, threads: trainer.threads, version: VERSION, build: trainer.build },
   };
+  if (diverged) summary.diverged = diverged;
   return { summary, config, metrics, neurons, parameters };
 }
 

@@ -6,7 +6,7 @@
 //   runs/<cell>/seed-<seed>/   one folder per run, exactly as `fclab run` writes it
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, realpath } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
@@ -393,7 +393,15 @@ export async function runPlan(plan: SweepPlan, options: SweepOptions): Promise<S
   const byCell = new Map<number, RunData[]>();
   for (const rec of records.values()) {
     const list = byCell.get(rec.run.cell) ?? [];
-    list.push({ seedIndex: rec.run.seedIndex, seed: rec.run.seed, dir: rec.run.dir, hash: rec.summary.hash, metrics: rec.metrics });
+    const d = rec.summary.diverged;
+    list.push({
+      seedIndex: rec.run.seedIndex,
+      seed: rec.run.seed,
+      dir: rec.run.dir,
+      hash: rec.summary.hash,
+      metrics: rec.metrics,
+      ...(d ? { diverged: { iteration: d.iteration, tensors: d.tensors.map((t) => t.name) } } : {}),
+    });
     byCell.set(rec.run.cell, list);
   }
   const cells = [...byCell.entries()]
@@ -425,6 +433,17 @@ export interface MergeOutcome {
   out: string;
   files: { json: string; csv: string };
   shards: Array<{ dir: string; shard: Shard | null; cells: number }>;
+}
+
+/** Copies a folder file by file, each written to a temp name and renamed (a killed merge leaves no half file). */
+async function copyTreeAtomic(src: string, dst: string): Promise<void> {
+  await mkdir(dst, { recursive: true });
+  for (const e of await readdir(src, { withFileTypes: true })) {
+    if (e.name.endsWith('.tmp')) continue; // a killed run's temp file is not part of it
+    const [from, to] = [join(src, e.name), join(dst, e.name)];
+    if (e.isDirectory()) await copyTreeAtomic(from, to);
+    else if (e.isFile()) await writeFileAtomic(to, await readFile(from));
+  }
 }
 
 function describeCell(plan: SweepPlan, i: number): string {
@@ -487,7 +506,7 @@ export async function mergeSweeps(dirs: string[], options: MergeOptions): Promis
       const src = join(dir, cell.dir);
       if (!existsSync(src)) throw new SweepError(`merge: ${src} is missing (cell ${describeCell(plan, cell.index)}); pass --no-runs to merge the aggregates only`);
     }
-    for (const { dir, cell } of cells) await cp(join(dir, cell.dir), join(out, cell.dir), { recursive: true, force: true });
+    for (const { dir, cell } of cells) await copyTreeAtomic(join(dir, cell.dir), join(out, cell.dir));
   }
   const doc = makeDoc(plan, null, cells.map((c) => c.cell));
   const files = await writeAggregates(out, doc);

@@ -3,6 +3,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readNpy } from './npy-node.js';
+import { NpyError } from './npy.js';
 import { ConfigError } from '../config/resolve.js';
 import type { ImportedState } from '../engine/trainer.js';
 
@@ -17,20 +18,33 @@ export async function readStateFolder(dir: string): Promise<ImportedState> {
   }
   for (const need of ['train_x.npy', 'test_x.npy', 'y.npy', 'transform.npy'])
     if (!files.includes(need)) throw new ConfigError(`--import-npy ${dir}: ${need} is missing`);
-  const load = async (name: string) => f32((await readNpy(join(dir, name))).data);
+  const shapes: Record<string, number[]> = {};
+  const load = async (name: string) => {
+    const path = join(dir, name);
+    const a = await readNpy(path);
+    for (let i = 0; i < a.data.length; i++)
+      if (!Number.isFinite(a.data[i]))
+        throw new NpyError(`${path}: value ${a.data[i]} at flat index ${i}; expected finite numbers`);
+    shapes[name] = a.shape;
+    return f32(a.data);
+  };
   const params: Record<string, Float32Array> = {};
   for (const f of files.sort()) {
     const m = /^init\.(fc\d+\.(?:weight|bias))\.npy$/.exec(f);
     if (m) params[m[1]] = await load(f);
   }
   if (!params['fc0.weight']) throw new ConfigError(`--import-npy ${dir}: init.fc0.weight.npy is missing`);
+  const y = await load('y.npy');
+  for (let i = 0; i < y.length; i++)
+    if (y[i] !== 1 && y[i] !== -1) throw new NpyError(`${join(dir, 'y.npy')}: label ${y[i]} at index ${i}; expected +1 or -1`);
   return {
     trainX: await load('train_x.npy'),
     testX: await load('test_x.npy'),
-    y: await load('y.npy'),
+    y,
     transform: await load('transform.npy'),
     params,
     source: dir,
+    shapes,
   };
 }
 
