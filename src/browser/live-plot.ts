@@ -21,8 +21,6 @@ export class LivePlot {
   private chain: Promise<void> = Promise.resolve();
   private dirty = false;
   private timer: ReturnType<typeof setInterval> | undefined;
-  /** how many renders have landed in the element (tests watch it grow) */
-  renders = 0;
 
   constructor(
     readonly element: HTMLElement,
@@ -83,7 +81,6 @@ export class LivePlot {
         const svg = await renderSvg(runFigureSpec(rows, { title, asymmetry: true, width, height }));
         if (gen !== this.generation) return;
         this.element.innerHTML = svg;
-        this.renders++;
       })
       .catch((err: unknown) => {
         if (this.options.onError) this.options.onError(err);
