@@ -161,6 +161,24 @@ describe('browser bundle in Chromium', () => {
     expect(out.hash).toBe(node.hash);
   });
 
+  it('runInWorker reports bad input naming the field, the value and what was expected', async () => {
+    const page = await blankPage();
+    const messages = await page.evaluate(async (url) => {
+      const m = await (window as unknown as Loader).load(url);
+      const failure = (o: unknown) => m.runInWorker(o).finished.then(() => 'no error', (e: Error) => e.message);
+      return [
+        await failure({ preset: 'toy-default', set: { 'model.activation': 'swish' } }),
+        await failure({ preset: 'toy-default', threads: 0 }),
+        await failure({ preset: 'no-such-preset' }),
+      ];
+    }, '/fclab.js');
+    expect(messages[0]).toContain('model.activation');
+    expect(messages[0]).toContain('swish');
+    expect(messages[0]).toContain('relu');
+    expect(messages[1]).toBe('threads = 0 is not valid: expected a positive integer');
+    expect(messages[2]).toContain('preset = "no-such-preset" is not valid: expected one of toy-default');
+  });
+
   it('the embedding example: one module script and one mount() call; Train gives Node\'s hash and a live plot', async () => {
     const html = readFileSync(join(DIST, 'embed.html'), 'utf8');
     const scripts = [...html.matchAll(/<script type="module">([\s\S]*?)<\/script>/g)].map((m) => m[1]);

@@ -297,9 +297,9 @@ describe('demo page in Chromium', () => {
       const t0 = performance.now();
       if (c.keyboard) await page.keyboard.press('Enter');
       else await page.click('#run');
-      // Focus follows the run: Stop is focused while training.
-      if (await page.evaluate(() => document.body.dataset.state === 'running'))
-        expect(await page.evaluate(() => document.activeElement?.id)).toBe('stop');
+      // Focus follows the run: Stop is focused while training (read together, in one task of the page).
+      const [state, focused] = await page.evaluate(() => [document.body.dataset.state, document.activeElement?.id]);
+      if (state === 'running') expect(focused).toBe('stop');
       expect(await settled(page)).toBe('done');
       timings[`page ${c.preset} ui`] = performance.now() - t0;
       const summary = JSON.parse((await page.evaluate(() => document.body.dataset.summary)) ?? 'null') as Summary;

@@ -34,7 +34,9 @@ function yieldToEvents(): Promise<void> {
 
 /** Kernel threads this worker can give a run, and why fewer than asked for. */
 function usableThreads(requested: number | undefined, build: string | undefined): { threads: number; note?: string } {
-  const threads = Number.isInteger(requested) && requested! >= 1 ? requested! : 1;
+  if (requested !== undefined && !(Number.isInteger(requested) && requested >= 1))
+    throw new RangeError(`threads = ${JSON.stringify(requested)} is not valid: expected a positive integer`);
+  const threads = requested ?? 1;
   if (threads === 1) return { threads };
   if (build === 'scalar' || !simdSupported()) return { threads: 1, note: 'kernel threads need the SIMD build' };
   if (!threadsSupported()) return { threads: 1, note: 'this page is not cross-origin isolated (no shared memory)' };
