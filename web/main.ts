@@ -470,8 +470,7 @@ function follow(run: WorkerRun, spec: RunSpec, threads: number, resumedRows: Met
       showResult(summary, metrics, parameters);
       showProgress(summary.iterations, summary.iterations, summary.timing.wallSeconds);
       ui.status.textContent = `Done: ${summary.iterations.toLocaleString('en-US')} iterations in ${fmtSeconds(summary.timing.wallSeconds)}.`;
-      setControls('running'); // stays busy until the final figure is in the page
-      ui.stop.disabled = true;
+      // The controls stay as they are (Stop is then a no-op) until the final figure is in the page.
       void plot.set(metrics).then(() => {
         if (current !== run) return;
         ui.summaryJson.textContent = json;
