@@ -328,8 +328,8 @@ describe('demo page in Chromium', () => {
     }, 120_000);
 
   it('Stop (Escape) and Resume (Enter) by keyboard: the page stays responsive, the resumed run has the uninterrupted hash', async () => {
-    const set = { 'data.n': 200, 'train.iterations': 1500, 'train.evalEvery': 50 };
-    const node = await inNode('toy-default n=200 1500 it', { preset: 'toy-default', set, threads: 2 });
+    const set = { 'data.n': 200, 'train.iterations': 1000, 'train.evalEvery': 50 };
+    const node = await inNode('toy-default n=200 1000 it', { preset: 'toy-default', set, threads: 2 });
     const page = await openPage(queryOf('toy-default', set, '&threads=2').replace('&autorun=1', ''));
     await page.focus('#run');
     await page.keyboard.press('Enter');
@@ -356,7 +356,7 @@ describe('demo page in Chromium', () => {
     // A resume continues from the last evaluation before the stop.
     expect(at % 50).toBe(0);
     expect(at).toBeGreaterThan(0);
-    expect(at).toBeLessThan(1500);
+    expect(at).toBeLessThan(1000);
     expect(await page.isEnabled('#run')).toBe(true);
     expect(await page.isDisabled('#stop')).toBe(true);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('resume');
@@ -367,7 +367,7 @@ describe('demo page in Chromium', () => {
     await page.keyboard.press('Enter'); // the focused Resume button
     expect(await settled(page)).toBe('done');
     const summary = JSON.parse((await page.evaluate(() => document.body.dataset.summary)) ?? 'null') as Summary;
-    expect(summary.iterations).toBe(1500);
+    expect(summary.iterations).toBe(1000);
     expect(summary.engine.threads).toBe(2);
     // every evaluation, the ones before the stop kept from the checkpoint
     expect(JSON.parse(JSON.stringify(summary.final))).toEqual(JSON.parse(JSON.stringify(node.summary.final)));
