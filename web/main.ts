@@ -1,13 +1,16 @@
-// The demo page: a form over the library's config keys, a training Web Worker (worker.ts), the live
-// run figure, and the result. The page never trains on the main thread, so it stays responsive.
+// The demo page: a form over the library's config keys, training in a Web Worker (the library's
+// WorkerRun over worker.ts), the live figure (LivePlot), Stop / Resume, and the result with its
+// downloads. The page never trains on the main thread, so it stays responsive. Keyboard: every
+// control is a native form control; Enter in a field trains, Escape stops, focus follows the run
+// (Stop while training, Resume after a stop).
 //
 // URL parameters configure and start a run (tests and shared links):
 //   ?preset=toy-theory&set=train.iterations=200&set=model.activation=gelu&build=scalar&threads=2&autorun=1
 // threads: kernel threads (auto = the cores, up to 4); more than 1 needs a cross-origin isolated
 // page (COOP/COEP headers, see vite.config.ts), else the page says so and runs on 1 thread. The
 // hash is the same for any thread count.
-// When a run ends, body[data-state] becomes 'done' (summary JSON in body[data-summary] and
-// #summary-json) or 'error' (message in #error); 'stopped' after Stop.
+// body[data-state]: idle, running, stopping, stopped, done (summary JSON in body[data-summary] and
+// #summary-json) or error (message in #error).
 import {
   ACTIVATIONS,
   LOSSES,
@@ -15,17 +18,18 @@ import {
   OPTIMIZERS,
   PRESETS,
   VERSION,
+  encodeNpy,
   parseSetArg,
-  renderSvg,
-  runFigureSpec,
   type Build,
   type MetricsRow,
+  type NamedTensor,
   type SetValue,
   type Summary,
 } from '../src/index.js';
-import type { RunRequest, WorkerMessage } from './worker.js';
+import { LivePlot } from '../src/browser/live-plot.js';
+import { runInWorker, type WorkerRun } from '../src/browser/worker-client.js';
 
-type State = 'idle' | 'running' | 'done' | 'error' | 'stopped';
+type State = 'idle' | 'running' | 'stopping' | 'stopped' | 'done' | 'error';
 
 function $<T extends HTMLElement = HTMLElement>(id: string): T {
   const el = document.getElementById(id);
@@ -44,6 +48,7 @@ const ui = {
   build: $<HTMLSelectElement>('build'),
   threads: $<HTMLSelectElement>('threads'),
   threadsNote: $('threads-note'),
+  width: $<HTMLInputElement>('width'),
   iterations: $<HTMLInputElement>('iterations'),
   seed: $<HTMLInputElement>('seed'),
   evalEvery: $<HTMLInputElement>('eval-every'),
@@ -51,6 +56,7 @@ const ui = {
   extra: $<HTMLInputElement>('extra'),
   run: $<HTMLButtonElement>('run'),
   stop: $<HTMLButtonElement>('stop'),
+  resume: $<HTMLButtonElement>('resume'),
   shareLink: $<HTMLAnchorElement>('share-link'),
   cli: $('cli-command'),
   progress: $('progress'),
@@ -68,6 +74,7 @@ const ui = {
   hash: $('hash'),
   downloadCsv: $<HTMLButtonElement>('download-csv'),
   downloadJson: $<HTMLButtonElement>('download-json'),
+  weights: $('weights'),
   summaryJson: $('summary-json'),
   version: $('version'),
 };
@@ -77,6 +84,7 @@ const FIELDS: Array<HTMLSelectElement | HTMLInputElement> = [
   ui.activation,
   ui.loss,
   ui.optimizer,
+  ui.width,
   ui.iterations,
   ui.seed,
   ui.evalEvery,
@@ -298,43 +306,17 @@ function applyQuery(params: URLSearchParams): boolean {
 
 // ---------------------------------------------------------------- the figure
 
-let rows: MetricsRow[] = [];
-let figureTitle = '';
-let runId = 0;
-let figureChain: Promise<void> = Promise.resolve();
-let figureDirty = false;
-let figureTimer: ReturnType<typeof setInterval> | undefined;
-/** Minimum time between live re-renders of the figure. */
-const FIGURE_INTERVAL_MS = 350;
-
-/** Renders the current rows after any render already in flight; renders never overlap. */
-function drawFigure(): Promise<void> {
-  figureDirty = false;
-  const snapshot = rows.slice();
-  const id = runId;
-  figureChain = figureChain
-    .then(async () => {
-      if (id !== runId || snapshot.length === 0) return;
-      const svg = await renderSvg(runFigureSpec(snapshot, { title: figureTitle }));
-      if (id === runId) ui.figure.innerHTML = svg;
-    })
-    .catch((err: unknown) => {
-      showError(`figure: ${err instanceof Error ? err.message : String(err)}`);
-    });
-  return figureChain;
+/** Panel size for the figure box's width: three panels side by side, each with its axis margins. */
+function panelSize(): { width: number; height: number } {
+  const w = Math.max(150, Math.min(320, Math.floor((ui.figure.clientWidth || 900) / 3) - 92));
+  // at least 180 high: a y-axis title taller than its panel would lift that panel's title
+  return { width: w, height: Math.max(180, Math.round(w * 0.75)) };
 }
 
-function startFigureTimer(): void {
-  stopFigureTimer();
-  figureTimer = setInterval(() => {
-    if (figureDirty) void drawFigure();
-  }, FIGURE_INTERVAL_MS);
-}
-
-function stopFigureTimer(): void {
-  if (figureTimer !== undefined) clearInterval(figureTimer);
-  figureTimer = undefined;
-}
+const plot = new LivePlot(ui.figure, {
+  intervalMs: 350,
+  onError: (err) => showError(`figure: ${err instanceof Error ? err.message : String(err)}`),
+});
 
 // ---------------------------------------------------------------- progress and results
 
@@ -372,12 +354,13 @@ const HEADLINE: Array<[keyof Summary['final'], string]> = [
   ['oodAcc', 'OOD accuracy'],
   ['coreProj', 'coreProj'],
   ['bgProj', 'bgProj'],
+  ['asymmetry', 'Asymmetry'],
 ];
 
-let lastResult: { summary: Summary; metrics: MetricsRow[] } | undefined;
+let lastResult: { summary: Summary; metrics: MetricsRow[]; parameters: NamedTensor[] } | undefined;
 
-function showResult(summary: Summary, metrics: MetricsRow[]): void {
-  lastResult = { summary, metrics };
+function showResult(summary: Summary, metrics: MetricsRow[], parameters: NamedTensor[]): void {
+  lastResult = { summary, metrics, parameters };
   ui.metricsBody.replaceChildren(
     ...HEADLINE.map(([key, label]) => {
       const tr = document.createElement('tr');
@@ -400,12 +383,24 @@ function showResult(summary: Summary, metrics: MetricsRow[]): void {
   ui.simd.textContent = `${summary.engine.simd ? 'on' : 'off'} (${summary.engine.build} build)`;
   ui.threadsUsed.textContent = String(summary.engine.threads);
   ui.hash.textContent = summary.hash;
+  // One button per tensor, named as `fclab run` names them (weights/fc0.weight.npy, ...).
+  ui.weights.replaceChildren(
+    ...parameters.map((t) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'small';
+      b.dataset.tensor = t.name;
+      b.textContent = `${t.name}.npy`;
+      b.title = `${t.name}: float32 [${t.shape.join(', ')}], PyTorch layout; numpy.load reads it`;
+      return b;
+    }),
+  );
   ui.resultsEmpty.hidden = true;
   ui.resultsBody.hidden = false;
 }
 
-function download(name: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
+function download(name: string, data: string | Uint8Array, type: string): void {
+  const url = URL.createObjectURL(new Blob([data as BlobPart], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
@@ -417,42 +412,85 @@ function download(name: string, text: string, type: string): void {
 
 // ---------------------------------------------------------------- running
 
-let worker: Worker | undefined;
-/** The current run's shared stop flag (isolated pages only). */
-let stopFlag: Int32Array | undefined;
-/** How long a stopped worker gets to end its run before it is terminated regardless. */
-const STOP_GRACE_MS = 2000;
+let current: WorkerRun | undefined;
+/** The config of the stopped run (Resume continues it, whatever the form shows now). */
+let stoppedSpec: RunSpec | undefined;
 
-/**
- * Ends the current worker and re-enables the form; `state` is set now unless null (set later).
- * With `graceful` and a stop flag, the worker first ends its run (and its kernel workers) at its
- * next progress event and is terminated once idle: a worker terminated while it trains keeps its
- * cores busy for about 2 s more in Chromium (4 s with a nested kernel worker).
- */
-function finish(state: State | null, graceful = false): void {
-  const w = worker;
-  if (w && graceful && stopFlag) {
-    Atomics.store(stopFlag, 0, 1);
-    const timer = setTimeout(() => w.terminate(), STOP_GRACE_MS);
-    w.addEventListener('message', (event: MessageEvent<WorkerMessage>) => {
-      const type = event.data.type;
-      if (type === 'stopped' || type === 'done' || type === 'error') {
-        clearTimeout(timer);
-        w.terminate();
-      }
+const newWorker = () => new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+
+/** Buttons and form for a state; focus follows the run so Enter/Space keep working. */
+function setControls(state: State): void {
+  const active = state === 'running' || state === 'stopping';
+  ui.settings.disabled = active;
+  ui.run.disabled = active;
+  ui.stop.disabled = state !== 'running';
+  ui.resume.disabled = state !== 'stopped';
+  setState(state);
+}
+
+/** Follows one WorkerRun (a fresh run or a resumed one) until it ends. */
+function follow(run: WorkerRun, spec: RunSpec, threads: number, resumedRows: MetricsRow[]): void {
+  current = run;
+  const trainingStatus = (simd: boolean) =>
+    `Training (WebAssembly ${simd && spec.build !== 'scalar' ? 'SIMD' : 'scalar'}, ${threads} thread${threads === 1 ? '' : 's'})…`;
+  let simd = true;
+  plot.reset({ title: `${spec.preset}: ${ui.activation.value}, ${ui.loss.value}, ${ui.optimizer.value}`, ...panelSize() }, 'Starting…');
+  for (const r of resumedRows) plot.push(r);
+  setControls('running');
+  ui.stop.focus();
+  run
+    .on('ready', (m) => {
+      simd = m.simd;
+      if (current === run) ui.status.textContent = trainingStatus(simd);
+    })
+    .on('threads', (m) => {
+      threads = m.threads;
+      showThreadsNote(m.note);
+      if (current === run) ui.status.textContent = trainingStatus(simd);
+    })
+    .on('progress', (e) => {
+      if (current !== run) return;
+      showProgress(e.iteration, e.total, e.elapsedSeconds);
+      if (e.metrics) plot.push(e.metrics);
     });
-  } else w?.terminate();
-  worker = undefined;
-  stopFlag = undefined;
-  stopFigureTimer();
-  ui.settings.disabled = false;
-  ui.run.disabled = false;
-  ui.stop.disabled = true;
-  if (state) setState(state);
+  run.finished.then(
+    (o) => {
+      if (current !== run) return;
+      plot.pause();
+      if (o.status === 'stopped') {
+        stoppedSpec = spec;
+        showProgress(o.iteration, progressState.total, progressState.elapsed);
+        ui.status.textContent = `Stopped: Resume continues from iteration ${o.iteration.toLocaleString('en-US')} / ${progressState.total.toLocaleString('en-US')}.`;
+        setControls('stopped');
+        ui.resume.focus();
+        return;
+      }
+      const { summary, metrics, parameters } = o;
+      const json = JSON.stringify(summary, null, 2) + '\n';
+      showResult(summary, metrics, parameters);
+      showProgress(summary.iterations, summary.iterations, summary.timing.wallSeconds);
+      ui.status.textContent = `Done: ${summary.iterations.toLocaleString('en-US')} iterations in ${fmtSeconds(summary.timing.wallSeconds)}.`;
+      // The controls stay as they are (Stop is then a no-op) until the final figure is in the page.
+      void plot.set(metrics).then(() => {
+        if (current !== run) return;
+        ui.summaryJson.textContent = json;
+        document.body.dataset.summary = JSON.stringify(summary);
+        setControls('done');
+        ui.run.focus();
+      });
+    },
+    (err: unknown) => {
+      if (current !== run) return;
+      plot.pause();
+      showError(err instanceof Error ? err.message : String(err));
+      ui.status.textContent = 'Failed.';
+      setControls('error');
+    },
+  );
 }
 
 function startRun(): void {
-  if (worker) return;
+  if (current?.running) return;
   clearError();
   let spec: RunSpec;
   try {
@@ -464,97 +502,40 @@ function startRun(): void {
   }
   history.replaceState(null, '', queryOf(spec, false));
   const resolved = resolveThreads(spec);
-  let threads = resolved.threads;
   showThreadsNote(resolved.note);
-  const trainingStatus = (simd: boolean) =>
-    `Training (WebAssembly ${simd && spec.build !== 'scalar' ? 'SIMD' : 'scalar'}, ${threads} thread${threads === 1 ? '' : 's'})…`;
-  let simd = true;
-
-  runId++;
-  const id = runId;
-  rows = [];
   lastResult = undefined;
+  stoppedSpec = undefined;
   delete document.body.dataset.summary;
   ui.summaryJson.textContent = '';
-  figureTitle = `${spec.preset}: ${ui.activation.value}, ${ui.loss.value}, ${ui.optimizer.value}`;
-  ui.figure.innerHTML = '<p class="placeholder">Starting…</p>';
-  ui.settings.disabled = true;
-  ui.run.disabled = true;
-  ui.stop.disabled = false;
-  setState('running');
   ui.status.textContent = 'Starting the worker…';
   showProgress(0, 0, 0);
-  startFigureTimer();
-
-  const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
-  worker = w;
-  stopFlag = isolated() ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
-  w.addEventListener('message', (event: MessageEvent<WorkerMessage>) => {
-    if (id !== runId) return;
-    const m = event.data;
-    switch (m.type) {
-      case 'ready':
-        simd = m.simd;
-        ui.status.textContent = trainingStatus(simd);
-        break;
-      case 'threads': // the worker could not use the threads asked for
-        threads = m.threads;
-        showThreadsNote(m.note);
-        ui.status.textContent = trainingStatus(simd);
-        break;
-      case 'progress':
-        showProgress(m.iteration, m.total, m.elapsedSeconds);
-        if (m.metrics) {
-          rows.push(m.metrics);
-          figureDirty = true;
-          // The first evaluation (the initial state) shows at once; later ones are throttled.
-          if (rows.length === 1) void drawFigure();
-        }
-        break;
-      case 'done': {
-        finish(null); // 'done' once the final figure is in the page
-        rows = m.metrics;
-        const json = JSON.stringify(m.summary, null, 2) + '\n';
-        showResult(m.summary, m.metrics);
-        showProgress(m.summary.iterations, m.summary.iterations, m.summary.timing.wallSeconds);
-        ui.status.textContent = `Done: ${m.summary.iterations.toLocaleString('en-US')} iterations in ${fmtSeconds(m.summary.timing.wallSeconds)}.`;
-        void drawFigure().then(() => {
-          if (id !== runId) return;
-          ui.summaryJson.textContent = json;
-          document.body.dataset.summary = JSON.stringify(m.summary);
-          setState('done');
-        });
-        break;
-      }
-      case 'error':
-        showError(m.message);
-        ui.status.textContent = 'Failed.';
-        finish('error');
-        break;
-    }
-  });
-  w.addEventListener('error', (event: ErrorEvent) => {
-    if (id !== runId) return;
-    event.preventDefault();
-    showError(`worker: ${event.message || 'failed to start'}`);
-    ui.status.textContent = 'Failed.';
-    finish('error');
-  });
-  w.addEventListener('messageerror', () => {
-    if (id !== runId) return;
-    showError('worker: a message could not be decoded');
-    finish('error');
-  });
-  const request: RunRequest = { type: 'run', preset: spec.preset, set: spec.set, build: spec.build, threads, stop: stopFlag };
-  w.postMessage(request);
+  follow(
+    runInWorker({ preset: spec.preset, set: spec.set, build: spec.build, threads: resolved.threads, worker: newWorker }),
+    spec,
+    resolved.threads,
+    [],
+  );
 }
 
 function stopRun(): void {
-  if (!worker) return;
-  runId++; // ignore anything still queued from the old worker
-  const { iteration, total } = progressState;
-  finish('stopped', true);
-  ui.status.textContent = `Stopped at iteration ${iteration.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}.`;
+  const run = current;
+  if (!run?.running || document.body.dataset.state !== 'running') return;
+  setControls('stopping');
+  ui.status.textContent = 'Stopping at the next evaluation…';
+  void run.stop();
+}
+
+function resumeRun(): void {
+  const run = current;
+  const spec = stoppedSpec;
+  if (!run || !spec || document.body.dataset.state !== 'stopped') return;
+  clearError();
+  void run.finished.then((o) => {
+    if (current !== run || o.status !== 'stopped') return;
+    const threads = resolveThreads(spec).threads;
+    ui.status.textContent = o.checkpoint ? 'Resuming…' : 'Restarting (stopped before the first evaluation)…';
+    follow(run.resume({ threads }), spec, threads, o.checkpoint?.metrics ?? []);
+  });
 }
 
 // ---------------------------------------------------------------- wiring
@@ -580,11 +561,23 @@ ui.form.addEventListener('submit', (event) => {
   startRun();
 });
 ui.stop.addEventListener('click', stopRun);
+ui.resume.addEventListener('click', resumeRun);
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && document.body.dataset.state === 'running') {
+    event.preventDefault();
+    stopRun();
+  }
+});
 ui.downloadCsv.addEventListener('click', () => {
   if (lastResult) download('metrics.csv', metricsCsv(lastResult.metrics), 'text/csv');
 });
 ui.downloadJson.addEventListener('click', () => {
   if (lastResult) download('summary.json', JSON.stringify(lastResult.summary, null, 2) + '\n', 'application/json');
+});
+ui.weights.addEventListener('click', (event) => {
+  const name = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-tensor]')?.dataset.tensor;
+  const t = lastResult?.parameters.find((p) => p.name === name);
+  if (t) download(`${t.name}.npy`, encodeNpy(t.data, t.shape), 'application/octet-stream');
 });
 
 const autorun = applyQuery(new URLSearchParams(location.search));

@@ -1,5 +1,6 @@
 // Vite config for the demo page (web/). `npm run web` serves it, `npm run build:web` writes
-// dist/web/. The page imports the library from ../src (browser-safe API only: src/index.ts).
+// dist/web/; `npm run web:embed` previews dist/browser/ (the bundle and the embedding example) with
+// the same headers. The page imports the library from ../src (browser-safe API only: src/index.ts).
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 

@@ -1,7 +1,8 @@
-// Loads the fclab WebAssembly module with @assemblyscript/loader. The bytes are embedded
-// (src/engine/generated/wasm.ts), so the same code path serves Node and browsers.
+// Loads the fclab WebAssembly module with @assemblyscript/loader. The bytes come from
+// wasm-source.ts (embedded in the library; files next to the browser bundle), so the same code path
+// serves Node and browsers.
 import { instantiate } from '@assemblyscript/loader';
-import { SIMD_WASM_BASE64, SCALAR_WASM_BASE64, SIMD_MT_WASM_BASE64 } from './generated/wasm.js';
+import { wasmBytes, type WasmVariant } from './wasm-source.js';
 import { startWorkers, type ThreadPool } from './threads.js';
 
 type Ptr = number;
@@ -65,27 +66,22 @@ export interface Kernels {
 
 export type Build = 'simd' | 'scalar';
 
-function decodeBase64(s: string): Uint8Array {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-type Variant = Build | 'simd-mt';
-const bytesOf: Record<Variant, () => Uint8Array> = {
-  simd: () => decodeBase64(SIMD_WASM_BASE64),
-  scalar: () => decodeBase64(SCALAR_WASM_BASE64),
-  'simd-mt': () => decodeBase64(SIMD_MT_WASM_BASE64),
-};
+type Variant = WasmVariant;
 const compiled = new Map<Variant, Promise<WebAssembly.Module>>();
+
+/**
+ * The smallest module using a SIMD instruction (i8x16.splat, i8x16.popcnt; the probe of the
+ * wasm-feature-detect package): it validates exactly where fixed-width SIMD is supported, without
+ * needing the trainer's bytes at hand (the browser bundle fetches those).
+ */
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
 
 let simdSupport: boolean | undefined;
 /** Whether this runtime validates WebAssembly SIMD (fixed-width, non-relaxed). */
 export function simdSupported(): boolean {
   if (simdSupport === undefined) {
     try {
-      simdSupport = WebAssembly.validate(bytesOf.simd() as BufferSource);
+      simdSupport = WebAssembly.validate(SIMD_PROBE as BufferSource);
     } catch {
       simdSupport = false;
     }
@@ -101,8 +97,9 @@ export function defaultBuild(): Build {
 function compile(build: Variant): Promise<WebAssembly.Module> {
   let m = compiled.get(build);
   if (!m) {
-    m = WebAssembly.compile(bytesOf[build]() as BufferSource);
+    m = wasmBytes(build).then((bytes) => WebAssembly.compile(bytes));
     compiled.set(build, m);
+    m.catch(() => compiled.delete(build)); // a failed fetch can be retried
   }
   return m;
 }

@@ -10,6 +10,8 @@ export interface RunFigureRow {
   oodLoss: number;
   coreProj: number;
   bgProj: number;
+  /** drawn as a third panel when runFigureSpec's `asymmetry` option is on */
+  asymmetry?: number;
 }
 
 export interface BandPoint { x: number; mean: number; lo: number; hi: number }
@@ -77,16 +79,19 @@ function linePanel(
   values: Array<{ iteration: number; series: string; value: number }>,
   domain: string[],
   range: string[],
+  size: { width?: number; height?: number } = {},
 ): ConcatChild {
   return {
     title,
-    width: W,
-    height: H,
+    width: size.width ?? W,
+    height: size.height ?? H,
     data: { values },
     mark: { type: 'line', point: false },
     encoding: {
       x: { field: 'iteration', type: 'quantitative', title: 'Iterations' },
-      y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: false } },
+      // labelFlush: a tick label at the top edge stays inside the plot's height, so that panels
+      // keep their titles level (a title sits above its panel's whole extent)
+      y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: false }, axis: { labelFlush: true } },
       color: {
         field: 'series',
         type: 'nominal',
@@ -98,10 +103,17 @@ function linePanel(
   } as ConcatChild;
 }
 
-/** Loss (train vs OOD) and core/background projection norms vs iteration, side by side. */
-export function runFigureSpec(rows: readonly RunFigureRow[], opts: { title?: string } = {}): TopLevelSpec {
+/**
+ * Loss (train vs OOD) and core/background projection norms vs iteration, side by side; with
+ * `asymmetry`, a third panel with the mean activation asymmetry (the paper's mechanism).
+ */
+export function runFigureSpec(
+  rows: readonly RunFigureRow[],
+  opts: { title?: string; asymmetry?: boolean; width?: number; height?: number } = {},
+): TopLevelSpec {
   const loss: Array<{ iteration: number; series: string; value: number }> = [];
   const proj: Array<{ iteration: number; series: string; value: number }> = [];
+  const asym: Array<{ iteration: number; series: string; value: number }> = [];
   // JSON would turn NaN/Infinity into null; drop them so a diverged run still plots.
   for (const r of rows) {
     if (!finite(r.iteration)) continue;
@@ -109,12 +121,18 @@ export function runFigureSpec(rows: readonly RunFigureRow[], opts: { title?: str
     if (finite(r.oodLoss)) loss.push({ iteration: r.iteration, series: 'OOD loss', value: r.oodLoss });
     if (finite(r.coreProj)) proj.push({ iteration: r.iteration, series: 'Core features', value: r.coreProj });
     if (finite(r.bgProj)) proj.push({ iteration: r.iteration, series: 'Background features', value: r.bgProj });
+    if (opts.asymmetry && r.asymmetry !== undefined && finite(r.asymmetry))
+      asym.push({ iteration: r.iteration, series: 'Activation asymmetry', value: r.asymmetry });
   }
+  const size = { width: opts.width, height: opts.height };
   return top(
     {
       hconcat: [
-        linePanel('Loss', 'Loss', loss, ['Train (ID) loss', 'OOD loss'], ['#1f77b4', '#ff7f0e']),
-        linePanel('Feature projection', 'Mean projection norm', proj, ['Core features', 'Background features'], ['#2ca02c', '#d62728']),
+        linePanel('Loss', 'Loss', loss, ['Train (ID) loss', 'OOD loss'], ['#1f77b4', '#ff7f0e'], size),
+        linePanel('Feature projection', 'Mean projection norm', proj, ['Core features', 'Background features'], ['#2ca02c', '#d62728'], size),
+        ...(opts.asymmetry
+          ? [linePanel('Activation asymmetry', 'Mean asymmetry', asym, ['Activation asymmetry'], ['#9467bd'], size)]
+          : []),
       ],
       resolve: { scale: { color: 'independent' } },
       spacing: 30,

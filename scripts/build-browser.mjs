@@ -1,0 +1,51 @@
+// Builds the browser bundle into dist/browser/ (part of `npm run build`):
+//   fclab.js          ES module: the library (run, createTrainer, ...), runInWorker and mount;
+//                     loads its WebAssembly from the fclab.*.wasm files next to it
+//   fclab.inline.js   the same with the WebAssembly inlined (base64): one self-contained file
+//   fclab.*.wasm      the three builds (SIMD, scalar, SIMD with threads)
+//   fclab.d.ts        types (re-exported from the tsc output)
+//   embed.html        the embedding example (web/embed.html)
+// Both bundles are their own worker script (runInWorker and mount start them as module workers).
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const out = `${root}dist/browser`;
+const filesSource = `${root}src/browser/wasm-files.ts`;
+
+/** In the file-loading bundle, engine/wasm.ts gets its bytes from wasm-files.ts instead of the embedded base64. */
+const wasmFromFiles = {
+  name: 'fclab-wasm-files',
+  enforce: 'pre',
+  resolveId(source, importer) {
+    if (source === './wasm-source.js' && importer?.replace(/\\/g, '/').endsWith('/src/engine/wasm.ts')) return filesSource;
+    return null;
+  },
+};
+
+mkdirSync(out, { recursive: true });
+for (const inline of [false, true]) {
+  await build({
+    configFile: false,
+    root,
+    logLevel: 'warn',
+    publicDir: false,
+    plugins: inline ? [] : [wasmFromFiles],
+    build: {
+      outDir: out,
+      emptyOutDir: false,
+      target: 'es2022',
+      minify: true,
+      sourcemap: true,
+      lib: {
+        entry: `${root}src/browser/index.ts`,
+        formats: ['es'],
+        fileName: () => (inline ? 'fclab.inline.js' : 'fclab.js'),
+      },
+    },
+  });
+}
+for (const v of ['simd', 'scalar', 'simd-mt']) copyFileSync(`${root}build/fclab.${v}.wasm`, `${out}/fclab.${v}.wasm`);
+writeFileSync(`${out}/fclab.d.ts`, "export * from '../src/browser/index.js';\n");
+copyFileSync(`${root}web/embed.html`, `${out}/embed.html`);
