@@ -2,7 +2,7 @@
 // and neuron traces logged so far). Binary container, isomorphic:
 //   "FCLABCK1" | u32 LE header length | JSON header | blobs (lengths in the header)
 import type { ResolvedConfig, TrainerSnapshot } from '../engine/trainer.js';
-import { METRIC_COLUMNS, type MetricsRow } from '../analysis/metrics.js';
+import { metricColumns, type MetricsRow } from '../analysis/metrics.js';
 import type { NeuronTraces } from './run.js';
 
 export interface RunCheckpoint {
@@ -46,7 +46,8 @@ export function encodeCheckpoint(cp: RunCheckpoint): Uint8Array {
     neuronWidth: n.bgNorm[0]?.length ?? 0,
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const metricValues = Float64Array.from(cp.metrics.flatMap((r) => METRIC_COLUMNS.map((c) => r[c])));
+  const columns = metricColumns(cp.config);
+  const metricValues = Float64Array.from(cp.metrics.flatMap((r) => columns.map((c) => r[c] ?? NaN)));
   const traces = [metricValues, ...n.coreNorm, ...n.bgNorm, ...n.asymmetry];
   const blobBytes = cp.snapshot.state.reduce((s, b) => s + b.length, 0) + traces.reduce((s, t) => s + t.byteLength, 0);
   const out = new Uint8Array(8 + 4 + json.length + blobBytes);
@@ -94,10 +95,11 @@ export function decodeCheckpoint(input: Uint8Array, source = 'checkpoint'): RunC
     const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
     return Float64Array.from({ length: count }, (_, i) => v.getFloat64(i * 8, true));
   };
-  const cols = METRIC_COLUMNS.length;
+  const columns = metricColumns(h.config);
+  const cols = columns.length;
   const mv = f64s(h.metricRows * cols);
   const metrics = Array.from({ length: h.metricRows }, (_, r) =>
-    Object.fromEntries(METRIC_COLUMNS.map((c, i) => [c, mv[r * cols + i]])) as MetricsRow,
+    Object.fromEntries(columns.map((c, i) => [c, mv[r * cols + i]])) as MetricsRow,
   );
   const evals = h.neuronIterations.length;
   const readTraces = () => Array.from({ length: evals }, () => f64s(h.neuronWidth));
