@@ -61,7 +61,7 @@ export const MNIST_METRIC_HELP: Record<AnyMetric, string> = {
   idTestAcc: 'ID test accuracy',
   bgEnergy: 'fraction of the first layer\'s weight energy (sum of squares) on border pixels',
   bgEnergyRel: 'bgEnergy / its initial value',
-  bgShareLearned: 'fraction of the energy of the learned change W - W0 on border pixels (NaN at iteration 0)',
+  bgShareLearned: 'fraction of the energy of the learned change W - W0 on border pixels (0 at iteration 0)',
 };
 
 /** Per-neuron values at one evaluation (first hidden layer). */

@@ -149,7 +149,8 @@ export class MnistTrainer {
       idTestAcc: sets.test.accuracy,
       bgEnergy: w.energyShare,
       bgEnergyRel: w.energyShare / this.energy0,
-      bgShareLearned: dBg / (dBg + dCore),
+      // 0 before any change: a NaN here would put a platform-dependent NaN bit pattern into the hash
+      bgShareLearned: dBg + dCore > 0 ? dBg / (dBg + dCore) : 0,
       neurons: { coreNorm: w.core, bgNorm: w.bg, asymmetry: asym },
     };
   }

@@ -65,7 +65,9 @@ export async function writeRunOutputs(dir: string, result: RunResult, opts: Writ
           { title: 'Learned change W - W0', weights: W.data.map((v, i) => v - m.initialWeights[i]) },
         ],
       });
-      weightsSvg = await readFile((await writeFigure(dir, 'weights', grid)).svg, 'utf8');
+      // the report embeds the PNG: the SVG has one rect per weight (tens of thousands)
+      const png = await readFile((await writeFigure(dir, 'weights', grid)).png);
+      weightsSvg = `<img alt="first-layer weights as images" style="max-width:100%" src="data:image/png;base64,${Buffer.from(png).toString('base64')}">`;
     }
     const html = runReportHtml(result, await readFile(svg, 'utf8'), { fclab: result.summary.engine.version, ...nodeEnvironment() }, weightsSvg);
     await writeFileAtomic(join(dir, 'report.html'), html);

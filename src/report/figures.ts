@@ -145,14 +145,14 @@ export function mnistRunFigureSpec(rows: readonly MnistFigureRow[], opts: { titl
     push(acc, r.iteration, 'Train', r.trainAcc);
     push(acc, r.iteration, 'ID test', r.idTestAcc);
     push(acc, r.iteration, 'OOD (border changed)', r.oodAcc);
-    push(energy, r.iteration, 'Border share of weight energy', r.bgEnergy);
-    push(energy, r.iteration, 'Border share of the learned change', r.bgShareLearned);
+    push(energy, r.iteration, 'bgEnergy (weights)', r.bgEnergy);
+    push(energy, r.iteration, 'bgShareLearned (W − W0)', r.bgShareLearned);
   }
   return top(
     {
       hconcat: [
         linePanel('Accuracy', 'Accuracy', acc, ['Train', 'ID test', 'OOD (border changed)'], ['#1f77b4', '#2ca02c', '#ff7f0e']),
-        linePanel('First-layer weights on the border', 'Fraction of energy', energy, ['Border share of weight energy', 'Border share of the learned change'], ['#d62728', '#9467bd']),
+        linePanel('First-layer weights on the border', 'Fraction of energy', energy, ['bgEnergy (weights)', 'bgShareLearned (W − W0)'], ['#d62728', '#9467bd']),
       ],
       resolve: { scale: { color: 'independent' } },
       spacing: 30,
@@ -172,8 +172,8 @@ export function weightGridSpec(opts: {
   panels: Array<{ title: FigureTitle; weights: ArrayLike<number> }>;
   neurons?: number;
   columns?: number;
-  /** pixel width of one panel (default 300) */
-  width?: number;
+  /** pixels per image pixel (default 2; integers keep the SVG's coordinates short) */
+  scale?: number;
 }): TopLevelSpec {
   const side = opts.side;
   const D = side * side;
@@ -194,15 +194,16 @@ export function weightGridSpec(opts: {
     }
     const wUnits = columns * (side + 1) - 1;
     const hUnits = gridRows * (side + 1) - 1;
-    const width = opts.width ?? 300;
+    const px = opts.scale ?? 2;
     const axis = null;
     return {
       title: p.title,
-      width,
-      height: Math.round((width * hUnits) / wUnits),
+      width: wUnits * px,
+      height: hUnits * px,
       data: { values },
       transform: [{ calculate: 'datum.x + 1', as: 'x2' }, { calculate: 'datum.y + 1', as: 'y2' }],
-      mark: { type: 'rect', strokeWidth: 0 },
+      // no per-rect aria labels: tens of thousands of them would make the SVG several times larger
+      mark: { type: 'rect', strokeWidth: 0, aria: false },
       encoding: {
         x: { field: 'x', type: 'quantitative', scale: { domain: [0, wUnits], nice: false, zero: false }, axis },
         x2: { field: 'x2' },
