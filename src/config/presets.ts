@@ -44,6 +44,19 @@ export const PRESETS: Preset[] = [
     c.train.optimizer = 'sgd';
     c.model.freezeOutput = true;
   }),
+  // Padded MNIST, the analogue of the paper's CIFAR-10 border figure (README: "Real data").
+  // 10 classes, because one-vs-rest neurons are strongly class-asymmetric (the mechanism); minibatch
+  // AdamW so that a run takes seconds; width 64 keeps the weight images readable.
+  preset('mnist-padded', 'MNIST digits with a constant gray border (the same for every class), 10 classes; OOD: border removed', (c) => {
+    c.data.n = 2000;
+    c.data.source = 'mnist-padded';
+    c.model.hidden = 64;
+    c.train.loss = 'softmax';
+    c.train.iterations = 1000;
+    c.train.batchSize = 100;
+    c.train.evalEvery = 50;
+    c.mnist = { task: 'ten', testN: 1000, borderWidth: 4, border: 'constant', intensity: 0.5, oodIntensity: 0 };
+  }),
 ];
 
 export function findPreset(name: string): Preset | undefined {

@@ -70,7 +70,11 @@ function setPath(target: Record<string, unknown>, key: string, value: unknown, s
   if (!CONFIG_KEYS.includes(key)) throw new ConfigError(`${source}: unknown key "${key}"${suggest(key)}`);
   const parts = key.split('.');
   let node = target;
-  for (const p of parts.slice(0, -1)) node = node[p] as Record<string, unknown>;
+  for (const p of parts.slice(0, -1)) {
+    // a section a preset does not carry (mnist.* on a feature-model preset): validation reports it
+    if (node[p] === undefined || node[p] === null || typeof node[p] !== 'object') node[p] = {};
+    node = node[p] as Record<string, unknown>;
+  }
   node[parts[parts.length - 1]] = value;
 }
 
@@ -131,7 +135,7 @@ export function resolveConfig(input: ConfigInput = {}): Config {
   return validateConfig(config, 'config');
 }
 
-/** Every leaf of a config as [dotted key, value]. */
+/** Every leaf of a config as [dotted key, value] (keys a config does not carry are left out). */
 export function flattenConfig(c: Config): Array<[string, unknown]> {
-  return CONFIG_KEYS.map((k) => [k, getPath(c, k.split('.'))]);
+  return CONFIG_KEYS.map((k): [string, unknown] => [k, getPath(c, k.split('.'))]).filter(([, v]) => v !== undefined);
 }

@@ -6,6 +6,12 @@ export const ACTIVATIONS = ['relu', 'gelu', 'leakyrelu', 'sigmoid', 'tanh', 'ide
 export const LOSSES = ['logistic', 'hinge', 'mse'] as const;
 export const OPTIMIZERS = ['sgd', 'adam', 'adamw'] as const;
 export const CORES = ['sphere', 'uniform'] as const;
+/** Where the data comes from: the feature model (the default when data.source is absent) or padded MNIST. */
+export const SOURCES = ['features', 'mnist-padded'] as const;
+/** Loss of 10-class MNIST runs only: softmax cross-entropy (not one of LOSSES, which the feature model and F4 sweep). */
+export const SOFTMAX = 'softmax' as const;
+export const MNIST_TASKS = ['binary', 'ten'] as const;
+export const MNIST_BORDERS = ['constant', 'texture'] as const;
 
 export type Activation = (typeof ACTIVATIONS)[number];
 export type Loss = (typeof LOSSES)[number];
@@ -27,6 +33,8 @@ export const configSchema = z
         bgDim: int(1, 4096),
         inputDim: int(2, 65536),
         bgMean: z.number().finite(),
+        // optional so that the feature-model presets' resolved configs stay exactly as they were
+        source: z.enum(SOURCES).optional(),
       })
       .strict(),
     model: z
@@ -42,7 +50,7 @@ export const configSchema = z
       .object({
         iterations: int(0, 100_000_000),
         optimizer: z.enum(OPTIMIZERS),
-        loss: z.enum(LOSSES),
+        loss: z.enum([...LOSSES, SOFTMAX]),
         lr: positive,
         weightDecay: z.number().min(0).finite(),
         momentum: unit,
@@ -62,6 +70,18 @@ export const configSchema = z
         factorInput: z.union([z.literal('auto'), z.boolean()]),
       })
       .strict(),
+    // padded MNIST (data.source = mnist-padded); absent for the feature model
+    mnist: z
+      .object({
+        task: z.enum(MNIST_TASKS),
+        testN: int(10, 100_000),
+        borderWidth: int(1, 64),
+        border: z.enum(MNIST_BORDERS),
+        intensity: z.number().min(0).max(1),
+        oodIntensity: z.number().min(0).max(1),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -71,6 +91,24 @@ export const configSchema = z
         path: ['data', 'inputDim'],
         message: `must be at least data.coreDim + data.bgDim = ${c.data.coreDim + c.data.bgDim} (the embedding V has orthonormal rows)`,
       });
+    const mnist = c.data.source === 'mnist-padded';
+    if (mnist && !c.mnist)
+      ctx.addIssue({ code: 'custom', path: ['data', 'source'], message: 'needs the mnist.* keys: start from --preset mnist-padded' });
+    if (!mnist && c.mnist)
+      ctx.addIssue({ code: 'custom', path: ['mnist'], message: 'mnist.* keys apply only with data.source = "mnist-padded" (--preset mnist-padded)' });
+    const ten = mnist && c.mnist?.task === 'ten';
+    if (c.train.loss === SOFTMAX && !ten)
+      ctx.addIssue({ code: 'custom', path: ['train', 'loss'], message: 'softmax needs 10 classes: expected logistic, hinge or mse (softmax only with mnist.task = ten)' });
+    if (ten && c.train.loss !== SOFTMAX && c.train.loss !== 'mse')
+      ctx.addIssue({ code: 'custom', path: ['train', 'loss'], message: 'expected softmax or mse with mnist.task = ten (10 outputs)' });
+    if (mnist && (c.model.freezeOutput && ten))
+      ctx.addIssue({ code: 'custom', path: ['model', 'freezeOutput'], message: 'expected false with mnist.task = ten (the frozen +-1/m output layer has one output)' });
+    if (mnist && c.train.online)
+      ctx.addIssue({ code: 'custom', path: ['train', 'online'], message: 'expected false with data.source = mnist-padded (a finite set of digits)' });
+    if (mnist && c.data.n % 10 !== 0)
+      ctx.addIssue({ code: 'custom', path: ['data', 'n'], message: 'expected a multiple of 10 with data.source = mnist-padded (the same number of digits per class)' });
+    if (mnist && c.mnist && c.mnist.testN % 10 !== 0)
+      ctx.addIssue({ code: 'custom', path: ['mnist', 'testN'], message: 'expected a multiple of 10 (the same number of digits per class)' });
     if (c.train.batchSize > c.data.n)
       ctx.addIssue({
         code: 'custom',
@@ -92,6 +130,7 @@ export const KEY_HELP: Record<string, string> = {
   'data.bgDim': 'dimension of the background features (independent of y)',
   'data.inputDim': 'input dimension; x = [z_core, z_bg] V with V orthonormal rows',
   'data.bgMean': 'mean of each background coordinate in training, U(bgMean-1/2, bgMean+1/2); OOD flips its sign',
+  'data.source': 'features (the feature model; the default when absent) | mnist-padded (MNIST digits with a border; mnist.* keys)',
   'model.layers': 'number of linear layers (>= 2)',
   'model.hidden': 'width of every hidden layer (m)',
   'model.activation': ACTIVATIONS.join(' | '),
@@ -99,7 +138,7 @@ export const KEY_HELP: Record<string, string> = {
   'model.freezeOutput': 'output layer fixed at +1/m (first m/2 neurons) and -1/m, bias frozen too',
   'train.iterations': 'number of updates',
   'train.optimizer': OPTIMIZERS.join(' | ') + ' (PyTorch semantics)',
-  'train.loss': LOSSES.join(' | '),
+  'train.loss': LOSSES.join(' | ') + ' (softmax with mnist.task = ten)',
   'train.lr': 'learning rate',
   'train.weightDecay': 'L2 (sgd, adam) or decoupled (adamw) weight decay',
   'train.momentum': 'SGD momentum',
@@ -111,4 +150,10 @@ export const KEY_HELP: Record<string, string> = {
   'train.evalEvery': 'metrics every this many updates (and at the end)',
   'train.checkpointEvery': '0 = off; else write a checkpoint every this many updates (fclab run --resume continues it; no effect on results)',
   'engine.factorInput': 'auto | true | false: train on X = Z V in factored form (exact same model, less work)',
+  'mnist.task': 'binary (digits 0-4 vs 5-9, one output) | ten (10 classes, softmax or mse)',
+  'mnist.testN': 'in-distribution test digits (the OOD set is the same digits with another border)',
+  'mnist.borderWidth': 'border width in pixels around the 28x28 digit',
+  'mnist.border': 'constant (every border pixel = intensity) | texture (a fixed random texture of mean intensity, the same for every image)',
+  'mnist.intensity': 'border intensity in training and ID test (0 = the MNIST background, black)',
+  'mnist.oodIntensity': 'border intensity of the OOD test set (0 = no visible border)',
 };

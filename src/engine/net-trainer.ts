@@ -52,6 +52,11 @@ export interface NetTrainerSpec {
   beta1?: number;
   beta2?: number;
   eps?: number;
+  /**
+   * the whole last layer is not trained (default false); with one output its weights are set to
+   * +1/m for the first m/2 inputs and -1/m for the rest, as the feature model's freezeOutput (toy.py)
+   */
+  freezeOutput?: boolean;
   /** 0 (default) = full batch; else minibatches from per-epoch permutations ('batches' stream; the remainder is dropped) */
   batchSize?: number;
   /** root seed of the 'init' and 'batches' streams (uint32; default 2024) */
@@ -81,7 +86,7 @@ interface Uploaded {
 }
 
 const DEFAULTS = { activation: 'relu', bias: true, optimizer: 'adamw', lr: 1e-3, weightDecay: 1e-3, momentum: 0.9,
-  beta1: 0.9, beta2: 0.999, eps: 1e-8, batchSize: 0, seed: 2024 } as const;
+  beta1: 0.9, beta2: 0.999, eps: 1e-8, batchSize: 0, seed: 2024, freezeOutput: false } as const;
 
 function fail(field: string, value: unknown, expected: string): never {
   const v = typeof value === 'string' ? JSON.stringify(value) : String(value);
@@ -165,6 +170,8 @@ export class NetTrainer {
     if ((s.loss === 'logistic' || s.loss === 'hinge') && C !== 1) fail('sizes[last]', C, `1 output for loss ${s.loss}`);
     if (s.loss === 'softmax' && C < 2) fail('sizes[last]', C, 'at least 2 outputs (classes) for loss softmax');
     if (typeof s.bias !== 'boolean') fail('bias', s.bias, 'true or false');
+    if (typeof s.freezeOutput !== 'boolean') fail('freezeOutput', s.freezeOutput, 'true or false');
+    if (s.freezeOutput && (C !== 1 || s.sizes.length < 3)) fail('freezeOutput', s.freezeOutput, 'false unless the net has a hidden layer and one output');
     for (const f of ['lr', 'weightDecay', 'momentum', 'beta1', 'beta2', 'eps'] as const) finite(f, s[f]);
     if (!Number.isInteger(s.seed) || s.seed < 0 || s.seed > 0xffffffff) fail('seed', s.seed, 'an integer in [0, 2^32 - 1]');
     this.sizes = [...s.sizes];
@@ -189,7 +196,7 @@ export class NetTrainer {
       loss: s.loss,
       optimizer: s.optimizer,
       hyper: s,
-      freezeOutput: false,
+      freezeOutput: s.freezeOutput,
       maxRows: this.maxRows,
     });
     const tw = this.net.targetWidth;
@@ -201,7 +208,18 @@ export class NetTrainer {
     this.trainSet = up(train);
     for (const [name, e] of evals) this.evalSets.set(name, up(e));
     this.net.initDefault(s.seed);
+    if (s.freezeOutput) this.freezeOutputWeights();
     if (s.batchSize > 0) this.net.enableBatches(train.n, s.batchSize, d, s.seed);
+  }
+
+  /** toy.py's fixed output layer: +1/m for the first m/2 hidden neurons, -1/m for the rest; the bias keeps its init. */
+  private freezeOutputWeights(): void {
+    const last = this.net.layers[this.net.layers.length - 1];
+    const m = last.fanIn;
+    const w = this.arena.view(last.W);
+    const half = Math.floor(m / 2);
+    for (let j = 0; j < m; j++) w[j] = j < half ? Math.fround(1 / m) : Math.fround(-1 / m);
+    this.net.syncWeights();
   }
 
   /** Updates applied so far. */

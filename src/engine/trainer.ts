@@ -292,24 +292,15 @@ export class Trainer {
    * Parameter tensors holding NaN or ±Infinity: name, how many of its values, its size, and the
    * first such value. Reads the live memory without copying (called at every evaluation).
    */
-  nonFiniteParameters(): Array<{ name: string; count: number; size: number; value: string }> {
-    const out: Array<{ name: string; count: number; size: number; value: string }> = [];
+  nonFiniteParameters(): NonFinite[] {
+    const live: Array<{ name: string; data: Float32Array }> = [];
     this.net.layers.forEach((L, l) => {
-      for (const [name, buf] of [[`fc${l}.weight`, L.W], [`fc${l}.bias`, L.b]] as const) {
-        if (!buf) continue;
-        const v = this.arena.view(buf);
-        let count = 0;
-        let first = 0;
-        for (let i = 0; i < v.length; i++)
-          if (!Number.isFinite(v[i])) {
-            if (count === 0) first = v[i];
-            count++;
-          }
-        if (count) out.push({ name, count, size: v.length, value: String(first) });
-      }
+      live.push({ name: `fc${l}.weight`, data: this.arena.view(L.W) });
+      if (L.b) live.push({ name: `fc${l}.bias`, data: this.arena.view(L.b) });
     });
-    return out;
+    return nonFiniteTensors(live);
   }
+
 
   /** The data the run trains and tests on, and the embedding V (copies). */
   dataset(): { trainX: Float32Array; testX: Float32Array; y: Float32Array; transform: Float32Array; n: number; inputDim: number; featDim: number } {
@@ -355,6 +346,30 @@ export class Trainer {
   dispose(): void {
     this.engine.dispose();
   }
+}
+
+/** A tensor holding NaN or ±Infinity: its name, how many such values, its size, the first one. */
+export interface NonFinite {
+  name: string;
+  count: number;
+  size: number;
+  value: string;
+}
+
+/** The tensors among `tensors` that hold NaN or ±Infinity (the divergence check at evaluations). */
+export function nonFiniteTensors(tensors: ReadonlyArray<{ name: string; data: Float32Array }>): NonFinite[] {
+  const out: NonFinite[] = [];
+  for (const { name, data } of tensors) {
+    let count = 0;
+    let first = 0;
+    for (let i = 0; i < data.length; i++)
+      if (!Number.isFinite(data[i])) {
+        if (count === 0) first = data[i];
+        count++;
+      }
+    if (count) out.push({ name, count, size: data.length, value: String(first) });
+  }
+  return out;
 }
 
 /** Resolves the config, loads a fresh module instance and lays out a trainer. */

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { ResolvedConfig, TrainerSnapshot } from '../engine/trainer.js';
 import { validateConfig } from '../config/resolve.js';
-import { METRIC_COLUMNS, type MetricsRow } from '../analysis/metrics.js';
+import { metricColumns, type MetricsRow } from '../analysis/metrics.js';
 import type { NeuronTraces } from './run.js';
 
 export interface RunCheckpoint {
@@ -63,7 +63,8 @@ export function encodeCheckpoint(cp: RunCheckpoint): Uint8Array {
     neuronWidth: n.bgNorm[0]?.length ?? 0,
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const metricValues = Float64Array.from(cp.metrics.flatMap((r) => METRIC_COLUMNS.map((c) => r[c])));
+  const columns = metricColumns(cp.config);
+  const metricValues = Float64Array.from(cp.metrics.flatMap((r) => columns.map((c) => r[c] ?? NaN)));
   const traces = [metricValues, ...n.coreNorm, ...n.bgNorm, ...n.asymmetry];
   const blobBytes = cp.snapshot.state.reduce((s, b) => s + b.length, 0) + traces.reduce((s, t) => s + t.byteLength, 0);
   const out = new Uint8Array(8 + 4 + json.length + blobBytes);
@@ -115,7 +116,8 @@ export function decodeCheckpoint(input: Uint8Array, source = 'checkpoint'): RunC
   }
   if (typeof config.engine.factorInput !== 'boolean') throw bad('config.engine.factorInput is not resolved');
   // sizes first: a corrupt header must not make us allocate absurd buffers
-  const cols = METRIC_COLUMNS.length;
+  const columns = metricColumns(config);
+  const cols = columns.length;
   const expected =
     12 + len + h.state.reduce((a, b) => a + b, 0) + 8 * h.metricRows * cols + 3 * 8 * h.neuronIterations.length * h.neuronWidth;
   if (expected > bytes.length) throw bad('truncated data');
@@ -135,7 +137,7 @@ export function decodeCheckpoint(input: Uint8Array, source = 'checkpoint'): RunC
   };
   const mv = f64s(h.metricRows * cols);
   const metrics = Array.from({ length: h.metricRows }, (_, r) =>
-    Object.fromEntries(METRIC_COLUMNS.map((c, i) => [c, mv[r * cols + i]])) as MetricsRow,
+    Object.fromEntries(columns.map((c, i) => [c, mv[r * cols + i]])) as MetricsRow,
   );
   const evals = h.neuronIterations.length;
   const readTraces = () => Array.from({ length: evals }, () => f64s(h.neuronWidth));

@@ -1,13 +1,18 @@
 // The run hash: SHA-256 over the final parameters as little-endian float32 (in order fc0.weight,
 // fc0.bias, fc1.weight, ...), then every logged metric as little-endian float64, row by row in
-// METRIC_COLUMNS order. Identical runs give identical hashes on every platform. A NaN (a diverged
-// run) is hashed as the canonical quiet NaN: WebAssembly leaves the sign and payload of NaN results
-// to the platform, so only "is NaN" is reproducible.
+// METRIC_COLUMNS order (MNIST runs: then MNIST_COLUMNS, see metricColumns). Identical runs give
+// identical hashes on every platform. A NaN (a diverged run, a missing column) is hashed as the
+// canonical quiet NaN: WebAssembly leaves the sign and payload of NaN results to the platform, so
+// only "is NaN" is reproducible.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { METRIC_COLUMNS, type MetricsRow } from '../analysis/metrics.js';
+import { METRIC_COLUMNS, type AnyMetric, type MetricsRow } from '../analysis/metrics.js';
 
-export function runHash(params: ReadonlyArray<{ data: Float32Array }>, rows: readonly MetricsRow[]): string {
+export function runHash(
+  params: ReadonlyArray<{ data: Float32Array }>,
+  rows: readonly MetricsRow[],
+  columns: readonly AnyMetric[] = METRIC_COLUMNS,
+): string {
   const h = sha256.create();
   for (const p of params) {
     const bytes = new Uint8Array(p.data.length * 4);
@@ -15,11 +20,11 @@ export function runHash(params: ReadonlyArray<{ data: Float32Array }>, rows: rea
     p.data.forEach((v, i) => (v === v ? dv.setFloat32(i * 4, v, true) : dv.setUint32(i * 4, 0x7fc00000, true)));
     h.update(bytes);
   }
-  const row = new Uint8Array(METRIC_COLUMNS.length * 8);
+  const row = new Uint8Array(columns.length * 8);
   const dv = new DataView(row.buffer);
   for (const r of rows) {
-    METRIC_COLUMNS.forEach((c, i) => {
-      const v = r[c];
+    columns.forEach((c, i) => {
+      const v = r[c] ?? NaN;
       if (v === v) dv.setFloat64(i * 8, v, true);
       else dv.setBigUint64(i * 8, 0x7ff8000000000000n, true);
     });

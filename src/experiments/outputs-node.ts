@@ -5,8 +5,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-node.js';
 import { writeNpyAtomic } from '../io/npy-node.js';
-import { metricsCsv } from '../analysis/metrics.js';
-import { runFigureSpec } from '../report/figures.js';
+import { metricColumns, metricsCsv } from '../analysis/metrics.js';
+import { runFigureSpec, mnistRunFigureSpec, weightGridSpec } from '../report/figures.js';
 import { writeFigure } from '../report/png-node.js';
 import { runReportHtml } from '../report/run-report.js';
 import { readFile } from 'node:fs/promises';
@@ -50,13 +50,29 @@ export async function writeRunOutputs(dir: string, result: RunResult, opts: Writ
   // if this process dies half-way through replacing them.
   await rm(join(dir, 'summary.json'), { force: true });
   await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(result.config, null, 2) + '\n');
-  await writeFileAtomic(join(dir, 'metrics.csv'), metricsCsv(result.metrics));
+  await writeFileAtomic(join(dir, 'metrics.csv'), metricsCsv(result.metrics, metricColumns(result.config)));
   for (const p of result.parameters) await writeNpyAtomic(join(dir, 'weights', `${p.name}.npy`), p.data, p.shape);
   await writeNeurons(dir, result.neurons);
   if (opts.figure !== false) {
     const title = `${result.config.preset}: ${result.config.model.activation}, ${result.config.train.loss}, ${result.config.train.optimizer}`;
-    const { svg } = await writeFigure(dir, 'run', runFigureSpec(result.metrics, { title }));
-    const html = runReportHtml(result, await readFile(svg, 'utf8'), { fclab: result.summary.engine.version, ...nodeEnvironment() });
+    const m = result.mnist;
+    const { svg } = await writeFigure(dir, 'run', m ? mnistRunFigureSpec(result.metrics, { title }) : runFigureSpec(result.metrics, { title }));
+    let weightsSvg: string | null = null;
+    if (m) {
+      const W = result.parameters[0];
+      const grid = weightGridSpec({
+        title: { text: `${title}: first-layer weights`, subtitle: `first 16 neurons, ${m.side}x${m.side} (border ${m.borderWidth} px), each scaled to its own max |w|; red > 0 > blue` },
+        side: m.side,
+        panels: [
+          { title: `Weights after ${result.summary.iterations} iterations`, weights: W.data },
+          { title: 'Learned change W - W0', weights: W.data.map((v, i) => v - m.initialWeights[i]) },
+        ],
+      });
+      // the report embeds the PNG: the SVG has one rect per weight (tens of thousands)
+      const png = await readFile((await writeFigure(dir, 'weights', grid)).png);
+      weightsSvg = `<img alt="first-layer weights as images" style="max-width:100%" src="data:image/png;base64,${Buffer.from(png).toString('base64')}">`;
+    }
+    const html = runReportHtml(result, await readFile(svg, 'utf8'), { fclab: result.summary.engine.version, ...nodeEnvironment() }, weightsSvg);
     await writeFileAtomic(join(dir, 'report.html'), html);
   }
   await writeFileAtomic(join(dir, 'summary.json'), JSON.stringify(result.summary, null, 2) + '\n');

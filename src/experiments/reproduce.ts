@@ -83,7 +83,7 @@ export const ACTIVATION_COLOR: Record<Activation, string> = {
 };
 const SERIES_COLOR = { train: '#1f77b4', ood: '#ff7f0e', core: '#2ca02c', bg: '#d62728' };
 const OPT_LABEL = { sgd: 'SGD', adam: 'Adam', adamw: 'AdamW' } as const;
-const LOSS_LABEL = { logistic: 'logistic', hinge: 'hinge', mse: 'MSE' } as const;
+const LOSS_LABEL = { logistic: 'logistic', hinge: 'hinge', mse: 'MSE', softmax: 'softmax' } as const;
 
 export const WIDTHS = [64, 128, 256, 512];
 export const BG_DIMS = [8, 16, 32, 64, 128];

@@ -1,9 +1,13 @@
 // One training run, isomorphic (Node and browsers): resolve the config, train with metrics every
 // train.evalEvery updates, and summarise. Writing files is the Node shell's job (outputs-node.ts).
-import { createTrainer, type ImportedState, type NamedTensor, type ResolvedConfig, type Trainer } from '../engine/trainer.js';
+import { createTrainer, type ImportedState, type NamedTensor, type NonFinite, type ResolvedConfig, type Trainer } from '../engine/trainer.js';
 import type { Build } from '../engine/wasm.js';
 import { ConfigError, type ConfigInput } from '../config/resolve.js';
-import type { MetricsRow } from '../analysis/metrics.js';
+import { metricColumns, type MetricsRow, type NeuronStats } from '../analysis/metrics.js';
+import { resolveConfig, validateConfig } from '../config/resolve.js';
+import type { Config } from '../config/schema.js';
+import type { MnistDigits } from '../data/mnist-padded.js';
+import { createMnistTrainer } from './mnist-trainer.js';
 import { runHash } from './hash.js';
 import type { RunCheckpoint } from './checkpoint.js';
 import { VERSION } from '../version.js';
@@ -28,6 +32,28 @@ export interface RunOptions extends ConfigInput {
    */
   checkpointEvery?: number;
   onCheckpoint?: (checkpoint: RunCheckpoint) => void | Promise<void>;
+  /**
+   * The MNIST digits, for data.source = mnist-padded (or a function giving them, called only for
+   * such runs): loadMnistDigits from fclab/node in Node; the web demo bundles them.
+   */
+  digits?: MnistDigits | (() => MnistDigits | Promise<MnistDigits>);
+}
+
+/** What train() needs of a trainer: the feature model's Trainer and the MNIST one both fit. */
+interface RunTrainer {
+  readonly config: ResolvedConfig;
+  readonly iteration: number;
+  readonly simd: boolean;
+  readonly threads: number;
+  readonly build: Build;
+  step(k: number): number;
+  evaluate(): MetricsRow & { neurons: NeuronStats };
+  snapshot(): ReturnType<Trainer['snapshot']>;
+  restore(s: ReturnType<Trainer['snapshot']>): void;
+  parameters(): NamedTensor[];
+  /** Parameter tensors holding NaN or ±Infinity (the divergence check at evaluations). */
+  nonFiniteParameters(): NonFinite[];
+  dispose(): void;
 }
 
 export interface ProgressEvent {
@@ -83,8 +109,19 @@ export interface NeuronTraces {
   asymmetry: Float64Array[];
 }
 
+/** MNIST runs: what the weight images need. */
+export interface MnistRunInfo {
+  /** side of the padded image */
+  side: number;
+  borderWidth: number;
+  /** first-layer weights at initialisation, [hidden x side^2] */
+  initialWeights: Float32Array;
+}
+
 export interface RunResult {
   summary: Summary;
+  /** present for data.source = mnist-padded */
+  mnist?: MnistRunInfo;
   config: ResolvedConfig;
   metrics: MetricsRow[];
   neurons: NeuronTraces;
@@ -106,12 +143,24 @@ export async function runExperiment(options: RunOptions = {}): Promise<RunResult
         ? 'resume: the checkpointed run started from imported state; pass the same imported state (--import-npy) again'
         : 'resume: the checkpointed run used generated data; do not pass imported state',
     );
-  const trainer = await createTrainer(
-    resume ? resume.config : { preset: options.preset, config: options.config, set: options.set },
-    { imported: options.imported, build: options.build, threads: options.threads },
-  );
+  const input = resume ? resume.config : { preset: options.preset, config: options.config, set: options.set };
+  const base: Config = resume ? validateConfig(resume.config) : resolveConfig(input);
+  let trainer: RunTrainer;
+  let mnist: MnistRunInfo | undefined;
+  if (base.data.source === 'mnist-padded') {
+    if (options.imported) throw new ConfigError('--import-npy is not valid with data.source = mnist-padded: expected generated data (the digits come from the mnist package)');
+    const d = options.digits;
+    if (!d)
+      throw new ConfigError('data.source = mnist-padded needs the digits: pass options.digits (loadMnistDigits from fclab/node; the web demo bundles them)');
+    const t = await createMnistTrainer(base, { digits: typeof d === 'function' ? await d() : d, build: options.build, threads: options.threads });
+    mnist = { side: t.data.side, borderWidth: base.mnist!.borderWidth, initialWeights: t.initialWeights() };
+    trainer = t;
+  } else {
+    trainer = await createTrainer(base, { imported: options.imported, build: options.build, threads: options.threads });
+  }
   try {
-    return await train(trainer, options);
+    const result = await train(trainer, options);
+    return mnist ? { ...result, mnist } : result;
   } finally {
     trainer.dispose();
   }
@@ -131,7 +180,7 @@ const YIELD_MS = 50;
 const nonFinite = (v: number) => !Number.isFinite(v);
 
 /** Checks the losses and every parameter; null when all are finite. Deterministic: runs at evaluations only. */
-function checkDivergence(trainer: Trainer, row: MetricsRow): Divergence | null {
+function checkDivergence(trainer: RunTrainer, row: MetricsRow): Divergence | null {
   const found: Divergence['tensors'] = [];
   for (const name of ['trainLoss', 'oodLoss'] as const)
     if (nonFinite(row[name])) found.push({ name, count: 1, size: 1, value: String(row[name]) });
@@ -147,7 +196,7 @@ function checkDivergence(trainer: Trainer, row: MetricsRow): Divergence | null {
   };
 }
 
-async function train(trainer: Trainer, options: RunOptions): Promise<RunResult> {
+async function train(trainer: RunTrainer, options: RunOptions): Promise<RunResult> {
   const resume = options.resume;
   const config = trainer.config;
   const total = config.train.iterations;
@@ -222,7 +271,7 @@ async function train(trainer: Trainer, options: RunOptions): Promise<RunResult> 
     iterations: done,
     initial: pick(metrics[0]),
     final: pick(metrics[metrics.length - 1]),
-    hash: runHash(parameters, metrics),
+    hash: runHash(parameters, metrics, metricColumns(config)),
     timing: { wallSeconds, msPerIter: done ? trainMs / done : 0 },
     engine: { simd: trainer.simd, threads: trainer.threads, version: VERSION, build: trainer.build },
   };

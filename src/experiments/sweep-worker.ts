@@ -3,6 +3,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { runExperiment, type Summary } from './run.js';
 import { writeRunOutputs } from './outputs-node.js';
+import { loadMnistDigits } from '../data/mnist-node.js';
 import type { MetricsRow } from '../analysis/metrics.js';
 import type { SetValue } from '../config/resolve.js';
 
@@ -27,6 +28,7 @@ export default async function runTask(task: WorkerTask): Promise<WorkerResult> {
     const result = await runExperiment({
       ...task.input,
       threads: task.threads,
+      digits: loadMnistDigits,
       onProgress: task.port ? (e) => task.port!.postMessage({ iteration: e.iteration, total: e.total }) : undefined,
     });
     await writeRunOutputs(task.dir, result, { figure: task.figure });
