@@ -68,7 +68,11 @@ function setPath(target: Record<string, unknown>, key: string, value: unknown, s
   if (!CONFIG_KEYS.includes(key)) throw new ConfigError(`${source}: unknown key "${key}"${suggest(key)}`);
   const parts = key.split('.');
   let node = target;
-  for (const p of parts.slice(0, -1)) node = node[p] as Record<string, unknown>;
+  for (const p of parts.slice(0, -1)) {
+    if (node[p] === undefined || node[p] === null)
+      throw new ConfigError(`${source}: key "${key}" does not apply to this preset (it has no ${p} section; distill.* keys need --preset distill-toy)`);
+    node = node[p] as Record<string, unknown>;
+  }
   node[parts[parts.length - 1]] = value;
 }
 

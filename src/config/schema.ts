@@ -6,6 +6,8 @@ export const ACTIVATIONS = ['relu', 'gelu', 'leakyrelu', 'sigmoid', 'tanh', 'ide
 export const LOSSES = ['logistic', 'hinge', 'mse'] as const;
 export const OPTIMIZERS = ['sgd', 'adam', 'adamw'] as const;
 export const CORES = ['sphere', 'uniform'] as const;
+/** Run kinds: the toy training run (default, `experiment` absent) or representation distillation. */
+export const EXPERIMENTS = ['toy', 'distill'] as const;
 
 export type Activation = (typeof ACTIVATIONS)[number];
 export type Loss = (typeof LOSSES)[number];
@@ -14,6 +16,40 @@ export type Optimizer = (typeof OPTIMIZERS)[number];
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
 const positive = z.number().positive().finite();
 const unit = z.number().min(0).lt(1);
+
+/** Representation distillation (the paper's Section 3); the student is model.*, trained with train.*. */
+const distillSchema = z
+  .object({
+    teacherWidth: int(1, 8192),
+    teacherBias: z.boolean(),
+    testN: int(2, 1_000_000),
+    probeIterations: int(1, 100_000_000),
+    probeLr: positive,
+    probeWeightDecay: z.number().min(0).finite(),
+  })
+  .strict();
+
+type Refinable = {
+  experiment?: (typeof EXPERIMENTS)[number];
+  distill?: unknown;
+  train: { loss: string; online: boolean };
+  model: { freezeOutput: boolean };
+};
+
+function refineDistill(c: Refinable, ctx: z.RefinementCtx): void {
+  const distill = c.experiment === 'distill';
+  if (distill && !c.distill)
+    ctx.addIssue({ code: 'custom', path: ['experiment'], message: 'needs a distill section; start from --preset distill-toy' });
+  if (!distill && c.distill)
+    ctx.addIssue({ code: 'custom', path: ['experiment'], message: 'must be "distill" when the config has a distill section' });
+  if (!distill) return;
+  if (c.train.loss !== 'mse')
+    ctx.addIssue({ code: 'custom', path: ['train', 'loss'], message: 'expected mse: a distilled student fits the teacher\'s representation with the mean squared error' });
+  if (c.train.online)
+    ctx.addIssue({ code: 'custom', path: ['train', 'online'], message: 'expected false: the student is distilled on a fixed set of ID inputs' });
+  if (c.model.freezeOutput)
+    ctx.addIssue({ code: 'custom', path: ['model', 'freezeOutput'], message: 'expected false: the student\'s output layer is its representation' });
+}
 
 export const configSchema = z
   .object({
@@ -59,9 +95,13 @@ export const configSchema = z
         factorInput: z.union([z.literal('auto'), z.boolean()]),
       })
       .strict(),
+    // Optional, so configs without them (every toy preset) resolve exactly as before.
+    experiment: z.enum(EXPERIMENTS).optional(),
+    distill: distillSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
+    refineDistill(c, ctx);
     if (c.data.inputDim < c.data.coreDim + c.data.bgDim)
       ctx.addIssue({
         code: 'custom',
@@ -107,4 +147,11 @@ export const KEY_HELP: Record<string, string> = {
   'train.online': 'fresh samples at every step (batchSize of them, or n when full batch)',
   'train.evalEvery': 'metrics every this many updates (and at the end)',
   'engine.factorInput': 'auto | true | false: train on X = Z V in factored form (exact same model, less work)',
+  experiment: 'run kind: toy (absent) or distill (fclab distill; the student is model.*, trained with train.*)',
+  'distill.teacherWidth': 'teacher representation dimension r: relu(W z_core + b), a fixed random layer on the core features',
+  'distill.teacherBias': 'the teacher layer has a (random, fixed) bias',
+  'distill.testN': 'held-out ID test points (and their OOD twins: same core, background sign-flipped)',
+  'distill.probeIterations': 'full-batch AdamW updates of each linear probe (logistic regression on ID representations)',
+  'distill.probeLr': 'learning rate of the linear probes',
+  'distill.probeWeightDecay': 'weight decay of the linear probes',
 };

@@ -5,7 +5,14 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { METRIC_COLUMNS, type MetricsRow } from '../analysis/metrics.js';
 
-export function runHash(params: ReadonlyArray<{ data: Float32Array }>, rows: readonly MetricsRow[]): string {
+export function runHash(params: ReadonlyArray<{ data: Float32Array }>, rows: readonly MetricsRow[]): string;
+/** The same over rows of other columns (e.g. a distillation run's), in the given column order. */
+export function runHash<C extends string>(params: ReadonlyArray<{ data: Float32Array }>, rows: ReadonlyArray<Record<C, number>>, columns: readonly C[]): string;
+export function runHash(
+  params: ReadonlyArray<{ data: Float32Array }>,
+  rows: ReadonlyArray<Record<string, number>>,
+  columns: readonly string[] = METRIC_COLUMNS,
+): string {
   const h = sha256.create();
   for (const p of params) {
     const bytes = new Uint8Array(p.data.length * 4);
@@ -13,10 +20,10 @@ export function runHash(params: ReadonlyArray<{ data: Float32Array }>, rows: rea
     p.data.forEach((v, i) => dv.setFloat32(i * 4, v, true));
     h.update(bytes);
   }
-  const row = new Uint8Array(METRIC_COLUMNS.length * 8);
+  const row = new Uint8Array(columns.length * 8);
   const dv = new DataView(row.buffer);
   for (const r of rows) {
-    METRIC_COLUMNS.forEach((c, i) => dv.setFloat64(i * 8, r[c], true));
+    columns.forEach((c, i) => dv.setFloat64(i * 8, r[c], true));
     h.update(row);
   }
   return bytesToHex(h.digest());
