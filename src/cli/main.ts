@@ -15,6 +15,7 @@ import { encodeCheckpoint, decodeCheckpoint, type RunCheckpoint } from '../exper
 import { writeFileAtomic } from '../io/atomic-node.js';
 import { createProgress } from './progress.js';
 import { registerSweepCommands } from './sweep-commands.js';
+import { registerDistillCommand } from './distill-command.js';
 
 /** Errors that are the user's input: printed without a stack, exit code 2. */
 export class UsageError extends Error {}
@@ -116,8 +117,8 @@ export function buildProgram(): Command {
       const w = Math.max(...Object.keys(KEY_HELP).map((k) => k.length));
       for (const [k, help] of Object.entries(KEY_HELP)) {
         const [a, b] = k.split('.');
-        const v = b ? c[a][b] : c[a];
-        console.log(`${k.padEnd(w)}  ${JSON.stringify(v).padEnd(10)}  ${help}`);
+        const v = b ? c[a]?.[b] : c[a]; // distill.* exist only in distillation presets
+        console.log(`${k.padEnd(w)}  ${(JSON.stringify(v) ?? '-').padEnd(10)}  ${help}`);
       }
     });
 
@@ -187,6 +188,7 @@ export function buildProgram(): Command {
     });
 
   registerSweepCommands(program);
+  registerDistillCommand(program);
   return program;
 }
 

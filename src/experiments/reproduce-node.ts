@@ -16,6 +16,7 @@ import { renderReport, type ReportDoc, type ReportSection } from '../report/html
 import { defaultBuild, simdSupported } from '../engine/wasm.js';
 import { VERSION } from '../version.js';
 import { compactJson, DERIVED_HELP } from './aggregate.js';
+import type { MetricsRow } from '../analysis/metrics.js';
 import { planSweep } from './sweep.js';
 import { runPlan, type SweepOutcome, type SweepProgressEvent } from './sweep-node.js';
 import {
@@ -116,7 +117,8 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceOut
   for (const [id, runs] of byCell)
     inputs.runSeries!.set(
       id,
-      runs.map((r) => ({ oodLoss: r.metrics.map((m) => m.oodLoss), trainLoss: r.metrics.map((m) => m.trainLoss) })),
+      // the figure sweep holds toy runs only
+      runs.map((r) => ({ oodLoss: (r.metrics as MetricsRow[]).map((m) => m.oodLoss), trainLoss: (r.metrics as MetricsRow[]).map((m) => m.trainLoss) })),
     );
   if (plan.figures.F5.length) {
     const runs = byCell.get(plan.figures.F5[0]) ?? [];

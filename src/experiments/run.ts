@@ -2,7 +2,7 @@
 // train.evalEvery updates, and summarise. Writing files is the Node shell's job (outputs-node.ts).
 import { createTrainer, type ImportedState, type NamedTensor, type ResolvedConfig, type Trainer } from '../engine/trainer.js';
 import type { Build } from '../engine/wasm.js';
-import { ConfigError, type ConfigInput } from '../config/resolve.js';
+import { ConfigError, resolveConfig, type ConfigInput } from '../config/resolve.js';
 import type { MetricsRow } from '../analysis/metrics.js';
 import { runHash } from './hash.js';
 import type { RunCheckpoint } from './checkpoint.js';
@@ -81,6 +81,8 @@ export async function runExperiment(options: RunOptions = {}): Promise<RunResult
         ? 'resume: the checkpointed run started from imported state; pass the same imported state (--import-npy) again'
         : 'resume: the checkpointed run used generated data; do not pass imported state',
     );
+  if (!resume && resolveConfig({ preset: options.preset, config: options.config, set: options.set }).experiment === 'distill')
+    throw new ConfigError(`preset = "${options.preset}" is a distillation experiment: run it with fclab distill (runDistill in the library)`);
   const trainer = await createTrainer(
     resume ? resume.config : { preset: options.preset, config: options.config, set: options.set },
     { imported: options.imported, build: options.build, threads: options.threads },
