@@ -144,19 +144,19 @@ export interface CellAggregate {
   final: Record<string, Stat>;
 }
 
-/** A run's contribution to aggregation. */
-export interface RunData {
+/** A run's contribution to aggregation (a toy run's rows by default, or a distillation run's). */
+export interface RunData<R extends MetricsRow | DistillRow = MetricsRow> {
   seedIndex: number;
   seed: number;
   dir: string;
   hash: string;
-  metrics: ReadonlyArray<MetricsRow> | ReadonlyArray<DistillRow>;
+  metrics: readonly R[];
 }
 
 /** Aggregates a cell's runs; their order does not matter (sorted by seed index here). */
 export function aggregateCell(
   cell: { index: number; id: string; dir: string; values: Record<string, SetValue>; config: Config },
-  runs: readonly RunData[],
+  runs: ReadonlyArray<RunData<MetricsRow | DistillRow>>,
 ): CellAggregate {
   if (runs.length === 0) throw new Error(`cell ${cell.id}: no runs to aggregate`);
   const sorted = [...runs].sort((a, b) => a.seedIndex - b.seedIndex);
@@ -166,7 +166,7 @@ export function aggregateCell(
     if (it.length !== iterations.length || it.some((v, i) => v !== iterations[i]))
       throw new Error(`cell ${cell.id}: seed ${r.seed} logged different iterations than seed ${sorted[0].seed}`);
   }
-  const derived = sorted.map((r) => (r.metrics as ReadonlyArray<MetricsRow | DistillRow>).map((m) => derivedAny(m, r.metrics[0])));
+  const derived = sorted.map((r) => r.metrics.map((m) => derivedAny(m, r.metrics[0])));
   const series: Record<string, SeriesStats> = {};
   const final: Record<string, Stat> = {};
   for (const m of aggColumns(sorted[0].metrics)) {

@@ -397,7 +397,8 @@ export async function runPlan(plan: SweepPlan, options: SweepOptions): Promise<S
   }
 
   // aggregate per cell, runs in seed order
-  const byCell = new Map<number, RunData[]>();
+  // a cell's runs share its config, hence its run kind (toy rows or distillation rows)
+  const byCell = new Map<number, Array<RunData<MetricsRow | DistillRow>>>();
   for (const rec of records.values()) {
     const list = byCell.get(rec.run.cell) ?? [];
     list.push({ seedIndex: rec.run.seedIndex, seed: rec.run.seed, dir: rec.run.dir, hash: rec.summary.hash, metrics: rec.metrics });
