@@ -25,6 +25,9 @@ import {
 } from '../src/index.js';
 import type { RunRequest, WorkerMessage } from './worker.js';
 
+// The page trains toy runs; distillation presets (fclab distill) are not offered here.
+const TOY_PRESETS = PRESETS.filter((p) => p.config.experiment !== 'distill');
+
 type State = 'idle' | 'running' | 'done' | 'error' | 'stopped';
 
 function $<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -123,7 +126,7 @@ function fillSelect(select: HTMLSelectElement, values: readonly string[], labels
 }
 
 function presetByName(name: string) {
-  return PRESETS.find((p) => p.name === name) ?? PRESETS[0];
+  return TOY_PRESETS.find((p) => p.name === name) ?? TOY_PRESETS[0];
 }
 
 /** The preset's value for a dotted key. */
@@ -242,9 +245,9 @@ function updateShare(): void {
 /** Applies URL parameters to the form; returns whether to start a run. */
 function applyQuery(params: URLSearchParams): boolean {
   const preset = params.get('preset');
-  applyPreset(preset && PRESETS.some((p) => p.name === preset) ? preset : PRESETS[0].name);
+  applyPreset(preset && TOY_PRESETS.some((p) => p.name === preset) ? preset : TOY_PRESETS[0].name);
   // An unknown preset still reaches the library, so the error names it.
-  if (preset && !PRESETS.some((p) => p.name === preset)) {
+  if (preset && !TOY_PRESETS.some((p) => p.name === preset)) {
     const o = document.createElement('option');
     o.value = o.textContent = preset;
     ui.preset.append(o);
@@ -561,7 +564,7 @@ function stopRun(): void {
 
 fillSelect(
   ui.preset,
-  PRESETS.map((p) => p.name),
+  TOY_PRESETS.map((p) => p.name),
 );
 fillSelect(ui.activation, ACTIVATIONS);
 fillSelect(ui.loss, LOSSES);
