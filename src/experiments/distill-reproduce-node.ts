@@ -55,10 +55,16 @@ export function distillCells(quick: boolean): CellInput[] {
   return v.map(([id, set]) => ({ id, preset: 'distill-toy', set }));
 }
 
-function label(id: string): string {
-  if (id === 'default') return 'MLP student (default: 1×128, 600 it)';
-  return `MLP student, ${id.replace('=', ' ')}`;
-}
+const LABELS: Record<string, string> = {
+  default: 'MLP, default (hidden 128, 600 it)',
+  'hidden=32': 'MLP, hidden 32',
+  'hidden=512': 'MLP, hidden 512',
+  'layers=3': 'MLP, 3 layers',
+  'layers=4': 'MLP, 4 layers',
+  'iterations=200': 'MLP, 200 iterations',
+  'iterations=2000': 'MLP, 2000 iterations',
+};
+const label = (id: string) => LABELS[id] ?? `MLP, ${id}`;
 
 export async function reproduceDistill(o: DistillReproduceOptions): Promise<DistillReproduceOutcome> {
   const plan = planSweep({ preset: 'distill-toy', cells: distillCells(!!o.quick), seeds: o.seeds });

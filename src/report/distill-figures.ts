@@ -46,7 +46,7 @@ export function distillRunFigureSpec(rows: readonly DistillRow[], teacher: { idA
   const proj = bandLineSpec({
     title: 'First layer on the background',
     x: 'Iterations',
-    y: 'bgProj (mean norm of W₁Vᵀ on background)',
+    y: 'bgProj',
     legend: 'bottom',
     series: [line('MLP student', rows, (r) => r.bgProj, C_STUDENT), line('Linear student', rows, (r) => r.linBgProj, C_LINEAR)],
   });
@@ -107,7 +107,7 @@ export function effectiveRobustnessSpec(points: readonly RobustnessPoint[], titl
         encoding: {
           x: axis('idAcc', 'ID accuracy (held-out test inputs)'),
           y: axis('oodAcc', 'OOD accuracy (background sign-flipped)'),
-          color: { field: 'group', type: 'nominal', title: null, scale: { domain: groups, range }, legend: { symbolOpacity: 1 } },
+          color: { field: 'group', type: 'nominal', title: null, scale: { domain: groups, range }, legend: { symbolOpacity: 1, labelLimit: 400 } },
           shape: {
             field: 'kind',
             type: 'nominal',
