@@ -68,3 +68,9 @@ export {
 } from './experiments/reproduce.js';
 export type { FigureId, ReproduceSettings, ReproducePlan, ReproduceInputs, BuiltFigure, Claim, NeuronRun } from './experiments/reproduce.js';
 export { VERSION } from './version.js';
+export { runDistill, distill, roleSeed, resolveDistillConfig } from './experiments/distill.js';
+export type { DistillOptions, DistillProgressEvent, DistillResult, DistillSummary, StudentSummary, ProbeAccuracy } from './experiments/distill.js';
+export { DISTILL_COLUMNS, DISTILL_HELP, DISTILL_DERIVED, DISTILL_DERIVED_HELP, distillCsv } from './analysis/distill-metrics.js';
+export type { DistillRow, DistillColumn } from './analysis/distill-metrics.js';
+export { distillRunFigureSpec, effectiveRobustnessSpec, robustnessPoints } from './report/distill-figures.js';
+export type { RobustnessPoint, RobustnessKind } from './report/distill-figures.js';

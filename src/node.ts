@@ -22,3 +22,6 @@ export {
 export type { SweepDoc, SweepOptions, SweepOutcome, SweepProgressEvent, RunRecord, MergeOptions, MergeOutcome } from './experiments/sweep-node.js';
 export { reproduce } from './experiments/reproduce-node.js';
 export type { ReproduceOptions, ReproduceOutcome } from './experiments/reproduce-node.js';
+export { writeDistillOutputs } from './experiments/distill-outputs-node.js';
+export { reproduceDistill, distillCells } from './experiments/distill-reproduce-node.js';
+export type { DistillReproduceOptions, DistillReproduceOutcome, DistillClaim } from './experiments/distill-reproduce-node.js';

@@ -46,6 +46,19 @@ describe('fclab reproduce --quick', () => {
     expect(unique.size).toBe(27);
   });
 
+  it('adds the distillation figure D1 (its own sweep folder) and its checks hold', async () => {
+    const d = r.distill!;
+    expect(d.sweep.doc.cells.map((c) => c.id)).toEqual(['default', 'hidden=32', 'iterations=200']);
+    expect(d.sweep.doc.cells.every((c) => c.n === QUICK_SEEDS)).toBe(true);
+    const svg = await readFile(d.figure.svg, 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('D1 ·');
+    expect(svg).not.toContain('NaN');
+    for (const c of d.claims) expect(c.holds, `${c.statement}: ${c.evidence}`).toBe(true);
+    expect(await readFile(r.report, 'utf8')).toContain('D1 · Representation distillation');
+    expect(JSON.parse(await readFile(join(tmp, 'reproduce.json'), 'utf8')).distill.figure).toBe('D1-distill-robustness');
+  });
+
   it('writes all six figures as SVG and PNG', async () => {
     expect(r.figures.map((f) => f.id)).toEqual(['F1', 'F2', 'F3', 'F4', 'F5', 'F6']);
     for (const f of r.figures) {

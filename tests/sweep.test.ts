@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { runSweep, mergeSweeps, readSweep, type SweepOutcome } from '../src/experiments/sweep-node.js';
 import { planSweep, SweepError, type SweepSpec } from '../src/experiments/sweep.js';
 import { runExperiment } from '../src/experiments/run.js';
+import type { MetricsRow } from '../src/analysis/metrics.js';
 
 
 
@@ -78,7 +79,7 @@ describe('fclab sweep (library)', () => {
     const c = doc.cells[0];
     expect(c.iterations).toEqual([0, 10, 20, 30]);
     expect(c.runs.map((r) => r.seed)).toEqual([2024, 2025]);
-    const [a, b] = serial.runs.slice(0, 2).map((r) => r.metrics[3].oodLoss);
+    const [a, b] = serial.runs.slice(0, 2).map((r) => (r.metrics as MetricsRow[])[3].oodLoss);
     expect(c.series.oodLoss.mean[3]).toBe((a + b) / 2);
     expect(c.series.oodLoss.std[3]).toBeCloseTo(Math.abs(a - b) / Math.SQRT2, 14);
     // t(0.975, 1) = 12.706: the interval is mean ± 12.706 · std / √2

@@ -29,6 +29,9 @@ import {
 import { LivePlot } from '../src/browser/live-plot.js';
 import { runInWorker, type WorkerRun } from '../src/browser/worker-client.js';
 
+// The page trains feature-model runs; distillation (fclab distill) and padded-MNIST presets are not offered here.
+const TOY_PRESETS = PRESETS.filter((p) => p.config.experiment !== 'distill' && p.config.data.source !== 'mnist-padded');
+
 type State = 'idle' | 'running' | 'stopping' | 'stopped' | 'done' | 'error';
 
 function $<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -131,7 +134,7 @@ function fillSelect(select: HTMLSelectElement, values: readonly string[], labels
 }
 
 function presetByName(name: string) {
-  return PRESETS.find((p) => p.name === name) ?? PRESETS[0];
+  return TOY_PRESETS.find((p) => p.name === name) ?? TOY_PRESETS[0];
 }
 
 /** The preset's value for a dotted key. */
@@ -250,9 +253,9 @@ function updateShare(): void {
 /** Applies URL parameters to the form; returns whether to start a run. */
 function applyQuery(params: URLSearchParams): boolean {
   const preset = params.get('preset');
-  applyPreset(preset && PRESETS.some((p) => p.name === preset) ? preset : PRESETS[0].name);
+  applyPreset(preset && TOY_PRESETS.some((p) => p.name === preset) ? preset : TOY_PRESETS[0].name);
   // An unknown preset still reaches the library, so the error names it.
-  if (preset && !PRESETS.some((p) => p.name === preset)) {
+  if (preset && !TOY_PRESETS.some((p) => p.name === preset)) {
     const o = document.createElement('option');
     o.value = o.textContent = preset;
     ui.preset.append(o);
@@ -542,7 +545,7 @@ function resumeRun(): void {
 
 fillSelect(
   ui.preset,
-  PRESETS.map((p) => p.name),
+  TOY_PRESETS.map((p) => p.name),
 );
 fillSelect(ui.activation, ACTIVATIONS);
 fillSelect(ui.loss, LOSSES);

@@ -17,6 +17,7 @@ import { encodeCheckpoint, decodeCheckpoint, type RunCheckpoint } from '../exper
 import { writeFileAtomic } from '../io/atomic-node.js';
 import { createProgress } from './progress.js';
 import { registerSweepCommands } from './sweep-commands.js';
+import { registerDistillCommand } from './distill-command.js';
 
 /** Errors that are the user's input: printed without a stack, exit code 2. */
 export class UsageError extends Error {}
@@ -133,7 +134,7 @@ export function buildProgram(): Command {
       for (const [k, help] of Object.entries(KEY_HELP)) {
         const [a, b] = k.split('.');
         const v = b ? c[a]?.[b] : c[a];
-        if (v === undefined) continue; // a section this preset does not carry (mnist.* on the toy presets)
+        if (v === undefined) continue; // a section this preset does not carry (mnist.*, distill.* elsewhere)
         console.log(`${k.padEnd(w)}  ${JSON.stringify(v).padEnd(10)}  ${help}`);
       }
     });
@@ -239,6 +240,7 @@ export function buildProgram(): Command {
     });
 
   registerSweepCommands(program);
+  registerDistillCommand(program);
   return program;
 }
 

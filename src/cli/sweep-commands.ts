@@ -178,8 +178,16 @@ export function registerSweepCommands(program: Command): void {
             `(${trained} trained, ${outcome.runs.length - trained} reused) in ${formatDuration(outcome.wallSeconds)} on ${outcome.workers} worker${outcome.workers === 1 ? '' : 's'}`,
         );
         const w = Math.max(4, ...doc.cells.map((c) => c.id.length));
-        console.log(`${'cell'.padEnd(w)}  ${'final OOD − ID loss'.padEnd(28)}  bgProj growth`);
-        for (const c of doc.cells) console.log(`${c.id.padEnd(w)}  ${formatStat(c.final.oodGap).padEnd(28)}  ${formatStat(c.final.bgGrowth)}`);
+        if (doc.cells.every((c) => c.final.fitRatio)) {
+          // distillation cells: the MLP student's probe accuracies and fit ratio
+          console.log(`${'cell'.padEnd(w)}  ${'student ID acc'.padEnd(24)}  ${'student OOD acc'.padEnd(24)}  fit OOD / ID`);
+          for (const c of doc.cells)
+            console.log(`${c.id.padEnd(w)}  ${formatStat(c.final.idAcc).padEnd(24)}  ${formatStat(c.final.oodAcc).padEnd(24)}  ${formatStat(c.final.fitRatio)}`);
+        } else {
+          console.log(`${'cell'.padEnd(w)}  ${'final OOD − ID loss'.padEnd(28)}  bgProj growth`);
+          for (const c of doc.cells)
+            console.log(`${c.id.padEnd(w)}  ${(c.final.oodGap ? formatStat(c.final.oodGap) : 'n/a').padEnd(28)}  ${c.final.bgGrowth ? formatStat(c.final.bgGrowth) : 'n/a'}`);
+        }
         console.log(`wrote ${outcome.files.csv} and ${outcome.files.json}`);
         // diverged runs are part of the result (NaN from their divergence on), not a failure
         const diverged = doc.cells.flatMap((c) => c.runs.filter((r) => r.diverged).map((r) => `${c.id} seed ${r.seed} at iteration ${r.diverged!.iteration}`));

@@ -57,6 +57,20 @@ export const PRESETS: Preset[] = [
     c.train.evalEvery = 50;
     c.mnist = { task: 'ten', testN: 1000, borderWidth: 4, border: 'constant', intensity: 0.5, oodIntensity: 0 };
   }),
+  preset(
+    'distill-toy',
+    "Section 3: an MLP student fitted with MSE to a robust teacher's representation (fixed random ReLU layer on the core features), linear probes ID vs OOD",
+    (c) => {
+      // A short run that shows the claim in seconds (README, "Representation distillation").
+      c.experiment = 'distill';
+      c.model.hidden = 128;
+      c.train.loss = 'mse';
+      c.train.lr = 3e-3;
+      c.train.iterations = 600;
+      c.train.evalEvery = 100;
+      c.distill = { teacherWidth: 64, teacherBias: true, testN: 1000, probeIterations: 1000, probeLr: 1e-2, probeWeightDecay: 0 };
+    },
+  ),
 ];
 
 export function findPreset(name: string): Preset | undefined {

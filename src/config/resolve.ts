@@ -71,8 +71,10 @@ function setPath(target: Record<string, unknown>, key: string, value: unknown, s
   const parts = key.split('.');
   let node = target;
   for (const p of parts.slice(0, -1)) {
-    // a section a preset does not carry (mnist.* on a feature-model preset): validation reports it
-    if (node[p] === undefined || node[p] === null || typeof node[p] !== 'object') node[p] = {};
+    if (node[p] === undefined || node[p] === null || typeof node[p] !== 'object')
+      throw new ConfigError(
+        `${source}: key "${key}" does not apply to this preset (it has no ${p} section; mnist.* keys need --preset mnist-padded, distill.* keys need --preset distill-toy)`,
+      );
     node = node[p] as Record<string, unknown>;
   }
   node[parts[parts.length - 1]] = value;

@@ -12,6 +12,8 @@ export const SOURCES = ['features', 'mnist-padded'] as const;
 export const SOFTMAX = 'softmax' as const;
 export const MNIST_TASKS = ['binary', 'ten'] as const;
 export const MNIST_BORDERS = ['constant', 'texture'] as const;
+/** Run kinds: the toy training run (default, `experiment` absent) or representation distillation. */
+export const EXPERIMENTS = ['toy', 'distill'] as const;
 
 export type Activation = (typeof ACTIVATIONS)[number];
 export type Loss = (typeof LOSSES)[number];
@@ -20,6 +22,40 @@ export type Optimizer = (typeof OPTIMIZERS)[number];
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
 const positive = z.number().positive().finite();
 const unit = z.number().min(0).lt(1);
+
+/** Representation distillation (the paper's Section 3); the student is model.*, trained with train.*. */
+const distillSchema = z
+  .object({
+    teacherWidth: int(1, 8192),
+    teacherBias: z.boolean(),
+    testN: int(2, 1_000_000),
+    probeIterations: int(1, 100_000_000),
+    probeLr: positive,
+    probeWeightDecay: z.number().min(0).finite(),
+  })
+  .strict();
+
+type Refinable = {
+  experiment?: (typeof EXPERIMENTS)[number];
+  distill?: unknown;
+  train: { loss: string; online: boolean };
+  model: { freezeOutput: boolean };
+};
+
+function refineDistill(c: Refinable, ctx: z.RefinementCtx): void {
+  const distill = c.experiment === 'distill';
+  if (distill && !c.distill)
+    ctx.addIssue({ code: 'custom', path: ['experiment'], message: 'needs a distill section; start from --preset distill-toy' });
+  if (!distill && c.distill)
+    ctx.addIssue({ code: 'custom', path: ['experiment'], message: 'must be "distill" when the config has a distill section' });
+  if (!distill) return;
+  if (c.train.loss !== 'mse')
+    ctx.addIssue({ code: 'custom', path: ['train', 'loss'], message: 'expected mse: a distilled student fits the teacher\'s representation with the mean squared error' });
+  if (c.train.online)
+    ctx.addIssue({ code: 'custom', path: ['train', 'online'], message: 'expected false: the student is distilled on a fixed set of ID inputs' });
+  if (c.model.freezeOutput)
+    ctx.addIssue({ code: 'custom', path: ['model', 'freezeOutput'], message: 'expected false: the student\'s output layer is its representation' });
+}
 
 export const configSchema = z
   .object({
@@ -82,9 +118,13 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    // Optional, so configs without them (every toy preset) resolve exactly as before.
+    experiment: z.enum(EXPERIMENTS).optional(),
+    distill: distillSchema.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
+    refineDistill(c, ctx);
     if (c.data.inputDim < c.data.coreDim + c.data.bgDim)
       ctx.addIssue({
         code: 'custom',
@@ -156,4 +196,11 @@ export const KEY_HELP: Record<string, string> = {
   'mnist.border': 'constant (every border pixel = intensity) | texture (a fixed random texture of mean intensity, the same for every image)',
   'mnist.intensity': 'border intensity in training and ID test (0 = the MNIST background, black)',
   'mnist.oodIntensity': 'border intensity of the OOD test set (0 = no visible border)',
+  experiment: 'run kind: toy (absent) or distill (fclab distill; the student is model.*, trained with train.*)',
+  'distill.teacherWidth': 'teacher representation dimension r: relu(W z_core + b), a fixed random layer on the core features',
+  'distill.teacherBias': 'the teacher layer has a (random, fixed) bias',
+  'distill.testN': 'held-out ID test points (and their OOD twins: same core, background sign-flipped)',
+  'distill.probeIterations': 'full-batch AdamW updates of each linear probe (logistic regression on ID representations)',
+  'distill.probeLr': 'learning rate of the linear probes',
+  'distill.probeWeightDecay': 'weight decay of the linear probes',
 };

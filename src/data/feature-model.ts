@@ -80,12 +80,15 @@ export function makeTransform(arena: Arena, cfg: DataConfig, seed: number): F32B
   return V;
 }
 
-/** The training set and its OOD twin, from the 'transform' and 'data' streams. */
-export function generateFeatureData(arena: Arena, cfg: DataConfig, seed: number): FeatureData {
+/**
+ * The training set and its OOD twin, from the 'transform' and 'data' streams. Another data stream
+ * name draws an independent set with the same V (e.g. held-out ID test points and their OOD twins).
+ */
+export function generateFeatureData(arena: Arena, cfg: DataConfig, seed: number, dataStream = 'data'): FeatureData {
   const { n, coreDim, bgDim, inputDim } = cfg;
   const featDim = coreDim + bgDim;
   const V = makeTransform(arena, cfg, seed);
-  const stream = arena.stream(seed, 'data');
+  const stream = arena.stream(seed, dataStream);
   const work = arena.bytes(8 * Math.max(coreDim, 2));
   const y = arena.f32([n]);
   fillLabels(arena, y);

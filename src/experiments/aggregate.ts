@@ -13,6 +13,7 @@
 import type { Config } from '../config/schema.js';
 import type { SetValue } from '../config/resolve.js';
 import { METRIC_COLUMNS, type MetricsRow } from '../analysis/metrics.js';
+import { DISTILL_AGG, distillDerivedRow, isDistillRow, type DistillRow } from '../analysis/distill-metrics.js';
 
 /** t(0.975, df): two-sided 95% critical values of Student's t distribution. */
 export const T_TABLE_975: ReadonlyArray<readonly [number, number]> = [
@@ -89,6 +90,15 @@ export const AGG_METRICS = [...METRIC_COLUMNS.filter((c) => c !== 'iteration'), 
 >;
 export type AggMetric = (typeof AGG_METRICS)[number];
 
+/** The aggregated quantities of a run kind: AGG_METRICS for toy runs, DISTILL_AGG for distillation runs. */
+export function aggColumns(rows: ReadonlyArray<MetricsRow | DistillRow>): readonly string[] {
+  return rows.length && isDistillRow(rows[0]) ? DISTILL_AGG : AGG_METRICS;
+}
+
+function derivedAny(row: MetricsRow | DistillRow, first: MetricsRow | DistillRow): Record<string, number> {
+  return isDistillRow(row) ? distillDerivedRow(row, first as DistillRow) : derivedRow(row, first as MetricsRow);
+}
+
 /** All aggregated quantities of one evaluation. */
 export function derivedRow(row: MetricsRow, first: MetricsRow): Record<AggMetric, number> {
   const out = {} as Record<AggMetric, number>;
@@ -113,8 +123,8 @@ export interface RunEntry {
   /** run folder, relative to the sweep folder */
   dir: string;
   hash: string;
-  /** every aggregated quantity at the last evaluation */
-  final: Record<AggMetric, number>;
+  /** every aggregated quantity at the last evaluation (AggMetric keys for toy runs, DISTILL_AGG for distillation) */
+  final: Record<string, number>;
   /** present when NaN or Infinity stopped the run: where, and in which tensors */
   diverged?: { iteration: number; tensors: string[] };
 }
@@ -132,17 +142,17 @@ export interface CellAggregate {
   n: number;
   runs: RunEntry[];
   iterations: number[];
-  series: Record<AggMetric, SeriesStats>;
-  final: Record<AggMetric, Stat>;
+  series: Record<string, SeriesStats>;
+  final: Record<string, Stat>;
 }
 
-/** A run's contribution to aggregation. */
-export interface RunData {
+/** A run's contribution to aggregation (a toy run's rows by default, or a distillation run's). */
+export interface RunData<R extends MetricsRow | DistillRow = MetricsRow> {
   seedIndex: number;
   seed: number;
   dir: string;
   hash: string;
-  metrics: readonly MetricsRow[];
+  metrics: readonly R[];
   /** the run stopped early on NaN/Infinity (its summary's `diverged`) */
   diverged?: { iteration: number; tensors: string[] };
 }
@@ -152,12 +162,14 @@ export interface RunData {
  * runs logged, so the cell's statistics say "diverged" (NaN, null in JSON) from there on instead of
  * the whole sweep failing. The longest run of the cell gives the iterations.
  */
-function padDiverged(runs: readonly RunData[]): (r: RunData) => RunData {
-  const longest = runs.reduce((a, b) => (b.metrics.length > a.metrics.length ? b : a)).metrics.map((m) => m.iteration);
+function padDiverged<R extends MetricsRow | DistillRow>(runs: ReadonlyArray<RunData<R>>): (r: RunData<R>) => RunData<R> {
+  const longestRun = runs.reduce((a, b) => (b.metrics.length > a.metrics.length ? b : a)).metrics;
+  const longest = longestRun.map((m) => m.iteration);
+  const columns = Object.keys(longestRun[0] ?? {});
   return (r) => {
     if (!r.diverged || r.metrics.length >= longest.length) return r;
     if (r.metrics.some((m, i) => m.iteration !== longest[i])) return r; // reported as a mismatch below
-    const nan = (iteration: number) => Object.fromEntries(METRIC_COLUMNS.map((c) => [c, c === 'iteration' ? iteration : NaN])) as MetricsRow;
+    const nan = (iteration: number) => Object.fromEntries(columns.map((c) => [c, c === 'iteration' ? iteration : NaN])) as R;
     return { ...r, metrics: [...r.metrics, ...longest.slice(r.metrics.length).map(nan)] };
   };
 }
@@ -165,7 +177,7 @@ function padDiverged(runs: readonly RunData[]): (r: RunData) => RunData {
 /** Aggregates a cell's runs; their order does not matter (sorted by seed index here). */
 export function aggregateCell(
   cell: { index: number; id: string; dir: string; values: Record<string, SetValue>; config: Config },
-  runs: readonly RunData[],
+  runs: ReadonlyArray<RunData<MetricsRow | DistillRow>>,
 ): CellAggregate {
   if (runs.length === 0) throw new Error(`cell ${cell.id}: no runs to aggregate`);
   const sorted = [...runs].sort((a, b) => a.seedIndex - b.seedIndex).map(padDiverged(runs));
@@ -175,10 +187,10 @@ export function aggregateCell(
     if (it.length !== iterations.length || it.some((v, i) => v !== iterations[i]))
       throw new Error(`cell ${cell.id}: seed ${r.seed} logged different iterations than seed ${sorted[0].seed}`);
   }
-  const derived = sorted.map((r) => r.metrics.map((m) => derivedRow(m, r.metrics[0])));
-  const series = {} as Record<AggMetric, SeriesStats>;
-  const final = {} as Record<AggMetric, Stat>;
-  for (const m of AGG_METRICS) {
+  const derived = sorted.map((r) => r.metrics.map((m) => derivedAny(m, r.metrics[0])));
+  const series: Record<string, SeriesStats> = {};
+  const final: Record<string, Stat> = {};
+  for (const m of aggColumns(sorted[0].metrics)) {
     const s: SeriesStats = { mean: [], std: [], ciLo: [], ciHi: [] };
     for (let i = 0; i < iterations.length; i++) {
       const st = summarize(derived.map((d) => d[i][m]));
@@ -249,15 +261,18 @@ function csvField(v: string | number | boolean): string {
  */
 export function aggregateCsv(keys: readonly string[], cells: readonly CellAggregate[]): string {
   const header = ['cell_index', 'cell', ...keys, 'iteration', 'n'];
-  for (const m of AGG_METRICS) header.push(`${m}_mean`, `${m}_std`, `${m}_ci95_lo`, `${m}_ci95_hi`);
+  // toy sweeps: AGG_METRICS; cells of other kinds add their quantities (empty where a cell has none)
+  const columns = [...new Set([...(cells.length ? [] : AGG_METRICS), ...cells.flatMap((c) => Object.keys(c.series))])];
+  for (const m of columns) header.push(`${m}_mean`, `${m}_std`, `${m}_ci95_lo`, `${m}_ci95_hi`);
   const lines = [header.map(csvField).join(',')];
   for (const c of cells) {
     const prefix = [c.index, c.id, ...keys.map((k) => c.values[k] ?? '')].map(csvField).join(',');
     c.iterations.forEach((it, i) => {
       const parts = [prefix, String(it), String(c.n)];
-      for (const m of AGG_METRICS) {
+      for (const m of columns) {
         const s = c.series[m];
-        parts.push(String(s.mean[i]), String(s.std[i]), String(s.ciLo[i]), String(s.ciHi[i]));
+        if (s) parts.push(String(s.mean[i]), String(s.std[i]), String(s.ciLo[i]), String(s.ciHi[i]));
+        else parts.push('', '', '', '');
       }
       lines.push(parts.join(','));
     });

@@ -8,10 +8,13 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { METRIC_COLUMNS, type AnyMetric, type MetricsRow } from '../analysis/metrics.js';
 
+export function runHash(params: ReadonlyArray<{ data: Float32Array }>, rows: readonly MetricsRow[], columns?: readonly AnyMetric[]): string;
+/** The same over rows of other columns (e.g. a distillation run's), in the given column order. */
+export function runHash<C extends string>(params: ReadonlyArray<{ data: Float32Array }>, rows: ReadonlyArray<Record<C, number>>, columns: readonly C[]): string;
 export function runHash(
   params: ReadonlyArray<{ data: Float32Array }>,
-  rows: readonly MetricsRow[],
-  columns: readonly AnyMetric[] = METRIC_COLUMNS,
+  rows: ReadonlyArray<Record<string, number>>,
+  columns: readonly string[] = METRIC_COLUMNS,
 ): string {
   const h = sha256.create();
   for (const p of params) {

@@ -16,6 +16,8 @@ import { renderReport, type ReportDoc, type ReportSection } from '../report/html
 import { defaultBuild, simdSupported } from '../engine/wasm.js';
 import { VERSION } from '../version.js';
 import { compactJson, DERIVED_HELP } from './aggregate.js';
+import type { MetricsRow } from '../analysis/metrics.js';
+import { reproduceDistill, type DistillReproduceOutcome } from './distill-reproduce-node.js';
 import { planSweep } from './sweep.js';
 import { runPlan, type SweepOutcome, type SweepProgressEvent } from './sweep-node.js';
 import {
@@ -43,6 +45,8 @@ export interface ReproduceOptions {
   onProgress?: (e: SweepProgressEvent) => void;
   /** shown in the report's environment table */
   command?: string;
+  /** the distillation figure D1 (default: on unless a subset of figures is asked for) */
+  distill?: boolean;
 }
 
 export interface ReproduceOutcome {
@@ -52,6 +56,8 @@ export interface ReproduceOutcome {
   claims: Claim[];
   report: string;
   wallSeconds: number;
+  /** the distillation sweep, figure and checks (absent when not run) */
+  distill?: DistillReproduceOutcome;
 }
 
 async function readNeurons(dir: string): Promise<Omit<NeuronRun, 'seed'>> {
@@ -116,7 +122,8 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceOut
   for (const [id, runs] of byCell)
     inputs.runSeries!.set(
       id,
-      runs.map((r) => ({ oodLoss: r.metrics.map((m) => m.oodLoss), trainLoss: r.metrics.map((m) => m.trainLoss) })),
+      // the figure sweep holds toy runs only
+      runs.map((r) => ({ oodLoss: (r.metrics as MetricsRow[]).map((m) => m.oodLoss), trainLoss: (r.metrics as MetricsRow[]).map((m) => m.trainLoss) })),
     );
   if (plan.figures.F5.length) {
     const runs = byCell.get(plan.figures.F5[0]) ?? [];
@@ -139,6 +146,10 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceOut
     figures.push({ id: f.id, title: f.title, caption: f.caption, svg, png });
     svgs.push(svgText);
   }
+  const distill =
+    options.distill ?? !options.figures
+      ? await reproduceDistill({ out, quick: options.quick, seeds: plan.settings.seeds, workers: options.workers, reuse: options.reuse, onProgress: options.onProgress })
+      : undefined;
   const wallSeconds = (performance.now() - t0) / 1000;
   const trained = sweep.runs.filter((r) => !r.reused);
   // training time of every run, reused ones included (from their summary.json)
@@ -155,6 +166,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceOut
       figures: Object.fromEntries(built.map((f) => [f.id, { name: f.name, title: f.title, cells: plan.figures[f.id] }])),
       claims: claims.map((c) => ({ id: c.id, figure: c.figure, statement: c.statement, holds: c.holds, evidence: c.evidence, numbers: c.numbers })),
       fingerprint: sweep.doc.fingerprint,
+      ...(distill ? { distill: { figure: distill.figure.name, fingerprint: distill.sweep.doc.fingerprint, claims: distill.claims } } : {}),
       timing: { wallSeconds, runs: sweep.runs.length, trained: trained.length, reused: sweep.runs.length - trained.length, runSeconds: cpuSeconds, workers: sweep.workers },
     }) + '\n',
   );
@@ -183,6 +195,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceOut
       text: FIGURE_TEXT[f.id],
       figures: [{ svg: svgs[i], caption: f.caption, png: `figures/${f.name}.png` }],
     })),
+    ...(distill ? [distill.section] : []),
     {
       id: 'final-numbers',
       title: 'Final numbers',
@@ -226,5 +239,5 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceOut
   };
   const report = join(out, 'report.html');
   await writeFileAtomic(report, renderReport(doc));
-  return { plan, sweep, figures, claims, report, wallSeconds };
+  return { plan, sweep, figures, claims, report, wallSeconds, ...(distill ? { distill } : {}) };
 }

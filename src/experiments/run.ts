@@ -145,6 +145,8 @@ export async function runExperiment(options: RunOptions = {}): Promise<RunResult
     );
   const input = resume ? resume.config : { preset: options.preset, config: options.config, set: options.set };
   const base: Config = resume ? validateConfig(resume.config) : resolveConfig(input);
+  if (base.experiment === 'distill')
+    throw new ConfigError(`preset = "${base.preset}" is a distillation experiment: run it with fclab distill (runDistill in the library)`);
   let trainer: RunTrainer;
   let mnist: MnistRunInfo | undefined;
   if (base.data.source === 'mnist-padded') {

@@ -17,6 +17,8 @@ import { resolveEngineSettings } from '../engine/trainer.js';
 import { METRIC_COLUMNS, type MetricsRow } from '../analysis/metrics.js';
 import { VERSION } from '../version.js';
 import type { Summary } from './run.js';
+import type { DistillSummary } from './distill.js';
+import { DISTILL_COLUMNS, type DistillRow } from '../analysis/distill-metrics.js';
 import {
   aggregateCell,
   aggregateCsv,
@@ -96,8 +98,9 @@ export interface RunRecord {
   run: PlannedRun;
   /** absolute run folder */
   dir: string;
-  summary: Summary;
-  metrics: MetricsRow[];
+  /** a toy run's summary, or a distillation run's (config.experiment = distill) */
+  summary: Summary | DistillSummary;
+  metrics: MetricsRow[] | DistillRow[];
   reused: boolean;
 }
 
@@ -151,27 +154,31 @@ function canonical(v: unknown): string {
 }
 
 /** Parses a metrics.csv written by metricsCsv (numbers round-trip exactly). */
-export function parseMetricsCsv(text: string, source = 'metrics.csv'): MetricsRow[] {
+export function parseMetricsCsv(text: string, source?: string): MetricsRow[];
+/** The same for another run kind's columns (e.g. DISTILL_COLUMNS). */
+export function parseMetricsCsv<C extends string>(text: string, source: string, columns: readonly C[]): Array<Record<C, number>>;
+export function parseMetricsCsv(text: string, source = 'metrics.csv', columns: readonly string[] = METRIC_COLUMNS): Array<Record<string, number>> {
   const lines = text.trim().split('\n');
   const header = lines[0].split(',');
-  const cols = METRIC_COLUMNS.map((c) => header.indexOf(c));
-  if (cols.some((i) => i < 0)) throw new SweepError(`${source}: header lacks ${METRIC_COLUMNS.filter((_, j) => cols[j] < 0).join(', ')}`);
+  const cols = columns.map((c) => header.indexOf(c));
+  if (cols.some((i) => i < 0)) throw new SweepError(`${source}: header lacks ${columns.filter((_, j) => cols[j] < 0).join(', ')}`);
   return lines.slice(1).map((line) => {
     const f = line.split(',');
-    const row = {} as MetricsRow;
-    METRIC_COLUMNS.forEach((c, j) => (row[c] = Number(f[cols[j]])));
+    const row: Record<string, number> = {};
+    columns.forEach((c, j) => (row[c] = Number(f[cols[j]])));
     return row;
   });
 }
 
 /** A run folder that is complete, of this fclab version and of exactly this config; else null. */
-async function readCompleteRun(dir: string, run: PlannedRun): Promise<{ summary: Summary; metrics: MetricsRow[] } | null> {
+async function readCompleteRun(dir: string, run: PlannedRun): Promise<Pick<RunRecord, 'summary' | 'metrics'> | null> {
   try {
-    const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as Summary;
+    const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as RunRecord['summary'];
     const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as unknown;
     if (summary.engine?.version !== VERSION) return null;
     if (canonical(config) !== canonical(resolveEngineSettings(run.config, false))) return null;
-    const metrics = parseMetricsCsv(await readFile(join(dir, 'metrics.csv'), 'utf8'), join(dir, 'metrics.csv'));
+    const csv = await readFile(join(dir, 'metrics.csv'), 'utf8');
+    const metrics = run.config.experiment === 'distill' ? parseMetricsCsv(csv, join(dir, 'metrics.csv'), DISTILL_COLUMNS) : parseMetricsCsv(csv, join(dir, 'metrics.csv'));
     return { summary, metrics };
   } catch {
     return null;
@@ -390,10 +397,11 @@ export async function runPlan(plan: SweepPlan, options: SweepOptions): Promise<S
   }
 
   // aggregate per cell, runs in seed order
-  const byCell = new Map<number, RunData[]>();
+  // a cell's runs share its config, hence its run kind (toy rows or distillation rows)
+  const byCell = new Map<number, Array<RunData<MetricsRow | DistillRow>>>();
   for (const rec of records.values()) {
     const list = byCell.get(rec.run.cell) ?? [];
-    const d = rec.summary.diverged;
+    const d = 'diverged' in rec.summary ? rec.summary.diverged : undefined; // distillation runs have no divergence stop
     list.push({
       seedIndex: rec.run.seedIndex,
       seed: rec.run.seed,

@@ -4,8 +4,11 @@ import type { MessagePort } from 'node:worker_threads';
 import { runExperiment, type Summary } from './run.js';
 import { writeRunOutputs } from './outputs-node.js';
 import { loadMnistDigits } from '../data/mnist-node.js';
+import { runDistill, type DistillSummary } from './distill.js';
+import { writeDistillOutputs } from './distill-outputs-node.js';
 import type { MetricsRow } from '../analysis/metrics.js';
-import type { SetValue } from '../config/resolve.js';
+import type { DistillRow } from '../analysis/distill-metrics.js';
+import { resolveConfig, type SetValue } from '../config/resolve.js';
 
 export interface WorkerTask {
   input: { preset: string; config?: unknown; set: Record<string, SetValue> };
@@ -19,17 +22,24 @@ export interface WorkerTask {
 }
 
 export interface WorkerResult {
-  summary: Summary;
-  metrics: MetricsRow[];
+  summary: Summary | DistillSummary;
+  metrics: MetricsRow[] | DistillRow[];
 }
 
 export default async function runTask(task: WorkerTask): Promise<WorkerResult> {
   try {
+    const onProgress = task.port ? (e: { iteration: number; total: number }) => task.port!.postMessage({ iteration: e.iteration, total: e.total }) : undefined;
+    // the run kind follows from the resolved config (experiment = distill, or the toy run)
+    if (resolveConfig(task.input).experiment === 'distill') {
+      const result = await runDistill({ ...task.input, threads: task.threads, onProgress });
+      await writeDistillOutputs(task.dir, result, { figure: task.figure });
+      return { summary: result.summary, metrics: result.metrics };
+    }
     const result = await runExperiment({
       ...task.input,
       threads: task.threads,
       digits: loadMnistDigits,
-      onProgress: task.port ? (e) => task.port!.postMessage({ iteration: e.iteration, total: e.total }) : undefined,
+      onProgress,
     });
     await writeRunOutputs(task.dir, result, { figure: task.figure });
     return { summary: result.summary, metrics: result.metrics };

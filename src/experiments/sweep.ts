@@ -296,6 +296,13 @@ export function planSweep(spec: SweepSpec): SweepPlan {
  */
 export function estimateRunCost(c: Config): number {
   const rows = c.train.batchSize || c.data.n;
+  if (c.experiment === 'distill' && c.distill) {
+    // two students on dense inputs, plus two probes per evaluation
+    const r = c.distill.teacherWidth;
+    const student = c.data.inputDim * c.model.hidden + c.model.hidden * c.model.hidden * (c.model.layers - 2) + c.model.hidden * r;
+    const evals = c.train.iterations / c.train.evalEvery + 1;
+    return c.train.iterations * rows * 3 * (student + c.data.inputDim * r) + evals * 2 * c.distill.probeIterations * c.data.n * r * 3 + 1;
+  }
   const inDim = c.data.coreDim + c.data.bgDim;
   const m = c.model.hidden;
   const perRow = m * inDim + m * m * (c.model.layers - 2) + m;
