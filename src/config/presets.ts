@@ -20,7 +20,7 @@ const base: Omit<Config, 'preset'> = {
     online: false,
     evalEvery: 100,
   },
-  engine: { factorInput: 'auto' },
+  engine: { factorInput: 'auto', featureCoords: 'auto' },
 };
 
 export interface Preset {

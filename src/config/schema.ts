@@ -57,6 +57,7 @@ export const configSchema = z
     engine: z
       .object({
         factorInput: z.union([z.literal('auto'), z.boolean()]),
+        featureCoords: z.union([z.literal('auto'), z.boolean()]),
       })
       .strict(),
   })
@@ -107,4 +108,5 @@ export const KEY_HELP: Record<string, string> = {
   'train.online': 'fresh samples at every step (batchSize of them, or n when full batch)',
   'train.evalEvery': 'metrics every this many updates (and at the end)',
   'engine.factorInput': 'auto | true | false: train on X = Z V in factored form (exact same model, less work)',
+  'engine.featureCoords': 'auto | true | false: with SGD and factored inputs, train the first layer in feature coordinates (exact in real arithmetic; auto = wherever it is exact)',
 };

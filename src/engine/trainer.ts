@@ -19,7 +19,7 @@ const LOSS_ID = { logistic: 0, hinge: 1, mse: 2 } as const;
 const OPT_ID = { sgd: 0, adam: 1, adamw: 2 } as const;
 
 /** A config whose 'auto' values are decided: what config.json records. */
-export type ResolvedConfig = Config & { engine: { factorInput: boolean } };
+export type ResolvedConfig = Config & { engine: { factorInput: boolean; featureCoords: boolean } };
 
 /** A named parameter tensor in PyTorch layout ([out, in] for weights). */
 export interface NamedTensor {
@@ -82,14 +82,24 @@ function shapeText(s: readonly number[]): string {
   return `(${s.join(', ')}${s.length === 1 ? ',' : ''})`;
 }
 
-/** Decides 'auto' settings: factored inputs whenever fclab generated the data itself. */
+/**
+ * Decides 'auto' settings: factored inputs whenever fclab generated the data itself; feature
+ * coordinates wherever they are exact (factored inputs and SGD, whose update is rotation-equivariant).
+ */
 export function resolveEngineSettings(config: Config, imported: boolean): ResolvedConfig {
   const factor = config.engine.factorInput;
   if (factor === true && imported)
     throw new ConfigError(
       'engine.factorInput = true is not valid with imported data: expected false or "auto" (the feature coordinates Z of imported inputs are unknown)',
     );
-  return { ...config, engine: { factorInput: factor === 'auto' ? !imported : factor } };
+  const factorInput = factor === 'auto' ? !imported : factor;
+  const exact = factorInput && config.train.optimizer === 'sgd';
+  const feat = config.engine.featureCoords ?? 'auto';
+  if (feat === true && !exact)
+    throw new ConfigError(
+      `engine.featureCoords = true is not valid with train.optimizer = ${config.train.optimizer} and engine.factorInput = ${factorInput}: expected false or "auto" (feature coordinates are exact only for sgd on factored inputs)`,
+    );
+  return { ...config, engine: { factorInput, featureCoords: feat === 'auto' ? exact : feat } };
 }
 
 export class Trainer {
@@ -108,6 +118,11 @@ export class Trainer {
   private readonly trainInput: F32Buf;
   private readonly testInput: F32Buf;
   private readonly factored: boolean;
+  /** first layer in feature coordinates (feat.ts); its W is rebuilt on demand */
+  private readonly feat: {
+    Pt: F32Buf; PB: F32Buf; G: F32Buf; W0: F32Buf; P0t: F32Buf; scal: Ptr; Q: F32Buf;
+  } | null = null;
+  private wStale = false;
   // minibatch and online state
   private readonly batch: {
     rows: number;
@@ -176,9 +191,20 @@ export class Trainer {
 
     if (imported) this.importParams(imported);
     else this.initParams();
+    if (config.engine.featureCoords) {
+      const a = this.arena;
+      this.feat = {
+        Pt, PB: a.f32([featDim, hidden]), G: a.f32([featDim, hidden]), W0: a.f32([hidden, inputDim]),
+        P0t: a.f32([featDim, hidden]), scal: a.bytes(16), Q: a.f32([hidden, featDim]),
+      };
+    }
 
     if (train.online) {
-      this.online = new OnlineSampler(this.arena, dc, seed, stepRows, this.data.V);
+      const o = new OnlineSampler(this.arena, dc, seed, stepRows, this.data.V);
+      this.online = o;
+      k.onlineSet(o.stream, o.core.ptr, o.bg.ptr, o.Z.ptr, o.X.ptr, this.data.V.ptr, o.y.ptr, o.work, stepRows,
+        Math.floor(stepRows / 2), dc.coreDim, dc.bgDim, inputDim, dc.core === 'sphere' ? 1 : 0, this.factored ? 0 : 1,
+        Math.fround(dc.bgMean - 0.5));
     } else if (train.batchSize > 0) {
       const perm = this.arena.bytes(4 * n);
       new Uint32Array(k.memory.buffer, perm, n).forEach((_, i, arr) => (arr[i] = i));
@@ -203,8 +229,19 @@ export class Trainer {
       k.netSetLayer(l, L.fanIn, L.fanOut, L.W.ptr, L.b?.ptr ?? 0, L.gW.ptr, L.gb?.ptr ?? 0, L.Z.ptr, L.A.ptr, L.D.ptr,
         L.Wt.ptr, L.mW.ptr, L.vW.ptr, L.mb?.ptr ?? 0, L.vb?.ptr ?? 0, L.frozen ? 1 : 0, L.cdf),
     );
+    const f = this.feat;
+    k.featSet(f ? 1 : 0, Pt.ptr, f?.PB.ptr ?? 0, f?.G.ptr ?? 0, f?.W0.ptr ?? 0, f?.P0t.ptr ?? 0, f?.scal ?? 0);
+    if (f) k.featInit(this.layers[0].W.ptr, this.Vt.ptr, f.Q.ptr, featDim, inputDim, hidden);
     k.netSetStep(0);
     k.netSyncWeights();
+  }
+
+  /** In feature coordinates, rebuilds the first layer's W from P and the residual's scale. */
+  private materialize(): void {
+    if (!this.feat || !this.wStale) return;
+    const { featDim, inputDim } = this.data;
+    this.k.featMaterialize(this.layers[0].W.ptr, this.data.V.ptr, this.feat.Q.ptr, featDim, inputDim, this.config.model.hidden);
+    this.wStale = false;
   }
 
   private importData(imp: ImportedState): FeatureData {
@@ -296,10 +333,7 @@ export class Trainer {
       const o = this.online;
       rows = o.rows;
       lossSum = 0;
-      for (let i = 0; i < k; i++) {
-        o.draw(!this.factored);
-        lossSum = kern.netTrain(this.factored ? o.Z.ptr : o.X.ptr, o.y.ptr, rows, 1);
-      }
+      lossSum = kern.onlineTrain(k); // draws like o.draw(), k steps inside the module
     } else if (this.batch) {
       const b = this.batch;
       const src = this.trainInput;
@@ -311,6 +345,7 @@ export class Trainer {
       lossSum = kern.netTrain(this.trainInput.ptr, this.data.y.ptr, rows, k);
     }
     this.iter += k;
+    this.wStale = true;
     for (const fn of this.listeners) fn({ iteration: this.iter });
     return lossSum / rows;
   }
@@ -334,14 +369,17 @@ export class Trainer {
     const trainSum = k.netGradient(this.trainInput.ptr, this.data.y.ptr, n);
     const trainCorrect = k.countCorrect(out.Z.ptr, this.data.y.ptr, n);
     const asym = activationAsymmetry(this.arena.viewAt(L0.Z.ptr, n * hidden), this.arena.view(this.data.y), n, hidden);
-    k.gemm(L0.gW.ptr, inputDim, 1, this.Vt.ptr, this.projScratch.ptr, hidden, featDim, inputDim, 0);
+    // gradient and weights in feature coordinates: G W Vᵀ, or directly in feature-coordinate training
+    if (this.feat) k.transposeBlock(this.feat.G.ptr, this.projScratch.ptr, featDim, hidden, featDim);
+    else k.gemm(L0.gW.ptr, inputDim, 1, this.Vt.ptr, this.projScratch.ptr, hidden, featDim, inputDim, 0);
     const grads = gradientProjections(this.arena.view(this.projScratch), hidden, coreDim, bgDim);
 
     k.netForward(this.testInput.ptr, n);
     const oodSum = k.lossSum(kind, out.Z.ptr, this.data.y.ptr, n);
     const oodCorrect = k.countCorrect(out.Z.ptr, this.data.y.ptr, n);
 
-    k.gemm(L0.W.ptr, inputDim, 1, this.Vt.ptr, this.projScratch.ptr, hidden, featDim, inputDim, 0);
+    if (this.feat) k.transposeBlock(this.feat.Pt.ptr, this.projScratch.ptr, featDim, hidden, featDim);
+    else k.gemm(L0.W.ptr, inputDim, 1, this.Vt.ptr, this.projScratch.ptr, hidden, featDim, inputDim, 0);
     const proj = featureProjections(this.arena.view(this.projScratch), hidden, coreDim, bgDim);
 
     return {
@@ -362,6 +400,10 @@ export class Trainer {
   /** Gradients of the mean training loss at the current parameters (trainable tensors only). */
   gradients(): NamedTensor[] {
     this.k.netGradient(this.trainInput.ptr, this.data.y.ptr, this.data.n);
+    if (this.feat) {
+      const { featDim, inputDim } = this.data;
+      this.k.featGradInput(this.layers[0].gW.ptr, this.data.V.ptr, this.feat.Q.ptr, featDim, inputDim, this.config.model.hidden);
+    }
     const out: NamedTensor[] = [];
     this.layers.forEach((L, l) => {
       if (L.frozen) return;
@@ -373,6 +415,7 @@ export class Trainer {
 
   /** Copies of every parameter, in order fc0.weight, fc0.bias, fc1.weight, ... */
   parameters(): NamedTensor[] {
+    this.materialize();
     const out: NamedTensor[] = [];
     this.layers.forEach((L, l) => {
       out.push({ name: `fc${l}.weight`, shape: [...L.W.shape], data: this.arena.read(L.W) });
@@ -399,7 +442,12 @@ export class Trainer {
   private stateRegions(): Array<[Ptr, number]> {
     const r: Array<[Ptr, number]> = [];
     const add = (b: F32Buf | null) => b && r.push([b.ptr, b.length * 4]);
-    for (const L of this.layers) [L.W, L.b, L.mW, L.vW, L.mb, L.vb].forEach(add);
+    const f = this.feat;
+    this.layers.forEach((L, l) => {
+      // in feature coordinates the first layer's state is P, its momentum, and the residual's start and scale
+      if (l === 0 && f) [f.Pt, L.b, f.PB, f.W0, f.P0t, L.mb].forEach(add), r.push([f.scal, 16]);
+      else [L.W, L.b, L.mW, L.vW, L.mb, L.vb].forEach(add);
+    });
     if (this.batch) r.push([this.batch.stream, 32], [this.batch.perm, 4 * this.data.n], [this.batch.cursor, 4]);
     if (this.online) r.push([this.online.stream, 32]);
     return r;
@@ -422,6 +470,7 @@ export class Trainer {
     this.k.netSetStep(s.optimizerStep);
     this.k.netSyncWeights();
     this.iter = s.iteration;
+    this.wStale = true;
   }
 
   /** Stops the worker threads (if any); the trainer keeps working on the calling thread. */
