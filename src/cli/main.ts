@@ -15,6 +15,7 @@ import { encodeCheckpoint, decodeCheckpoint, type RunCheckpoint } from '../exper
 import { writeFileAtomic } from '../io/atomic-node.js';
 import { createProgress } from './progress.js';
 import { registerSweepCommands } from './sweep-commands.js';
+import { registerBenchCommand } from './bench-command.js';
 
 /** Errors that are the user's input: printed without a stack, exit code 2. */
 export class UsageError extends Error {}
@@ -187,6 +188,7 @@ export function buildProgram(): Command {
     });
 
   registerSweepCommands(program);
+  registerBenchCommand(program);
   return program;
 }
 
