@@ -27,6 +27,10 @@ export interface BenchOptions {
   log?: (line: string) => void;
   /** a note stored in the JSON (e.g. "taken while other jobs loaded the machine") */
   note?: string;
+  /** only these cases (ids of CASES), GEMM shapes up to this many multiply-adds, this many repeats */
+  cases?: string[];
+  maxGemmWork?: number;
+  repeats?: number;
 }
 
 export interface Target {
@@ -98,13 +102,13 @@ async function sweepThroughput(quick: boolean, cores: number, log: (s: string) =
 export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
   const quick = !!o.quick;
   const log = o.log ?? (() => {});
-  const repeats = quick ? 5 : 9;
+  const repeats = o.repeats ?? (quick ? 5 : 9);
   const cores = availableParallelism();
   const threads = [...new Set([1, cores])];
   const skipped: string[] = [];
 
   log(`fclab in Node (${quick ? 'quick' : 'full'}: median of ${repeats})`);
-  const node = await runCore({ quick, repeats, threads, log: (s) => log(`  ${s}`) });
+  const node = await runCore({ quick, repeats, threads, cases: o.cases, maxGemmWork: o.maxGemmWork, log: (s) => log(`  ${s}`) });
 
   const peers: BenchReport['peers'] = {};
   const agreement: BenchReport['agreement'] = {};
@@ -118,6 +122,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
     const torch = await pytorchAvailable();
     if (!torch) skipped.push('PyTorch: /usr/bin/python3 has no torch (Debian: apt-get install python3-torch)');
     for (const c of CASES) {
+      if (o.cases && !o.cases.includes(c.id)) continue;
       const start = await startOf(c);
       peers[c.id] = [];
       const budget = quick ? 150 : 400; // ms per timed repeat
