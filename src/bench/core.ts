@@ -126,13 +126,18 @@ export function gemmGflops(k: Kernels, M: number, N: number, K: number, layout: 
   const work = M * N * K;
   const reps = Math.max(1, Math.round((quick ? 2e7 : 6e7) / work));
   const gemm = () => k.gemm(A, aRow, aCol, B, C, M, N, K, 0);
-  // a ceiling chunk of about the same length as a GEMM chunk (the chains run near 8 multiply-adds a cycle)
-  const chains = Math.max(1000, Math.round((reps * work) / k.peakLanes() / 2));
+  // a ceiling chunk as long as a GEMM chunk, so both see the same interruptions on a loaded machine
   gemm();
+  let s = now();
+  for (let i = 0; i < reps; i++) gemm();
+  const gemmMs = now() - s;
+  let chains = 20_000;
+  s = now();
   k.peakMulAdd(chains, 0.999, 0.001);
+  chains = Math.max(1000, Math.round((chains * gemmMs) / Math.max(1e-3, now() - s)));
   const rates: number[] = [], ratios: number[] = [];
   for (let r = 0; r < repeats; r++) {
-    let s = now();
+    s = now();
     k.peakMulAdd(chains, 0.999, 0.001);
     const ceil = (2 * chains * k.peakLanes()) / (now() - s) / 1e6;
     s = now();
