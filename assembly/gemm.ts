@@ -23,7 +23,11 @@ export function gemm(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i32,
   for (let k0 = 0; k0 < K; k0 += KB) {
     const kn = min(KB, K - k0);
     const Ak = A + (<usize>(k0 * aCol) << 2), Bk = B + (<usize>(k0 * N) << 2);
-    if (ASC_FEATURE_SIMD) gemmBlockSimd(Ak, aRow, aCol, Bk, C, M, N, kn, k0 == 0);
+    if (ASC_FEATURE_SIMD) {
+      // Aᵀ·B: a 4x8 tile addresses its A values from one pointer (fewer instructions per k)
+      if (aRow == 1) gemmBlockAtB(Ak, aCol, Bk, C, M, N, kn, k0 == 0);
+      else gemmBlockSimd(Ak, aRow, aCol, Bk, C, M, N, kn, k0 == 0);
+    }
     else gemmBlockScalar(Ak, aRow, aCol, Bk, C, M, N, kn, k0 == 0);
   }
   if (bias) addBias(C, bias, M, N);
@@ -67,9 +71,60 @@ function gemmBlockScalar(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: 
   store<f32>(cp, first ? v : load<f32>(cp) + v);
 }
 
+// @ts-ignore: decorator
+@inline function store8x4(cp: usize, bs: usize, c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128,
+                          c30: v128, c31: v128, first: bool): void {
+  acc4(cp, 0, c00, first); acc4(cp, 16, c01, first);
+  acc4(cp + bs, 0, c10, first); acc4(cp + bs, 16, c11, first);
+  acc4(cp + 2 * bs, 0, c20, first); acc4(cp + 2 * bs, 16, c21, first);
+  acc4(cp + 3 * bs, 0, c30, first); acc4(cp + 3 * bs, 16, c31, first);
+}
+
+/**
+ * Aᵀ·B (A stored K x M, A[i][k] at A + 4 (k M + i)): the 4 rows of a tile are adjacent for each
+ * k, so one pointer with offsets 0, 4, 8, 12 addresses them. Same operations and order as
+ * gemmBlockSimd; edges go to it.
+ */
+function gemmBlockAtB(A: usize, aCol: i32, B: usize, C: usize, M: i32, N: i32, K: i32, first: bool): void {
+  const cs = <usize>aCol << 2, bs = <usize>N << 2;
+  const M4 = M & ~3, N8 = N & ~7;
+  for (let i = 0; i < M4; i += 4) {
+    for (let j = 0; j < N8; j += 8) {
+      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+      let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+      let bp = B + (<usize>j << 2);
+      let ap = A + (<usize>i << 2);
+      const end = ap + <usize>K * cs;
+      while (ap < end) {
+        const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+        let a = v128.load32_splat(ap);
+        c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+        a = v128.load32_splat(ap, 4);
+        c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+        a = v128.load32_splat(ap, 8);
+        c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+        a = v128.load32_splat(ap, 12);
+        c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+        bp += bs; ap += cs;
+      }
+      store8x4(C + (<usize>(i * N + j) << 2), bs, c00, c01, c10, c11, c20, c21, c30, c31, first);
+    }
+  }
+  gemmEdges(A, 1, aCol, B, C, M, N, K, first, M4, N8);
+}
+
+/** The parts of C outside the M4 x N8 tiles: columns N8.. of the first M4 rows, then rows M4.. */
+function gemmEdges(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i32, N: i32, K: i32, first: bool, M4: i32, N8: i32): void {
+  if (N8 < N && M4 > 0) gemmBlockSimd(A, aRow, aCol, B + (<usize>N8 << 2), C + (<usize>N8 << 2), M4, N - N8, K, first, N);
+  if (M4 < M) {
+    const rs = <usize>aRow << 2;
+    gemmBlockSimd(A + <usize>M4 * rs, aRow, aCol, B, C + (<usize>(M4 * N) << 2), M - M4, N, K, first, N);
+  }
+}
+
 // One k-block with register-blocked micro-kernels: 4 rows of C by 8, 4 or 1 columns.
-function gemmBlockSimd(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i32, N: i32, K: i32, first: bool): void {
-  const rs = <usize>aRow << 2, cs = <usize>aCol << 2, bs = <usize>N << 2;
+function gemmBlockSimd(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i32, N: i32, K: i32, first: bool, ld: i32 = N): void {
+  const rs = <usize>aRow << 2, cs = <usize>aCol << 2, bs = <usize>ld << 2;
   let i = 0;
   for (; i + 4 <= M; i += 4) {
     const a0 = A + <usize>i * rs;
@@ -92,7 +147,7 @@ function gemmBlockSimd(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i3
         c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
         bp += bs; ao += cs;
       }
-      const cp = C + (<usize>(i * N + j) << 2);
+      const cp = C + (<usize>(i * ld + j) << 2);
       acc4(cp, 0, c00, first); acc4(cp, 16, c01, first);
       acc4(cp + bs, 0, c10, first); acc4(cp + bs, 16, c11, first);
       acc4(cp + 2 * bs, 0, c20, first); acc4(cp + 2 * bs, 16, c21, first);
@@ -110,7 +165,7 @@ function gemmBlockSimd(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i3
         c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(a3 + ao), b0));
         bp += bs; ao += cs;
       }
-      const cp = C + (<usize>(i * N + j) << 2);
+      const cp = C + (<usize>(i * ld + j) << 2);
       acc4(cp, 0, c0, first); acc4(cp + bs, 0, c1, first); acc4(cp + 2 * bs, 0, c2, first); acc4(cp + 3 * bs, 0, c3, first);
     }
     for (; j < N; j++) {
@@ -123,7 +178,7 @@ function gemmBlockSimd(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i3
         s2 += load<f32>(a2 + ao) * b; s3 += load<f32>(a3 + ao) * b;
         bp += bs; ao += cs;
       }
-      const cp = C + (<usize>(i * N + j) << 2);
+      const cp = C + (<usize>(i * ld + j) << 2);
       acc1(cp, s0, first); acc1(cp + bs, s1, first); acc1(cp + 2 * bs, s2, first); acc1(cp + 3 * bs, s3, first);
     }
   }
@@ -138,7 +193,7 @@ function gemmBlockSimd(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i3
         c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(a0 + ao), v128.load(bp)));
         bp += bs; ao += cs;
       }
-      acc4(C + (<usize>(i * N + j) << 2), 0, c0, first);
+      acc4(C + (<usize>(i * ld + j) << 2), 0, c0, first);
     }
     for (; j < N; j++) {
       let s: f32 = 0;
@@ -148,7 +203,7 @@ function gemmBlockSimd(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i3
         s += load<f32>(a0 + ao) * load<f32>(bp);
         bp += bs; ao += cs;
       }
-      acc1(C + (<usize>(i * N + j) << 2), s, first);
+      acc1(C + (<usize>(i * ld + j) << 2), s, first);
     }
   }
 }

@@ -4,6 +4,7 @@ import { lossGradRowsC, lossSumC, countCorrectC, targetWidth } from "./loss";
 import { sgdUpdate, adamUpdate, OPT_SGD, OPT_ADAMW } from "./optim";
 import { shuffleU32 } from "./rng";
 import { parRun, TASK_SAMPLES, TASK_PARAMS } from "./par";
+import { featOn, featParams } from "./feat";
 
 // The fused training step of an MLP over buffers the engine laid out. Layer l maps
 // fanIn -> fanOut with W [fanOut x fanIn] (PyTorch layout) and optional bias. There is one layer
@@ -103,6 +104,7 @@ function inputWidth(): i32 {
 function refreshTransposed(l: i32, k0: i32, k1: i32): void {
   const fin = fldi(l, F_IN), fout = fldi(l, F_OUT);
   const W = fld(l, F_W);
+  if (l == 0 && featOn()) return; // feature coordinates: the parameters are Pt itself (feat.ts)
   if (l == 0 && geti(S_FACTORED)) {
     const fd = geti(S_FEATDIM), P = <usize>load<u32>(S + S_P);
     // P rows = W rows · Vᵀ, then Pt columns
@@ -181,10 +183,17 @@ export function paramsPhase(X: usize, rows: i32, t: i32, T: i32, update: bool): 
     const fin = fldi(l, F_IN), fout = fldi(l, F_OUT);
     const k0 = <i32>((<i64>fout * t) / T), k1 = <i32>((<i64>fout * (t + 1)) / T);
     const m = k1 - k0;
-    if (m <= 0) continue;
     const D = fld(l, F_D), gW = fld(l, F_GW);
     const input = l == 0 ? X : fld(l - 1, F_A);
-    if (l == 0 && geti(S_FACTORED)) {
+    const feat = l == 0 && featOn();
+    if (feat) {
+      // the weight in feature coordinates, split by feature rows (feat.ts); the bias below as usual
+      featParams(input, D, rows, geti(S_FEATDIM), fout, t, T, update, getf(S_LR), getf(S_WD), getf(S_MOM), geti(S_STEP) == 1);
+    }
+    if (m <= 0) continue;
+    if (feat) {
+      // done above
+    } else if (l == 0 && geti(S_FACTORED)) {
       // dW rows = (Dᵀ Zf)[rows] V, with P's rows as scratch (refreshed below)
       const fd = geti(S_FEATDIM), P = <usize>load<u32>(S + S_P);
       gemm(off(D, k0), 1, fout, input, off(P, k0 * fd), m, fd, rows, 0);
@@ -195,7 +204,7 @@ export function paramsPhase(X: usize, rows: i32, t: i32, T: i32, update: bool): 
     const gb = fld(l, F_GB);
     if (gb) colSumStrided(off(D, k0), off(gb, k0), rows, m, fout);
     if (update) {
-      updateRange(off(fld(l, F_W), k0 * fin), off(gW, k0 * fin), off(fld(l, F_MW), k0 * fin), off(fld(l, F_VW), k0 * fin), m * fin);
+      if (!feat) updateRange(off(fld(l, F_W), k0 * fin), off(gW, k0 * fin), off(fld(l, F_MW), k0 * fin), off(fld(l, F_VW), k0 * fin), m * fin);
       const b = fld(l, F_B);
       if (b) updateRange(off(b, k0), off(gb, k0), off(fld(l, F_MB), k0), off(fld(l, F_VB), k0), m);
       refreshTransposed(l, k0, k1);

@@ -8,6 +8,10 @@ import { samplesPhase, paramsPhase } from "./net";
 
 export const TASK_SAMPLES = 1, TASK_PARAMS = 2, TASK_EXIT = 3;
 
+// Steps over fewer rows run on the calling thread alone: waking the workers would cost more than
+// the step (an online step at batch 1 takes microseconds). Any split gives the same bits.
+const PAR_MIN_ROWS = 64;
+
 // control block: generation, pending workers, thread count, may-wait flag, task and its arguments
 const C = memory.data(64, 64);
 const C_GEN = 0, C_PENDING = 4, C_THREADS = 8, C_CANWAIT = 12, C_TASK = 16, C_X = 20, C_Y = 24, C_ROWS = 28, C_FLAGS = 32;
@@ -40,7 +44,7 @@ export function parRun(task: i32, X: usize, Y: usize, rows: i32, flags: i32): vo
   store<i32>(C + C_TASK, task);
   if (ASC_FEATURE_THREADS) {
     const T = parThreads();
-    if (T > 1) {
+    if (T > 1 && rows >= PAR_MIN_ROWS) {
       atomic.store<i32>(C + C_PENDING, T - 1);
       atomic.add<i32>(C + C_GEN, 1); // publishes the task (sequentially consistent)
       atomic.notify(C + C_GEN, T - 1);

@@ -1,53 +1,89 @@
 #!/usr/bin/env python3
-"""PyTorch peer for bench/run.js: the training step of the paper's official toy.py (full batch,
-MLP 256-256-1, ReLU), timed like fclab's. Prints one JSON object on stdout.
+"""PyTorch peer of fclab's bench (src/bench/peer-pytorch.ts): one bench case written as an
+ordinary PyTorch loop, started from the state fclab dumped (init weights, data, transform as .npy,
+PyTorch layout), with the same network, loss and optimizer (torch.optim). Online cases draw fresh
+samples with torch's generators every step. Prints one JSON object on stdout.
 
-Usage: python3 bench/peer_pytorch.py <preset> <steps> <repeats> [threads]
-(the BLAS and its threads come from the environment: LD_LIBRARY_PATH, OPENBLAS_NUM_THREADS)
+Usage: python3 bench/peer_pytorch.py <state-dir> <case-json> <budget-ms> <repeats> <threads>
+(budget-ms: the length of one timed repeat; the step count follows from a timed first step)
+(the BLAS comes from the environment, e.g. LD_LIBRARY_PATH)
 """
-import json, sys, time
+import json, os, sys, time
+import numpy as np
 import torch
 
-preset, steps, repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-if len(sys.argv) > 4:
-    torch.set_num_threads(int(sys.argv[4]))
+state, case = sys.argv[1], json.loads(sys.argv[2])
+budget, repeats, threads = float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+torch.set_num_threads(threads)
 torch.manual_seed(2024)
-n, core, bg, d, m = 1000, 32, 32, 256, 256
-theory = preset == 'toy-theory'
+cfg = case['config']
+tr, data, model = cfg['train'], cfg['data'], cfg['model']
+load = lambda name: torch.from_numpy(np.load(os.path.join(state, name + '.npy')))
 
-model = torch.nn.Sequential(torch.nn.Linear(d, m), torch.nn.ReLU(), torch.nn.Linear(m, 1))
-if theory:
-    model[2].weight.data[:, : m // 2] = 1.0 / m
-    model[2].weight.data[:, m // 2:] = -1.0 / m
-    for p in model[2].parameters():
+d, m = data['inputDim'], model['hidden']
+net = torch.nn.Sequential(torch.nn.Linear(d, m), torch.nn.ReLU(), torch.nn.Linear(m, 1))
+with torch.no_grad():
+    for i, layer in ((0, net[0]), (1, net[2])):
+        layer.weight.copy_(load(f'fc{i}.weight'))
+        layer.bias.copy_(load(f'fc{i}.bias'))
+if model['freezeOutput']:
+    for p in net[2].parameters():
         p.requires_grad = False
-V = torch.linalg.svd(torch.randn(core + bg, d), full_matrices=False)[2]
-if theory:
-    zc = torch.cat([torch.rand(n // 2, core), -torch.rand(n // 2, core)])
+params = [p for p in net.parameters() if p.requires_grad]
+if tr['optimizer'] == 'sgd':
+    opt = torch.optim.SGD(params, lr=tr['lr'], momentum=tr['momentum'], weight_decay=tr['weightDecay'])
+elif tr['optimizer'] == 'adamw':
+    opt = torch.optim.AdamW(params, lr=tr['lr'], weight_decay=tr['weightDecay'], betas=(tr['beta1'], tr['beta2']), eps=tr['eps'])
 else:
-    g = torch.randn(n, core)
-    zc = g / g.norm(dim=-1, keepdim=True) * torch.cat([torch.ones(n // 2, 1), 2 * torch.ones(n // 2, 1)])
-X = torch.cat([zc, torch.rand(n, bg)], dim=-1) @ V
-y = torch.cat([torch.ones(n // 2), -torch.ones(n // 2)])
-params = [p for p in model.parameters() if p.requires_grad]
-if theory:
-    opt = torch.optim.SGD(params, lr=1e-3, momentum=0.9, weight_decay=1e-3)
-    loss_fn = lambda f: torch.mean(torch.clamp(1 - y * f, min=0))
+    opt = torch.optim.Adam(params, lr=tr['lr'], weight_decay=tr['weightDecay'], betas=(tr['beta1'], tr['beta2']), eps=tr['eps'])
+
+if tr['loss'] == 'logistic':
+    loss_fn = lambda f, y: torch.nn.functional.softplus(-y * f).mean()
+elif tr['loss'] == 'hinge':
+    loss_fn = lambda f, y: torch.clamp(1 - y * f, min=0).mean()
 else:
-    opt = torch.optim.AdamW(params, lr=1e-3, weight_decay=1e-3)
-    loss_fn = lambda f: torch.mean(torch.log(1 + torch.exp(-y * f)))
+    loss_fn = lambda f, y: ((f - y) ** 2).mean()
 
-def train(k):
-    for _ in range(k):
-        loss = loss_fn(model(X).squeeze())
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+V = load('transform')
+rows = case['batch']
+npos = rows // 2
+if case['online']:
+    y = torch.cat([torch.ones(npos), -torch.ones(rows - npos)])
+    radius = torch.cat([torch.ones(npos, 1), 2 * torch.ones(rows - npos, 1)])
+    cd, bd, mean = data['coreDim'], data['bgDim'], data['bgMean']
 
-train(20)
+    def batch():
+        if data['core'] == 'sphere':
+            g = torch.randn(rows, cd)
+            core = g / g.norm(dim=-1, keepdim=True) * radius
+        else:
+            core = torch.rand(rows, cd) * y[:, None]
+        bg = torch.rand(rows, bd) + (mean - 0.5)
+        return torch.cat([core, bg], dim=-1) @ V, y
+else:
+    X, y = load('train_x'), load('y')
+    batch = lambda: (X, y)
+
+
+def step():
+    xb, yb = batch()
+    loss = loss_fn(net(xb).squeeze(-1), yb)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return loss
+
+
+first = None if case['online'] else [float(step()) for _ in range(3)]
+t0 = time.perf_counter()
+step()
+steps = max(1, min(100000, round(budget / ((time.perf_counter() - t0) * 1000))))
+for _ in range(max(1, steps // 4)):
+    step()
 times = []
 for _ in range(repeats):
     t = time.perf_counter()
-    train(steps)
+    for _ in range(steps):
+        step()
     times.append((time.perf_counter() - t) / steps * 1000)
-print(json.dumps({'msPerIter': times, 'torch': torch.__version__, 'threads': torch.get_num_threads()}))
+print(json.dumps({'msPerIter': times, 'torch': torch.__version__, 'threads': torch.get_num_threads(), 'firstLosses': first}))

@@ -18,6 +18,7 @@ import { writeFileAtomic } from '../io/atomic-node.js';
 import { createProgress } from './progress.js';
 import { registerSweepCommands } from './sweep-commands.js';
 import { registerDistillCommand } from './distill-command.js';
+import { registerBenchCommand } from './bench-command.js';
 
 /** Errors that are the user's input: printed without a stack, exit code 2. */
 export class UsageError extends Error {}
@@ -241,6 +242,7 @@ export function buildProgram(): Command {
 
   registerSweepCommands(program);
   registerDistillCommand(program);
+  registerBenchCommand(program);
   return program;
 }
 

@@ -21,7 +21,7 @@ const base: Omit<Config, 'preset'> = {
     evalEvery: 100,
     checkpointEvery: 0,
   },
-  engine: { factorInput: 'auto' },
+  engine: { factorInput: 'auto', featureCoords: 'auto' },
 };
 
 export interface Preset {

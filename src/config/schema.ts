@@ -104,6 +104,7 @@ export const configSchema = z
     engine: z
       .object({
         factorInput: z.union([z.literal('auto'), z.boolean()]),
+        featureCoords: z.union([z.literal('auto'), z.boolean()]),
       })
       .strict(),
     // padded MNIST (data.source = mnist-padded); absent for the feature model
@@ -190,6 +191,7 @@ export const KEY_HELP: Record<string, string> = {
   'train.evalEvery': 'metrics every this many updates (and at the end)',
   'train.checkpointEvery': '0 = off; else write a checkpoint every this many updates (fclab run --resume continues it; no effect on results)',
   'engine.factorInput': 'auto | true | false: train on X = Z V in factored form (exact same model, less work)',
+  'engine.featureCoords': 'auto | true | false: with SGD and factored inputs, train the first layer in feature coordinates (exact in real arithmetic; auto = wherever it is exact)',
   'mnist.task': 'binary (digits 0-4 vs 5-9, one output) | ten (10 classes, softmax or mse)',
   'mnist.testN': 'in-distribution test digits (the OOD set is the same digits with another border)',
   'mnist.borderWidth': 'border width in pixels around the 28x28 digit',

@@ -114,9 +114,9 @@ export class OnlineSampler {
   readonly Z: F32Buf;
   readonly X: F32Buf;
   readonly y: F32Buf;
-  private readonly core: F32Buf;
-  private readonly bg: F32Buf;
-  private readonly work: Ptr;
+  readonly core: F32Buf;
+  readonly bg: F32Buf;
+  readonly work: Ptr;
   readonly stream: Ptr;
 
   constructor(private arena: Arena, private cfg: DataConfig, seed: number, readonly rows: number, private V: F32Buf) {
@@ -131,7 +131,10 @@ export class OnlineSampler {
     fillLabels(arena, this.y);
   }
 
-  /** Draws a fresh batch into Z (and X = Z V when dense inputs are needed). */
+  /**
+   * Draws a fresh batch into Z (and X = Z V when dense inputs are needed). The trainer draws with
+   * the module's onlineDraw (assembly/online.ts), which does the same in the same order.
+   */
   draw(dense: boolean): void {
     drawCore(this.arena, this.cfg, this.stream, this.core, Math.floor(this.rows / 2), this.work);
     drawBackground(this.arena, this.cfg, this.stream, this.bg, false);

@@ -95,6 +95,8 @@ export class Net {
   /** float32 target values per row: C for MSE, else 1 (a ±1 label or a class index) */
   readonly targetWidth: number;
   private batches: Batches | null = null;
+  /** factored input: Pᵀ [featDim x hidden], refreshed from W (or, in feature coordinates, the parameter itself) */
+  readonly factoredPt: F32Buf | null = null;
 
   constructor(private readonly k: Kernels, private readonly arena: Arena, readonly layout: NetLayout) {
     const { sizes, maxRows, bias, activation } = layout;
@@ -133,6 +135,7 @@ export class Net {
     if (f) {
       const P = arena.f32([sizes[1], f.featDim]);
       const Pt = arena.f32([f.featDim, sizes[1]]);
+      this.factoredPt = Pt;
       k.netSetFactored(1, f.featDim, f.V.ptr, f.Vt.ptr, P.ptr, Pt.ptr);
     } else {
       k.netSetFactored(0, 0, 0, 0, 0, 0);
@@ -240,11 +243,21 @@ export class Net {
     return out;
   }
 
-  /** Every piece of mutable state, in a fixed order: parameters and optimizer moments, then the batch stream. */
-  stateRegions(): Array<[Ptr, number]> {
+  /**
+   * Every piece of mutable state, in a fixed order: parameters and optimizer moments, then the batch
+   * stream. `firstLayer` replaces the first layer's weight state (W and its moments) when that layer
+   * trains elsewhere (feature coordinates): its tensors after W's place, then extra raw regions.
+   */
+  stateRegions(firstLayer?: { tensors: F32Buf[]; extra: Array<[Ptr, number]> }): Array<[Ptr, number]> {
     const r: Array<[Ptr, number]> = [];
     const add = (b: F32Buf | null) => b && r.push([b.ptr, b.length * 4]);
-    for (const L of this.layers) [L.W, L.b, L.mW, L.vW, L.mb, L.vb].forEach(add);
+    this.layers.forEach((L, l) => {
+      if (l === 0 && firstLayer) {
+        const [main, ...rest] = firstLayer.tensors;
+        [main, L.b, ...rest, L.mb].forEach(add);
+        r.push(...firstLayer.extra);
+      } else [L.W, L.b, L.mW, L.vW, L.mb, L.vb].forEach(add);
+    });
     const b = this.batches;
     if (b) r.push([b.stream, 32], [b.perm, 4 * b.n], [b.cursor, 4]);
     return r;

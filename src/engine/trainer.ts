@@ -17,7 +17,7 @@ import {
 import type { MetricsRow, NeuronStats } from '../analysis/metrics.js';
 
 /** A config whose 'auto' values are decided: what config.json records. */
-export type ResolvedConfig = Config & { engine: { factorInput: boolean } };
+export type ResolvedConfig = Config & { engine: { factorInput: boolean; featureCoords: boolean } };
 
 export type { NamedTensor, TrainerSnapshot, StepEvent } from './net.js';
 
@@ -47,14 +47,24 @@ function shapeText(s: readonly number[]): string {
   return `(${s.join(', ')}${s.length === 1 ? ',' : ''})`;
 }
 
-/** Decides 'auto' settings: factored inputs whenever fclab generated the data itself. */
+/**
+ * Decides 'auto' settings: factored inputs whenever fclab generated the data itself; feature
+ * coordinates wherever they are exact (factored inputs and SGD, whose update is rotation-equivariant).
+ */
 export function resolveEngineSettings(config: Config, imported: boolean): ResolvedConfig {
   const factor = config.engine.factorInput;
   if (factor === true && imported)
     throw new ConfigError(
       'engine.factorInput = true is not valid with imported data: expected false or "auto" (the feature coordinates Z of imported inputs are unknown)',
     );
-  return { ...config, engine: { factorInput: factor === 'auto' ? !imported : factor } };
+  const factorInput = factor === 'auto' ? !imported : factor;
+  const exact = factorInput && config.train.optimizer === 'sgd';
+  const feat = config.engine.featureCoords ?? 'auto';
+  if (feat === true && !exact)
+    throw new ConfigError(
+      `engine.featureCoords = true is not valid with train.optimizer = ${config.train.optimizer} and engine.factorInput = ${factorInput}: expected false or "auto" (feature coordinates are exact only for sgd on factored inputs)`,
+    );
+  return { ...config, engine: { factorInput, featureCoords: feat === 'auto' ? exact : feat } };
 }
 
 export class Trainer {
@@ -73,6 +83,11 @@ export class Trainer {
   private readonly trainInput: F32Buf;
   private readonly testInput: F32Buf;
   private readonly factored: boolean;
+  /** first layer in feature coordinates (feat.ts); its W is rebuilt on demand */
+  private readonly feat: {
+    Pt: F32Buf; PB: F32Buf; G: F32Buf; W0: F32Buf; P0t: F32Buf; scal: Ptr; Q: F32Buf;
+  } | null = null;
+  private wStale = false;
   private readonly online: OnlineSampler | null = null;
 
   /** Use createTrainer(). */
@@ -112,9 +127,38 @@ export class Trainer {
 
     if (imported) this.importParams(imported);
     else this.initParams();
+    if (config.engine.featureCoords) {
+      // the factored input's Pt becomes the first layer's parameter (feat.ts)
+      const a = this.arena;
+      const hidden = model.hidden;
+      const f = {
+        Pt: this.net.factoredPt!, PB: a.f32([featDim, hidden]), G: a.f32([featDim, hidden]), W0: a.f32([hidden, inputDim]),
+        P0t: a.f32([featDim, hidden]), scal: a.bytes(16), Q: a.f32([hidden, featDim]),
+      };
+      this.feat = f;
+      k.featSet(1, f.Pt.ptr, f.PB.ptr, f.G.ptr, f.W0.ptr, f.P0t.ptr, f.scal);
+      k.featInit(this.net.layers[0].W.ptr, this.Vt.ptr, f.Q.ptr, featDim, inputDim, hidden);
+      this.net.syncWeights();
+    } else {
+      k.featSet(0, 0, 0, 0, 0, 0, 0);
+    }
 
-    if (train.online) this.online = new OnlineSampler(this.arena, dc, seed, stepRows, this.data.V);
-    else if (train.batchSize > 0) this.net.enableBatches(n, train.batchSize, width, seed);
+    if (train.online) {
+      const o = new OnlineSampler(this.arena, dc, seed, stepRows, this.data.V);
+      this.online = o;
+      // the module draws like o.draw() and trains k steps per call (online.ts)
+      k.onlineSet(o.stream, o.core.ptr, o.bg.ptr, o.Z.ptr, o.X.ptr, this.data.V.ptr, o.y.ptr, o.work, stepRows,
+        Math.floor(stepRows / 2), dc.coreDim, dc.bgDim, inputDim, dc.core === 'sphere' ? 1 : 0, this.factored ? 0 : 1,
+        Math.fround(dc.bgMean - 0.5));
+    } else if (train.batchSize > 0) this.net.enableBatches(n, train.batchSize, width, seed);
+  }
+
+  /** In feature coordinates, rebuilds the first layer's W from P and the residual's scale. */
+  private materialize(): void {
+    if (!this.feat || !this.wStale) return;
+    const { featDim, inputDim } = this.data;
+    this.k.featMaterialize(this.net.layers[0].W.ptr, this.data.V.ptr, this.feat.Q.ptr, featDim, inputDim, this.config.model.hidden);
+    this.wStale = false;
   }
 
   private importData(imp: ImportedState): FeatureData {
@@ -218,17 +262,14 @@ export class Trainer {
     let loss: number;
     if (this.online) {
       const o = this.online;
-      loss = NaN;
-      for (let i = 0; i < k; i++) {
-        o.draw(!this.factored);
-        loss = this.net.trainFull(this.factored ? o.Z.ptr : o.X.ptr, o.y.ptr, o.rows, 1);
-      }
+      loss = this.k.onlineTrain(k) / this.net.meanDivisor(o.rows);
     } else if (this.net.batchRows !== null) {
       loss = this.net.trainBatches(this.trainInput.ptr, this.data.y.ptr, k);
     } else {
       loss = this.net.trainFull(this.trainInput.ptr, this.data.y.ptr, this.data.n, k);
     }
     this.iter += k;
+    this.wStale = true;
     for (const fn of this.listeners) fn({ iteration: this.iter });
     return loss;
   }
@@ -252,14 +293,17 @@ export class Trainer {
     const trainSum = this.net.gradient(this.trainInput.ptr, this.data.y.ptr, n);
     const trainCorrect = k.countCorrect(out.Z.ptr, this.data.y.ptr, n);
     const asym = activationAsymmetry(this.arena.viewAt(L0.Z.ptr, n * hidden), this.arena.view(this.data.y), n, hidden);
-    k.gemm(L0.gW.ptr, inputDim, 1, this.Vt.ptr, this.projScratch.ptr, hidden, featDim, inputDim, 0);
+    // gradient and weights in feature coordinates: G W Vᵀ, or directly in feature-coordinate training
+    if (this.feat) k.transposeBlock(this.feat.G.ptr, this.projScratch.ptr, featDim, hidden, featDim);
+    else k.gemm(L0.gW.ptr, inputDim, 1, this.Vt.ptr, this.projScratch.ptr, hidden, featDim, inputDim, 0);
     const grads = gradientProjections(this.arena.view(this.projScratch), hidden, coreDim, bgDim);
 
     k.netForward(this.testInput.ptr, n);
     const oodSum = k.lossSum(kind, out.Z.ptr, this.data.y.ptr, n);
     const oodCorrect = k.countCorrect(out.Z.ptr, this.data.y.ptr, n);
 
-    k.gemm(L0.W.ptr, inputDim, 1, this.Vt.ptr, this.projScratch.ptr, hidden, featDim, inputDim, 0);
+    if (this.feat) k.transposeBlock(this.feat.Pt.ptr, this.projScratch.ptr, featDim, hidden, featDim);
+    else k.gemm(L0.W.ptr, inputDim, 1, this.Vt.ptr, this.projScratch.ptr, hidden, featDim, inputDim, 0);
     const proj = featureProjections(this.arena.view(this.projScratch), hidden, coreDim, bgDim);
 
     return {
@@ -280,11 +324,17 @@ export class Trainer {
   /** Gradients of the mean training loss at the current parameters (trainable tensors only). */
   gradients(): NamedTensor[] {
     this.net.gradient(this.trainInput.ptr, this.data.y.ptr, this.data.n);
+    if (this.feat) {
+      // the kernel left the first layer's gradient in feature coordinates (G); dW = G V
+      const { featDim, inputDim } = this.data;
+      this.k.featGradInput(this.net.layers[0].gW.ptr, this.data.V.ptr, this.feat.Q.ptr, featDim, inputDim, this.config.model.hidden);
+    }
     return this.net.readGradients();
   }
 
   /** Copies of every parameter, in order fc0.weight, fc0.bias, fc1.weight, ... */
   parameters(): NamedTensor[] {
+    this.materialize();
     return this.net.parameters();
   }
 
@@ -293,6 +343,7 @@ export class Trainer {
    * first such value. Reads the live memory without copying (called at every evaluation).
    */
   nonFiniteParameters(): NonFinite[] {
+    this.materialize();
     const live: Array<{ name: string; data: Float32Array }> = [];
     this.net.layers.forEach((L, l) => {
       live.push({ name: `fc${l}.weight`, data: this.arena.view(L.W) });
@@ -318,7 +369,9 @@ export class Trainer {
 
   /** Every piece of mutable state, in a fixed order. */
   private stateRegions(): Array<[Ptr, number]> {
-    const r = this.net.stateRegions();
+    const f = this.feat;
+    // in feature coordinates the first layer's state is P, its momentum, and the residual's start and scale
+    const r = this.net.stateRegions(f ? { tensors: [f.Pt, f.PB, f.W0, f.P0t], extra: [[f.scal, 16]] } : undefined);
     if (this.online) r.push([this.online.stream, 32]);
     return r;
   }
@@ -340,6 +393,7 @@ export class Trainer {
     this.net.optimizerStep = s.optimizerStep;
     this.net.syncWeights();
     this.iter = s.iteration;
+    this.wStale = true;
   }
 
   /** Stops the worker threads (if any); the trainer keeps working on the calling thread. */

@@ -57,6 +57,17 @@ export interface Kernels {
   netTrain(X: Ptr, Y: Ptr, rows: number, k: number): number;
   netTrainBatches(X: Ptr, Y: Ptr, n: number, width: number, batch: number, rng: Ptr, perm: Ptr, cursor: Ptr,
     Xb: Ptr, Yb: Ptr, k: number): number;
+  featSet(on: number, Pt: Ptr, PB: Ptr, G: Ptr, W0: Ptr, P0t: Ptr, scal: Ptr): void;
+  featOn(): number;
+  featInit(W: Ptr, Vt: Ptr, Q: Ptr, fd: number, fin: number, fout: number): void;
+  featMaterialize(W: Ptr, V: Ptr, Q: Ptr, fd: number, fin: number, fout: number): void;
+  featGradInput(gW: Ptr, V: Ptr, Q: Ptr, fd: number, fin: number, fout: number): void;
+  onlineSet(stream: Ptr, core: Ptr, bg: Ptr, Z: Ptr, X: Ptr, V: Ptr, Y: Ptr, work: Ptr, rows: number, nPos: number,
+    coreDim: number, bgDim: number, inputDim: number, sphere: number, dense: number, bgOffset: number): void;
+  onlineDraw(): void;
+  onlineTrain(k: number): number;
+  peakMulAdd(iters: number, m: number, a: number): number;
+  peakLanes(): number;
   parSetThreads(threads: number, canWait: number): void;
   parThreads(): number;
   parWorker(t: number, seen: number): void;

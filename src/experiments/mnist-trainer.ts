@@ -185,7 +185,9 @@ export async function createMnistTrainer(base: Config, options: MnistTrainerOpti
   if (base.data.source !== 'mnist-padded' || !m) throw new ConfigError('createMnistTrainer: expected data.source = "mnist-padded" with mnist.* keys');
   if (base.engine.factorInput === true)
     throw new ConfigError('engine.factorInput = true is not valid with data.source = mnist-padded: expected false or "auto" (the digits have no factored form)');
-  const config: ResolvedConfig = { ...base, engine: { factorInput: false } };
+  if (base.engine.featureCoords === true)
+    throw new ConfigError('engine.featureCoords = true is not valid with data.source = mnist-padded: expected false or "auto" (the digits have no feature coordinates)');
+  const config: ResolvedConfig = { ...base, engine: { factorInput: false, featureCoords: false } };
   // the split and texture come from the PRNG, which is the same in every build: the scalar one is enough
   const data = buildPaddedMnist(await loadKernels('scalar'), options.digits, config.data.n, m, config.seed);
   const { model, train } = config;

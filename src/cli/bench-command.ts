@@ -1,0 +1,26 @@
+// `fclab bench`: a thin shell over the bench module (src/bench); `npm run bench` calls it too.
+import type { Command } from 'commander';
+import { runBench, formatReport } from '../bench/index.js';
+import { writeFileAtomic } from '../io/atomic-node.js';
+
+export function registerBenchCommand(program: Command): void {
+  program
+    .command('bench')
+    .description('fclab side by side with TensorFlow.js and PyTorch, in Node and Chromium, as ratios from one run')
+    .option('--quick', 'fewer repeats and shapes (about a minute or two)')
+    .option('--json [file]', 'write every figure and ratio as JSON to file (no file: JSON on stdout instead of the table)')
+    .option('--no-peers', 'skip TensorFlow.js and PyTorch')
+    .option('--no-browser', 'skip the Chromium leg')
+    .option('--no-sweep', 'skip the sweep throughput')
+    .option('--note <text>', 'a note stored in the JSON (e.g. the machine was loaded)')
+    .action(async (opts: { quick?: boolean; json?: string | boolean; peers: boolean; browser: boolean; sweep: boolean; note?: string }) => {
+      const report = await runBench({ ...opts, log: (line) => process.stderr.write(`${line}\n`) });
+      const json = JSON.stringify(report, null, 2) + '\n';
+      if (opts.json === true) {
+        process.stdout.write(json);
+        return;
+      }
+      console.log(formatReport(report));
+      if (typeof opts.json === 'string') await writeFileAtomic(opts.json, json);
+    });
+}
