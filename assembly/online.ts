@@ -3,9 +3,11 @@
 // TypeScript would cost more than the step). Draws exactly what src/data/feature-model.ts's
 // OnlineSampler draws, in the same order from the same stream: core rows (the first nPos
 // positive), then the background, then Z = [core | bg] and, for dense inputs, X = Z V.
+// A batch of odd size has one row more of one class: the class alternates with the step (positive
+// at even steps), so that batch 1 sees both classes, half the time each.
 import { fillUniform, fillSphere } from "./rng";
 import { gemm } from "./gemm";
-import { netTrain } from "./net";
+import { netTrain, netGetStep } from "./net";
 
 const S = memory.data(64, 8);
 const O_STREAM = 0, O_CORE = 4, O_BG = 8, O_Z = 12, O_X = 16, O_V = 20, O_Y = 24, O_WORK = 28,
@@ -18,7 +20,7 @@ const O_STREAM = 0, O_CORE = 4, O_BG = 8, O_Z = 12, O_X = 16, O_V = 20, O_Y = 24
 
 /** Buffers (core rows x cd, bg rows x bd, Z, X, V, labels, float64 work) and the sampling settings. */
 export function onlineSet(stream: usize, core: usize, bg: usize, Z: usize, X: usize, V: usize, Y: usize, work: usize,
-                          rows: i32, nPos: i32, coreDim: i32, bgDim: i32, inputDim: i32, sphere: bool, dense: bool,
+                          rows: i32, nPos: i32 /* unused: see onlinePositives */, coreDim: i32, bgDim: i32, inputDim: i32, sphere: bool, dense: bool,
                           bgOffset: f32): void {
   store<u32>(S + O_STREAM, stream); store<u32>(S + O_CORE, core); store<u32>(S + O_BG, bg);
   store<u32>(S + O_Z, Z); store<u32>(S + O_X, X); store<u32>(S + O_V, V); store<u32>(S + O_Y, Y);
@@ -29,9 +31,16 @@ export function onlineSet(stream: usize, core: usize, bg: usize, Z: usize, X: us
   store<f32>(S + O_BGOFF, bgOffset);
 }
 
-/** Draws one batch into Z (and X). */
-export function onlineDraw(): void {
-  const rows = n(O_ROWS), nPos = n(O_NPOS), cd = n(O_CD), bd = n(O_BD), fd = cd + bd;
+/** Positive rows of an online batch at step t (updates applied before it): half, and the odd row alternating. */
+export function onlinePositives(rows: i32, t: i32): i32 {
+  return (rows >> 1) + ((rows & 1) != 0 && (t & 1) == 0 ? 1 : 0);
+}
+
+/** Draws the batch of step t into Z (and X), and its labels. */
+export function onlineDraw(t: i32): void {
+  const rows = n(O_ROWS), nPos = onlinePositives(rows, t), cd = n(O_CD), bd = n(O_BD), fd = cd + bd;
+  const Y = p(O_Y);
+  for (let r = 0; r < rows; r++) store<f32>(Y + (<usize>r << 2), r < nPos ? 1 : -1);
   const stream = p(O_STREAM), core = p(O_CORE), bg = p(O_BG), Z = p(O_Z);
   const neg = core + (<usize>(nPos * cd) << 2);
   if (n(O_SPHERE)) {
@@ -55,7 +64,7 @@ export function onlineTrain(k: i32): f64 {
   const X = n(O_DENSE) ? p(O_X) : p(O_Z);
   let s: f64 = 0;
   for (let i = 0; i < k; i++) {
-    onlineDraw();
+    onlineDraw(netGetStep());
     s = netTrain(X, p(O_Y), n(O_ROWS), 1);
   }
   return s;

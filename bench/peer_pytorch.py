@@ -46,13 +46,19 @@ else:
 
 V = load('transform')
 rows = case['batch']
-npos = rows // 2
 if case['online']:
-    y = torch.cat([torch.ones(npos), -torch.ones(rows - npos)])
-    radius = torch.cat([torch.ones(npos, 1), 2 * torch.ones(rows - npos, 1)])
+    # labels as fclab's online batches: half positive, an odd batch's extra row alternating with the step
+    def labels(parity):
+        npos = rows // 2 + (1 if rows % 2 == 1 and parity == 0 else 0)
+        return (torch.cat([torch.ones(npos), -torch.ones(rows - npos)]),
+                torch.cat([torch.ones(npos, 1), 2 * torch.ones(rows - npos, 1)]))
+    label_sets = [labels(0), labels(1)]
     cd, bd, mean = data['coreDim'], data['bgDim'], data['bgMean']
+    step_count = [0]
 
     def batch():
+        y, radius = label_sets[step_count[0] % 2]
+        step_count[0] += 1
         if data['core'] == 'sphere':
             g = torch.randn(rows, cd)
             core = g / g.norm(dim=-1, keepdim=True) * radius

@@ -9,7 +9,7 @@ import { resolveConfig } from '../src/config/resolve.js';
 import { runExperiment } from '../src/experiments/run.js';
 import { loadKernels } from '../src/engine/wasm.js';
 import { Arena } from '../src/engine/arena.js';
-import { OnlineSampler, makeTransform } from '../src/data/feature-model.js';
+import { OnlineSampler, makeTransform, onlinePositives } from '../src/data/feature-model.js';
 import type { SetValue } from '../src/config/resolve.js';
 
 const theory: Record<string, SetValue> = { 'data.n': 200, 'train.lr': 0.01, 'train.evalEvery': 50 };
@@ -114,14 +114,26 @@ describe('online sampling inside the module', () => {
         k.onlineSet(o.stream, o.core.ptr, o.bg.ptr, o.Z.ptr, o.X.ptr, V.ptr, o.y.ptr, o.work, rows, Math.floor(rows / 2),
           cfg.coreDim, cfg.bgDim, cfg.inputDim, core === 'sphere' ? 1 : 0, 1, Math.fround(cfg.bgMean - 0.5));
         const out: number[] = [];
-        for (let i = 0; i < 3; i++) {
-          if (inModule) k.onlineDraw();
-          else o.draw(true);
-          out.push(...arena.view(o.Z), ...arena.view(o.X));
+        for (let t = 0; t < 3; t++) {
+          if (inModule) k.onlineDraw(t);
+          else o.draw(true, t);
+          out.push(...arena.view(o.Z), ...arena.view(o.X), ...arena.view(o.y));
         }
         draws.push(out);
       }
       expect(draws[1]).toEqual(draws[0]);
     }
+  });
+
+  it('gives an odd batch both classes: the extra row alternates, positive at even steps', async () => {
+    expect([0, 1, 2, 3].map((t) => onlinePositives(1, t))).toEqual([1, 0, 1, 0]);
+    expect([0, 1].map((t) => onlinePositives(7, t))).toEqual([4, 3]);
+    expect([0, 1].map((t) => onlinePositives(32, t))).toEqual([16, 16]);
+    // batch-1 online training sees y = +1 and y = -1 and keeps both classes' accuracy
+    const t = await createTrainer({ preset: 'toy-theory', set: { 'data.n': 100, 'train.online': true, 'train.batchSize': 1, 'train.lr': 0.01 } });
+    t.step(400);
+    const m = t.evaluate();
+    t.dispose();
+    expect(m.trainAcc).toBeGreaterThan(0.9);
   });
 });

@@ -6,6 +6,7 @@
 import type { BenchCase, Timing } from './core.js';
 import { median } from './core.js';
 import type { Config } from '../config/schema.js';
+import { onlinePositives } from '../data/feature-model.js';
 
 type Tf = typeof import('@tensorflow/tfjs');
 type Tensor = import('@tensorflow/tfjs').Tensor;
@@ -75,12 +76,19 @@ export async function timeTfjs(tf: Tf, backend: 'wasm' | 'cpu', c: BenchCase, st
   const { lr, weightDecay: wd, momentum: mom, beta1: b1c, beta2: b2c, eps } = tr;
 
   // one batch: fixed (full batch) or fresh (online: sphere or uniform core, uniform background)
+  // labels as fclab's online batches: half positive, an odd batch's extra row alternating with the step
   const rows = c.batch;
-  const nPos = Math.floor(rows / 2);
-  const yOnline = tf.tensor1d(Array.from({ length: rows }, (_, i) => (i < nPos ? 1 : -1)));
-  const radius = tf.tensor2d(Array.from({ length: rows }, (_, i) => (i < nPos ? 1 : 2)), [rows, 1]);
+  const labelsAt = (parity: number) => {
+    const nPos = onlinePositives(rows, parity);
+    return {
+      y: tf.tensor1d(Array.from({ length: rows }, (_, i) => (i < nPos ? 1 : -1))),
+      radius: tf.tensor2d(Array.from({ length: rows }, (_, i) => (i < nPos ? 1 : 2)), [rows, 1]),
+    };
+  };
+  const labels = [labelsAt(0), labelsAt(1)];
   const cd = config.data.coreDim, bd = config.data.bgDim;
   const sample = (): Tensor => {
+    const { y: yOnline, radius } = labels[t % 2];
     const g = tf.randomNormal([rows, cd]);
     const core = config.data.core === 'sphere' ? tf.mul(tf.div(g, tf.norm(g, 'euclidean', 1, true)), radius) : tf.mul(tf.randomUniform([rows, cd]), tf.reshape(yOnline, [rows, 1]));
     const bg = tf.randomUniform([rows, bd], config.data.bgMean - 0.5, config.data.bgMean + 0.5);
@@ -91,7 +99,7 @@ export async function timeTfjs(tf: Tf, backend: 'wasm' | 'cpu', c: BenchCase, st
     let lossValue: Tensor | undefined;
     tf.tidy(() => {
       const X = c.online ? sample() : fullX;
-      const Y = c.online ? yOnline : fullY;
+      const Y = c.online ? labels[t % 2].y : fullY;
       const { value, grads } = tf.variableGrads(() => lossOf(forward(X), Y) as import('@tensorflow/tfjs').Scalar, trainable);
       t++;
       trainable.forEach((p, i) => {
@@ -138,7 +146,7 @@ export async function timeTfjs(tf: Tf, backend: 'wasm' | 'cpu', c: BenchCase, st
     run(steps);
     samples.push((performance.now() - s) / steps);
   }
-  [...vars, V, fullX, fullY, yOnline, radius].forEach((x) => x.dispose());
+  [...vars, V, fullX, fullY, ...labels.flatMap((l) => [l.y, l.radius])].forEach((x) => x.dispose());
   state.forEach((s) => (s.m.dispose(), s.v.dispose()));
   let info = `tfjs ${tf.version.tfjs}, ${backend}`;
   if (backend === 'wasm') {

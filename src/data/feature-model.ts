@@ -109,6 +109,15 @@ export function generateFeatureData(arena: Arena, cfg: DataConfig, seed: number,
   return { n, coreDim, bgDim, featDim, inputDim, y, V, trainZ, testZ, trainX, testX };
 }
 
+/**
+ * Positive rows of the online batch of step t (the number of updates before it): the first half,
+ * and for an odd batch the extra row alternates, positive at even steps, so that a batch of 1 sees
+ * both classes equally often (same rule as assembly/online.ts).
+ */
+export function onlinePositives(rows: number, t: number): number {
+  return Math.floor(rows / 2) + (rows % 2 === 1 && t % 2 === 0 ? 1 : 0);
+}
+
 /** Buffers and stream for online training: fresh training-distribution samples every step. */
 export class OnlineSampler {
   readonly Z: F32Buf;
@@ -132,11 +141,16 @@ export class OnlineSampler {
   }
 
   /**
-   * Draws a fresh batch into Z (and X = Z V when dense inputs are needed). The trainer draws with
-   * the module's onlineDraw (assembly/online.ts), which does the same in the same order.
+   * Draws the fresh batch of step t into Z (and X = Z V when dense inputs are needed), and its
+   * labels. The trainer draws with the module's onlineDraw (assembly/online.ts), which does the
+   * same in the same order.
    */
-  draw(dense: boolean): void {
-    drawCore(this.arena, this.cfg, this.stream, this.core, Math.floor(this.rows / 2), this.work);
+  draw(dense: boolean, t: number): void {
+    const nPos = onlinePositives(this.rows, t);
+    const y = this.arena.view(this.y);
+    y.fill(1, 0, nPos);
+    y.fill(-1, nPos);
+    drawCore(this.arena, this.cfg, this.stream, this.core, nPos, this.work);
     drawBackground(this.arena, this.cfg, this.stream, this.bg, false);
     concatColumns(this.arena, this.core, this.bg, this.Z);
     if (dense) this.arena.matmul(this.Z, this.V, this.X);

@@ -64,7 +64,7 @@ export interface Kernels {
   featGradInput(gW: Ptr, V: Ptr, Q: Ptr, fd: number, fin: number, fout: number): void;
   onlineSet(stream: Ptr, core: Ptr, bg: Ptr, Z: Ptr, X: Ptr, V: Ptr, Y: Ptr, work: Ptr, rows: number, nPos: number,
     coreDim: number, bgDim: number, inputDim: number, sphere: number, dense: number, bgOffset: number): void;
-  onlineDraw(): void;
+  onlineDraw(t: number): void;
   onlineTrain(k: number): number;
   peakMulAdd(iters: number, m: number, a: number): number;
   peakLanes(): number;
