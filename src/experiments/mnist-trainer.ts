@@ -179,13 +179,18 @@ export class MnistTrainer {
   }
 }
 
+/** The config an MNIST run records: the digits have no factored form, so 'auto' means false. */
+export function mnistResolvedConfig(base: Config): ResolvedConfig {
+  return { ...base, engine: { factorInput: false } };
+}
+
 /** Builds the padded digits from the config and lays out the network (PyTorch's default init, 'init' stream). */
 export async function createMnistTrainer(base: Config, options: MnistTrainerOptions): Promise<MnistTrainer> {
   const m = base.mnist;
   if (base.data.source !== 'mnist-padded' || !m) throw new ConfigError('createMnistTrainer: expected data.source = "mnist-padded" with mnist.* keys');
   if (base.engine.factorInput === true)
     throw new ConfigError('engine.factorInput = true is not valid with data.source = mnist-padded: expected false or "auto" (the digits have no factored form)');
-  const config: ResolvedConfig = { ...base, engine: { factorInput: false } };
+  const config = mnistResolvedConfig(base);
   // the split and texture come from the PRNG, which is the same in every build: the scalar one is enough
   const data = buildPaddedMnist(await loadKernels('scalar'), options.digits, config.data.n, m, config.seed);
   const { model, train } = config;
