@@ -14,7 +14,7 @@ export type { RunCheckpoint } from './experiments/checkpoint.js';
 export { memoryPlan, MEMORY_LIMIT_BYTES } from './engine/memory.js';
 export type { MemoryPlan } from './engine/memory.js';
 export { runHash } from './experiments/hash.js';
-export { buildPaddedMnist, borderMask, mnistTargets, MNIST_LEVELS, DIGIT_SIDE, DIGIT_PIXELS } from './data/mnist-padded.js';
+export { buildPaddedMnist, decodeMnistDigits, borderMask, mnistTargets, MNIST_LEVELS, DIGIT_SIDE, DIGIT_PIXELS } from './data/mnist-padded.js';
 export type { MnistDigits, MnistConfig, MnistSet, PaddedMnist } from './data/mnist-padded.js';
 export { createMnistTrainer, MnistTrainer, borderStats, mnistAsymmetry } from './experiments/mnist-trainer.js';
 export type { MnistRunInfo } from './experiments/run.js';

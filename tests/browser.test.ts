@@ -14,6 +14,7 @@ import { build } from 'vite';
 import type { Browser, Page } from 'playwright-core';
 import { encodeNpy, runExperiment, type RunResult, type Summary } from '../src/index.js';
 import { metricsCsv } from '../src/analysis/metrics.js';
+import { loadMnistDigits } from '../src/data/mnist-node.js';
 import { launchChromium, PageWatch, serve, type Served } from './browser-helpers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -192,6 +193,39 @@ describe('demo page in Chromium', () => {
     expect(summary.config.model.activation).toBe('gelu');
     expect(summary.hash).toBe(node.summary.hash);
   }, 120_000);
+
+  it('(m) padded MNIST through the form: digits fetched only then, weight images, same hash as Node', async () => {
+    const set = { 'train.iterations': 20, 'train.evalEvery': 10, 'data.n': 200, 'mnist.testN': 100 };
+    const node = await inNode('mnist-padded 20 it', { preset: 'mnist-padded', set, digits: loadMnistDigits });
+    const t0 = performance.now();
+    const page = await openPage('');
+    await page.selectOption('#preset', 'mnist-padded');
+    expect(await page.inputValue('#width')).toBe('64');
+    expect(await page.isVisible('#explain-mnist')).toBe(true);
+    await page.fill('#iterations', '20');
+    await page.fill('#eval-every', '10');
+    await page.fill('#extra', 'data.n=200 mnist.testN=100');
+    // the 7.8 MB digits file is not part of the page load
+    expect(served!.requests.filter((r) => r.includes('mnist-digits'))).toEqual([]);
+    await page.click('#run');
+    expect(await settled(page)).toBe('done');
+    await page.waitForSelector('#weights-box[data-ready]', { timeout: RUN_TIMEOUT });
+    timings['page mnist-padded 20 it'] = performance.now() - t0;
+    expect(served!.requests.filter((r) => r.includes('mnist-digits')).length).toBeGreaterThan(0);
+    const summary = JSON.parse((await page.evaluate(() => document.body.dataset.summary)) ?? 'null') as Summary;
+    console.log(`mnist-padded 20 it: node ${node.summary.hash}, page ${summary.hash}`);
+    expect(summary.config).toEqual(node.summary.config);
+    expect(summary.hash).toBe(node.summary.hash);
+    expect(summary.final.idTestAcc).toBe(node.summary.final.idTestAcc);
+    // the weight images: two panels of 16 neurons' 36x36 weights, and the MNIST headline rows
+    expect(await page.locator('#weights-figure svg').count()).toBe(1);
+    expect(await page.textContent('#weights-figure')).toContain('Learned change W − W0');
+    expect(await page.locator('#weights-figure svg path, #weights-figure svg rect').count()).toBeGreaterThan(1000);
+    expect(await page.textContent('#figure')).toContain('OOD (border changed)');
+    expect(await page.textContent('#metrics-body')).toContain('bgShareLearned');
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, 'web-demo-mnist.png'), fullPage: true });
+  }, 180_000);
 
   // (g) kernel threads: the page's training worker starts a nested Blob-URL worker that shares its
   // WebAssembly memory; the hash must not change.

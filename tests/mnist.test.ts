@@ -5,12 +5,14 @@ import { readFile, mkdtemp, rm, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadMnistDigits, mnistDigitsDir } from '../src/data/mnist-node.js';
-import { buildPaddedMnist, borderMask, MNIST_LEVELS, DIGIT_PIXELS, type MnistDigits } from '../src/data/mnist-padded.js';
+import { decodeMnistDigits, buildPaddedMnist, borderMask, MNIST_LEVELS, DIGIT_PIXELS, type MnistDigits } from '../src/data/mnist-padded.js';
 import { loadKernels } from '../src/engine/wasm.js';
 import { resolveConfig, ConfigError } from '../src/config/resolve.js';
 import { runExperiment, type RunResult } from '../src/experiments/run.js';
 import { MNIST_COLUMNS, METRIC_COLUMNS } from '../src/analysis/metrics.js';
 import { fclab } from './helpers/cli.js';
+import { runSweep } from '../src/experiments/sweep-node.js';
+import { MNIST_AGG } from '../src/experiments/aggregate.js';
 
 let digits: MnistDigits;
 beforeAll(async () => {
@@ -30,6 +32,18 @@ describe('the mnist package\'s digits', () => {
     expect(new Set(MNIST_LEVELS).size).toBe(256);
     expect(MNIST_LEVELS[0]).toBe(0);
     expect(MNIST_LEVELS[255]).toBe(1);
+  });
+});
+
+describe('the web demo\'s digits file (scripts/mnist-asset.mjs)', () => {
+  it('decodes to exactly the digits loadMnistDigits gives, one byte per pixel', async () => {
+    const { mnistAssetBytes } = await import('../scripts/mnist-asset.mjs');
+    const bytes = mnistAssetBytes();
+    const decoded = decodeMnistDigits(bytes);
+    expect(bytes.length).toBe(48 + 10_000 * DIGIT_PIXELS);
+    for (let d = 0; d < 10; d++) expect(Buffer.from(decoded.classes[d]).equals(Buffer.from(digits.classes[d]))).toBe(true);
+    expect(() => decodeMnistDigits(bytes.subarray(0, 1000))).toThrow(/truncated in class 0/);
+    expect(() => decodeMnistDigits(new Uint8Array(60))).toThrow(/magic FCMNIST1/);
   });
 });
 
@@ -220,6 +234,29 @@ describe('fclab run --preset mnist-padded', () => {
     const cp = await fclab('run', '--resume', out, '--out', again, '-q', '--no-figure');
     expect(cp.code).toBe(0);
     expect(JSON.parse(await readFile(join(again, 'summary.json'), 'utf8')).hash).toBe(summary.hash);
+  }, 120_000);
+
+  it('a sweep aggregates the MNIST columns and reuses its finished runs', async () => {
+    const spec = {
+      preset: 'mnist-padded',
+      grid: [['model.activation', ['relu', 'identity']]] as Array<[string, string[]]>,
+      set: { 'train.iterations': 20, 'train.evalEvery': 10, 'data.n': 200, 'mnist.testN': 100, 'model.hidden': 16 },
+      seeds: 2,
+    };
+    const out = join(tmp, 'sweep');
+    const first = await runSweep(spec, { out, workers: 2, figure: false });
+    for (const c of first.doc.cells) {
+      expect(Object.keys(c.series)).toEqual([...MNIST_AGG]);
+      // accDrop is derived per run and seed, then aggregated
+      for (const r of c.runs) expect(r.final.accDrop).toBe(r.final.idTestAcc - r.final.oodAcc);
+      expect(c.iterations).toEqual([0, 10, 20]);
+    }
+    const header = (await readFile(first.files.csv, 'utf8')).split('\n')[0];
+    for (const m of ['idTestAcc', 'bgEnergy', 'bgShareLearned', 'accDrop']) expect(header).toContain(`${m}_mean,${m}_std,${m}_ci95_lo,${m}_ci95_hi`);
+    // MNIST runs record engine.factorInput = false: the reuse check must compare with that
+    const again = await runSweep(spec, { out, workers: 2, figure: false });
+    expect(again.runs.every((r) => r.reused)).toBe(true);
+    expect(await readFile(again.files.json, 'utf8')).toBe(await readFile(first.files.json, 'utf8'));
   }, 120_000);
 
   it('bad input: exit 2, one message naming the key', async () => {

@@ -147,3 +147,25 @@ describe('fclab reproduce --quick', () => {
     expect(onDisk.cells.map((c) => c.runs.map((x) => x.hash))).toEqual(r.sweep.doc.cells.map((c) => c.runs.map((x) => x.hash)));
   });
 });
+
+describe('fclab reproduce --quick: padded MNIST (M1, M2)', () => {
+  it('runs its own sweep (ReLU, identity), writes the weight images and curves, and its checks hold', async () => {
+    const m = r.mnist!;
+    expect(m.sweep.out).toBe(join(tmp, 'mnist'));
+    expect(m.sweep.doc.cells.map((c) => c.config.model.activation)).toEqual(['relu', 'identity']);
+    expect(m.sweep.doc.cells.every((c) => c.n === QUICK_SEEDS && c.series.idTestAcc && c.series.bgShareLearned)).toBe(true);
+    expect(m.figures.map((f) => f.name)).toEqual(['M1-mnist-weights', 'M2-mnist-curves']);
+    for (const f of m.figures) {
+      const svg = await readFile(f.svg, 'utf8');
+      expect(svg.startsWith('<svg')).toBe(true);
+      expect(svg).toContain(f.name.slice(0, 2) + ' ·');
+      expect(svg).not.toContain('NaN');
+      expect([...(await readFile(f.png)).subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    }
+    for (const c of m.claims) expect(c.holds, `${c.statement}: ${c.evidence}`).toBe(true);
+    const html = await readFile(r.report, 'utf8');
+    expect(html).toContain('Real data: padded MNIST');
+    expect(html).toContain('src="data:image/png;base64,');
+    expect(JSON.parse(await readFile(join(tmp, 'reproduce.json'), 'utf8')).mnist.figures).toEqual(['M1-mnist-weights', 'M2-mnist-curves']);
+  });
+});

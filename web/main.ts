@@ -14,7 +14,10 @@
 import {
   ACTIVATIONS,
   LOSSES,
+  metricColumns,
   metricsCsv,
+  renderSvg,
+  weightGridSpec,
   OPTIMIZERS,
   PRESETS,
   VERSION,
@@ -23,14 +26,17 @@ import {
   type Build,
   type MetricsRow,
   type NamedTensor,
+  type MnistRunInfo,
   type SetValue,
   type Summary,
 } from '../src/index.js';
 import { LivePlot } from '../src/browser/live-plot.js';
 import { runInWorker, type WorkerRun } from '../src/browser/worker-client.js';
 
-// The page trains feature-model runs; distillation (fclab distill) and padded-MNIST presets are not offered here.
-const TOY_PRESETS = PRESETS.filter((p) => p.config.experiment !== 'distill' && p.config.data.source !== 'mnist-padded');
+// The page trains the presets of `fclab run`: the feature model and padded MNIST (whose digits the
+// worker fetches when such a run starts); distillation (fclab distill) is not offered here.
+const TOY_PRESETS = PRESETS.filter((p) => p.config.experiment !== 'distill');
+const isMnist = (preset: string) => PRESETS.find((p) => p.name === preset)?.config.data.source === 'mnist-padded';
 
 type State = 'idle' | 'running' | 'stopping' | 'stopped' | 'done' | 'error';
 
@@ -67,6 +73,10 @@ const ui = {
   status: $('status'),
   error: $('error'),
   figure: $('figure'),
+  explain: $('explain'),
+  explainMnist: $('explain-mnist'),
+  weightsBox: $('weights-box'),
+  weightsFigure: $('weights-figure'),
   resultsEmpty: $('results-empty'),
   resultsBody: $('results-body'),
   metricsBody: $('metrics-body'),
@@ -149,7 +159,16 @@ function applyPreset(name: string): void {
   const p = presetByName(name);
   ui.preset.value = p.name;
   ui.presetSummary.textContent = p.summary;
+  showExplanation(p.name);
+  // ten-class MNIST trains with softmax (or MSE on one-hot rows); the feature model with the ±1 losses
+  fillSelect(ui.loss, isMnist(p.name) ? ['softmax', 'mse'] : LOSSES);
   for (const el of FIELDS) el.value = String(presetValue(p.name, keyOf(el)));
+}
+
+/** The explanation under the figure: the feature model's, or padded MNIST's. */
+function showExplanation(preset: string): void {
+  ui.explain.hidden = isMnist(preset);
+  ui.explainMnist.hidden = !isMnist(preset);
 }
 
 /** Parses "a.b=1 c.d=x" (spaces or commas between pairs). */
@@ -359,13 +378,19 @@ const HEADLINE: Array<[keyof Summary['final'], string]> = [
   ['bgProj', 'bgProj'],
   ['asymmetry', 'Asymmetry'],
 ];
+/** Padded-MNIST runs add these (bgProj: border weight norm). */
+const MNIST_HEADLINE: Array<[keyof Summary['final'], string]> = [
+  ['idTestAcc', 'ID test accuracy'],
+  ['bgEnergy', 'bgEnergy'],
+  ['bgShareLearned', 'bgShareLearned'],
+];
 
 let lastResult: { summary: Summary; metrics: MetricsRow[]; parameters: NamedTensor[] } | undefined;
 
 function showResult(summary: Summary, metrics: MetricsRow[], parameters: NamedTensor[]): void {
   lastResult = { summary, metrics, parameters };
   ui.metricsBody.replaceChildren(
-    ...HEADLINE.map(([key, label]) => {
+    ...[...HEADLINE, ...(summary.config.data.source === 'mnist-padded' ? MNIST_HEADLINE : [])].map(([key, label]) => {
       const tr = document.createElement('tr');
       const a = summary.initial[key] as number;
       const b = summary.final[key] as number;
@@ -413,6 +438,38 @@ function download(name: string, data: string | Uint8Array, type: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** Clears the weight images (a new run). */
+function hideWeights(): void {
+  ui.weightsBox.hidden = true;
+  ui.weightsFigure.replaceChildren();
+  delete ui.weightsBox.dataset.ready;
+}
+
+/**
+ * Padded-MNIST runs: the first 16 neurons' weights and their change since initialisation as
+ * images (the same figure as `fclab run`'s weights.svg); a learned border shows as a uniform frame.
+ */
+async function showWeights(run: WorkerRun, summary: Summary, parameters: NamedTensor[], m: MnistRunInfo): Promise<void> {
+  const W = parameters[0].data;
+  const spec = weightGridSpec({
+    title: { text: `${summary.config.preset}: ${summary.config.model.activation}, first-layer weights`, subtitle: `first 16 neurons, ${m.side}x${m.side} (border ${m.borderWidth} px), each scaled to its own max |w|; red > 0 > blue` },
+    side: m.side,
+    panels: [
+      { title: `Weights after ${summary.iterations} iterations`, weights: W },
+      { title: 'Learned change W − W0', weights: W.map((v, i) => v - m.initialWeights[i]) },
+    ],
+  });
+  try {
+    const svg = await renderSvg(spec);
+    if (current !== run) return;
+    ui.weightsFigure.innerHTML = svg;
+    ui.weightsBox.hidden = false;
+    ui.weightsBox.dataset.ready = '1';
+  } catch (err) {
+    showError(`weights figure: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 // ---------------------------------------------------------------- running
 
 let current: WorkerRun | undefined;
@@ -437,7 +494,8 @@ function follow(run: WorkerRun, spec: RunSpec, threads: number, resumedRows: Met
   const trainingStatus = (simd: boolean) =>
     `Training (WebAssembly ${simd && spec.build !== 'scalar' ? 'SIMD' : 'scalar'}, ${threads} thread${threads === 1 ? '' : 's'})…`;
   let simd = true;
-  plot.reset({ title: `${spec.preset}: ${ui.activation.value}, ${ui.loss.value}, ${ui.optimizer.value}`, ...panelSize() }, 'Starting…');
+  plot.reset({ title: `${spec.preset}: ${ui.activation.value}, ${ui.loss.value}, ${ui.optimizer.value}`, kind: isMnist(spec.preset) ? 'mnist' : 'toy', ...panelSize() }, 'Starting…');
+  hideWeights();
   for (const r of resumedRows) plot.push(r);
   setControls('running');
   ui.stop.focus();
@@ -471,6 +529,7 @@ function follow(run: WorkerRun, spec: RunSpec, threads: number, resumedRows: Met
       const { summary, metrics, parameters } = o;
       const json = JSON.stringify(summary, null, 2) + '\n';
       showResult(summary, metrics, parameters);
+      if (o.mnist) void showWeights(run, summary, parameters, o.mnist);
       showProgress(summary.iterations, summary.iterations, summary.timing.wallSeconds);
       ui.status.textContent = `Done: ${summary.iterations.toLocaleString('en-US')} iterations in ${fmtSeconds(summary.timing.wallSeconds)}.`;
       // The controls stay as they are (Stop is then a no-op) until the final figure is in the page.
@@ -572,7 +631,7 @@ document.addEventListener('keydown', (event) => {
   }
 });
 ui.downloadCsv.addEventListener('click', () => {
-  if (lastResult) download('metrics.csv', metricsCsv(lastResult.metrics), 'text/csv');
+  if (lastResult) download('metrics.csv', metricsCsv(lastResult.metrics, metricColumns(lastResult.summary.config)), 'text/csv');
 });
 ui.downloadJson.addEventListener('click', () => {
   if (lastResult) download('summary.json', JSON.stringify(lastResult.summary, null, 2) + '\n', 'application/json');

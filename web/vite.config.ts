@@ -2,7 +2,8 @@
 // dist/web/; `npm run web:embed` previews dist/browser/ (the bundle and the embedding example) with
 // the same headers. The page imports the library from ../src (browser-safe API only: src/index.ts).
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+import { writeMnistAsset } from '../scripts/mnist-asset.mjs';
 
 const webDir = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -18,7 +19,23 @@ const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+/**
+ * The padded-MNIST digits as one compact file (web/generated/mnist-digits.bin, 7.8 MB, one byte per
+ * pixel), generated from the installed `mnist` package before the build or dev server starts. The
+ * worker imports its URL, so the build emits it as a hashed asset; it is fetched only when an MNIST
+ * run starts, never on page load.
+ */
+function mnistDigits(): Plugin {
+  return {
+    name: 'fclab-mnist-digits',
+    buildStart() {
+      writeMnistAsset(fileURLToPath(new URL('./generated/mnist-digits.bin', import.meta.url)));
+    },
+  };
+}
+
 export default defineConfig({
+  plugins: [mnistDigits()],
   root: webDir,
   // Relative asset URLs: the built folder works from any path (file server, GitHub Pages, a test's temp dir).
   base: './',
@@ -32,7 +49,8 @@ export default defineConfig({
     // The trainer's WASM is embedded as base64 in the worker chunk; it is large by design.
     chunkSizeWarningLimit: 2048,
   },
-  worker: { format: 'es' },
+  // the worker chunk imports the digits file's URL: the same plugin runs there
+  worker: { format: 'es', plugins: () => [mnistDigits()] },
   server: { fs: { allow: [repoRoot] }, headers: isolationHeaders },
   preview: { headers: isolationHeaders },
 });

@@ -1,7 +1,7 @@
 // The live training figure (loss, core vs background projection, activation asymmetry), redrawn
 // from the metric rows as they stream in: at most every `intervalMs`, renders never overlap, and a
 // stale render (after reset) never lands. Used by the demo page and by mount().
-import { renderSvg, runFigureSpec } from '../report/figures.js';
+import { mnistRunFigureSpec, renderSvg, runFigureSpec } from '../report/figures.js';
 import type { MetricsRow } from '../analysis/metrics.js';
 
 export interface LivePlotOptions {
@@ -11,6 +11,8 @@ export interface LivePlotOptions {
   height?: number;
   /** minimum time between redraws while rows stream in */
   intervalMs?: number;
+  /** 'mnist': a padded-MNIST run's figure (accuracies and the border's energy shares) */
+  kind?: 'toy' | 'mnist';
   /** called when a render fails (default: rethrown into the console) */
   onError?: (err: unknown) => void;
 }
@@ -74,11 +76,12 @@ export class LivePlot {
     this.dirty = false;
     const rows = this.rows.slice();
     const gen = this.generation;
-    const { title, width = 250, height = 190 } = this.options;
+    const { title, width = 250, height = 190, kind } = this.options;
     this.chain = this.chain
       .then(async () => {
         if (gen !== this.generation || rows.length === 0) return;
-        const svg = await renderSvg(runFigureSpec(rows, { title, asymmetry: true, width, height }));
+        const spec = kind === 'mnist' ? mnistRunFigureSpec(rows, { title, width: Math.round(1.4 * width), height }) : runFigureSpec(rows, { title, asymmetry: true, width, height });
+        const svg = await renderSvg(spec);
         if (gen !== this.generation) return;
         this.element.innerHTML = svg;
       })

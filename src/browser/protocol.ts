@@ -4,7 +4,7 @@ import type { Build } from '../engine/wasm.js';
 import type { NamedTensor } from '../engine/trainer.js';
 import type { ConfigInput } from '../config/resolve.js';
 import type { MetricsRow } from '../analysis/metrics.js';
-import type { ProgressEvent, Summary } from '../experiments/run.js';
+import type { MnistRunInfo, ProgressEvent, Summary } from '../experiments/run.js';
 import type { RunCheckpoint } from '../experiments/checkpoint.js';
 
 /** The serialisable part of RunOptions that a worker run takes. */
@@ -31,7 +31,8 @@ export type FromWorker =
   /** The run uses fewer kernel threads than asked for, and why. */
   | { type: 'threads'; threads: number; note: string }
   | { type: 'progress'; event: ProgressEvent }
-  | { type: 'done'; summary: Summary; metrics: MetricsRow[]; parameters: NamedTensor[] }
+  /** mnist: padded-MNIST runs only (the image side and the first layer's initial weights, for W − W0) */
+  | { type: 'done'; summary: Summary; metrics: MetricsRow[]; parameters: NamedTensor[]; mnist?: MnistRunInfo }
   /**
    * The run ended on a stop request. `checkpoint` is the state at the last evaluation (absent if it
    * stopped before the first one); resuming from it gives the hash of an uninterrupted run.

@@ -3,7 +3,7 @@
 // from there in a fresh worker, with the hash of an uninterrupted run.
 import type { NamedTensor } from '../engine/trainer.js';
 import type { MetricsRow } from '../analysis/metrics.js';
-import type { ProgressEvent, Summary } from '../experiments/run.js';
+import type { MnistRunInfo, ProgressEvent, Summary } from '../experiments/run.js';
 import type { RunCheckpoint } from '../experiments/checkpoint.js';
 import type { FromWorker, ToWorker, WorkerRunSpec } from './protocol.js';
 
@@ -17,7 +17,8 @@ export interface WorkerRunOptions extends WorkerRunSpec {
 }
 
 export type WorkerRunOutcome =
-  | { status: 'done'; summary: Summary; metrics: MetricsRow[]; parameters: NamedTensor[] }
+  /** mnist: padded-MNIST runs only (image side, border width and the first layer's initial weights) */
+  | { status: 'done'; summary: Summary; metrics: MetricsRow[]; parameters: NamedTensor[]; mnist?: MnistRunInfo }
   /** `iteration`: where a resume continues from (the last evaluation before the stop). */
   | { status: 'stopped'; iteration: number; checkpoint?: RunCheckpoint };
 
@@ -77,7 +78,7 @@ export class WorkerRun {
             this.emit('progress', m.event);
             break;
           case 'done':
-            end({ status: 'done', summary: m.summary, metrics: m.metrics, parameters: m.parameters });
+            end({ status: 'done', summary: m.summary, metrics: m.metrics, parameters: m.parameters, ...(m.mnist ? { mnist: m.mnist } : {}) });
             break;
           case 'stopped':
             end({ status: 'stopped', iteration: m.iteration, checkpoint: m.checkpoint });

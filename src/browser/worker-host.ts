@@ -10,6 +10,15 @@ import { resolveConfig } from '../config/resolve.js';
 import { simdSupported, threadsSupported } from '../engine/wasm.js';
 import type { RunCheckpoint } from '../experiments/checkpoint.js';
 import type { FromWorker, ToWorker } from './protocol.js';
+import type { MnistDigits } from '../data/mnist-padded.js';
+
+export interface ServeOptions {
+  /**
+   * The MNIST digits for data.source = mnist-padded runs, loaded on first use (the demo page fetches
+   * its bundled digits file); without it such runs fail with a message saying so.
+   */
+  digits?: () => Promise<MnistDigits>;
+}
 
 /** The worker global, typed without the webworker lib. */
 export interface WorkerScope {
@@ -43,7 +52,7 @@ function usableThreads(requested: number | undefined, build: string | undefined)
   return { threads };
 }
 
-export function serveTrainer(scope: WorkerScope): void {
+export function serveTrainer(scope: WorkerScope, options: ServeOptions = {}): void {
   const post = (m: FromWorker) => scope.postMessage(m);
   let stopRequested = false;
   let busy = false;
@@ -70,6 +79,7 @@ export function serveTrainer(scope: WorkerScope): void {
       const result = await runExperiment({
         ...(req.resume ? { resume: req.resume } : { preset: req.spec.preset, config: req.spec.config, set: req.spec.set }),
         ...base,
+        ...(options.digits ? { digits: options.digits } : {}),
         checkpointEvery: config.train.evalEvery,
         onCheckpoint: async (cp) => {
           last = cp;
@@ -82,7 +92,7 @@ export function serveTrainer(scope: WorkerScope): void {
           post({ type: 'progress', event: e });
         },
       });
-      post({ type: 'done', summary: result.summary, metrics: result.metrics, parameters: result.parameters });
+      post({ type: 'done', summary: result.summary, metrics: result.metrics, parameters: result.parameters, ...(result.mnist ? { mnist: result.mnist } : {}) });
     })()
       .catch((err: unknown) => {
         if (err === STOPPED) post({ type: 'stopped', iteration: last?.snapshot.iteration ?? 0, checkpoint: last });

@@ -178,7 +178,12 @@ export function registerSweepCommands(program: Command): void {
             `(${trained} trained, ${outcome.runs.length - trained} reused) in ${formatDuration(outcome.wallSeconds)} on ${outcome.workers} worker${outcome.workers === 1 ? '' : 's'}`,
         );
         const w = Math.max(4, ...doc.cells.map((c) => c.id.length));
-        if (doc.cells.every((c) => c.final.fitRatio)) {
+        if (doc.cells.every((c) => c.final.idTestAcc)) {
+          // padded-MNIST cells: accuracies and the learned border
+          console.log(`${'cell'.padEnd(w)}  ${'ID test acc'.padEnd(24)}  ${'OOD acc'.padEnd(24)}  bgShareLearned`);
+          for (const c of doc.cells)
+            console.log(`${c.id.padEnd(w)}  ${formatStat(c.final.idTestAcc).padEnd(24)}  ${formatStat(c.final.oodAcc).padEnd(24)}  ${formatStat(c.final.bgShareLearned)}`);
+        } else if (doc.cells.every((c) => c.final.fitRatio)) {
           // distillation cells: the MLP student's probe accuracies and fit ratio
           console.log(`${'cell'.padEnd(w)}  ${'student ID acc'.padEnd(24)}  ${'student OOD acc'.padEnd(24)}  fit OOD / ID`);
           for (const c of doc.cells)
@@ -211,7 +216,7 @@ export function registerSweepCommands(program: Command): void {
 
   program
     .command('reproduce')
-    .description('run every synthetic figure of the paper (F1–F6) with several seeds; writes figures (SVG, PNG) and report.html')
+    .description('run every synthetic figure of the paper (F1–F6), distillation (D1) and padded MNIST (M1–M2) with several seeds; writes figures (SVG, PNG) and report.html')
     .option('--quick', 'shortened runs and 3 seeds: the whole set in a few minutes (not the paper\'s settings)')
     .option('-o, --out <dir>', 'output folder (default: runs/reproduce or runs/reproduce-quick)')
     .option('-n, --seeds <n>', 'seeds per cell (default 5; 3 with --quick)', intOption('--seeds'))
@@ -239,7 +244,10 @@ export function registerSweepCommands(program: Command): void {
           progress.stop();
         }
         for (const c of r.claims) console.log(`${c.holds ? 'holds' : 'FAILS'}  ${c.figure} ${c.statement}\n       ${c.evidence}`);
+        for (const c of r.mnist?.claims ?? []) console.log(`${c.holds ? 'holds' : 'FAILS'}  M1 ${c.statement}\n       ${c.evidence}`);
         for (const f of r.figures) console.log(`${f.id}: ${f.svg} (+ .png)`);
+        if (r.distill) console.log(`D1: ${r.distill.figure.svg} (+ .png)`);
+        for (const f of r.mnist?.figures ?? []) console.log(`${f.name.slice(0, 2)}: ${f.svg} (+ .png)`);
         console.log(`report: ${r.report} (${r.sweep.runs.length} runs in ${formatDuration(r.wallSeconds)})`);
       },
     );

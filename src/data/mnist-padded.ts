@@ -28,6 +28,30 @@ export interface MnistDigits {
   classes: Uint8Array[];
 }
 
+/** Magic of the compact digits file (scripts/mnist-asset.mjs writes it for the web demo). */
+const ASSET_MAGIC = 'FCMNIST1';
+
+/**
+ * The digits from the compact file the web demo bundles: "FCMNIST1", ten uint32 LE digit counts,
+ * then every class's images, one byte per pixel (scripts/mnist-asset.mjs).
+ */
+export function decodeMnistDigits(bytes: Uint8Array): MnistDigits {
+  const header = ASSET_MAGIC.length + 40;
+  const magic = String.fromCharCode(...bytes.subarray(0, ASSET_MAGIC.length));
+  if (bytes.length < header || magic !== ASSET_MAGIC) throw new Error(`mnist digits file: expected the magic ${ASSET_MAGIC} and ten digit counts`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const classes: Uint8Array[] = [];
+  let at = header;
+  for (let d = 0; d < 10; d++) {
+    const n = view.getUint32(ASSET_MAGIC.length + 4 * d, true) * DIGIT_PIXELS;
+    if (at + n > bytes.length) throw new Error(`mnist digits file: truncated in class ${d} (${bytes.length} bytes)`);
+    classes.push(bytes.slice(at, at + n));
+    at += n;
+  }
+  if (at !== bytes.length) throw new Error(`mnist digits file: ${bytes.length - at} bytes after the last class`);
+  return { classes };
+}
+
 export type MnistConfig = NonNullable<Config['mnist']>;
 
 export interface MnistSet {

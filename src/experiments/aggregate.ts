@@ -12,7 +12,7 @@
 // quantile everywhere. With one seed, std and the interval are NaN (null in JSON).
 import type { Config } from '../config/schema.js';
 import type { SetValue } from '../config/resolve.js';
-import { METRIC_COLUMNS, type MetricsRow } from '../analysis/metrics.js';
+import { METRIC_COLUMNS, MNIST_COLUMNS, type MetricsRow } from '../analysis/metrics.js';
 import { DISTILL_AGG, distillDerivedRow, isDistillRow, type DistillRow } from '../analysis/distill-metrics.js';
 
 /** t(0.975, df): two-sided 95% critical values of Student's t distribution. */
@@ -90,13 +90,30 @@ export const AGG_METRICS = [...METRIC_COLUMNS.filter((c) => c !== 'iteration'), 
 >;
 export type AggMetric = (typeof AGG_METRICS)[number];
 
-/** The aggregated quantities of a run kind: AGG_METRICS for toy runs, DISTILL_AGG for distillation runs. */
+/** Derived from padded-MNIST rows, besides DERIVED_METRICS. */
+export const MNIST_DERIVED = ['accDrop'] as const;
+export const MNIST_DERIVED_HELP: Record<(typeof MNIST_DERIVED)[number], string> = {
+  accDrop: 'idTestAcc − oodAcc: the accuracy the OOD border costs on the same test digits',
+};
+/** Padded-MNIST runs: every toy quantity, then MNIST's own columns and MNIST_DERIVED. */
+export const MNIST_AGG: readonly string[] = [...AGG_METRICS, ...MNIST_COLUMNS, ...MNIST_DERIVED];
+
+const isMnistRow = (row: object): row is MetricsRow & Record<(typeof MNIST_COLUMNS)[number], number> => 'idTestAcc' in row;
+
+/** The aggregated quantities of a run kind: AGG_METRICS for toy runs, MNIST_AGG for padded-MNIST runs, DISTILL_AGG for distillation runs. */
 export function aggColumns(rows: ReadonlyArray<MetricsRow | DistillRow>): readonly string[] {
-  return rows.length && isDistillRow(rows[0]) ? DISTILL_AGG : AGG_METRICS;
+  if (!rows.length) return AGG_METRICS;
+  return isDistillRow(rows[0]) ? DISTILL_AGG : isMnistRow(rows[0]) ? MNIST_AGG : AGG_METRICS;
 }
 
 function derivedAny(row: MetricsRow | DistillRow, first: MetricsRow | DistillRow): Record<string, number> {
-  return isDistillRow(row) ? distillDerivedRow(row, first as DistillRow) : derivedRow(row, first as MetricsRow);
+  if (isDistillRow(row)) return distillDerivedRow(row, first as DistillRow);
+  const out: Record<string, number> = derivedRow(row, first as MetricsRow);
+  if (isMnistRow(row)) {
+    for (const c of MNIST_COLUMNS) out[c] = row[c];
+    out.accDrop = row.idTestAcc - row.oodAcc;
+  }
+  return out;
 }
 
 /** All aggregated quantities of one evaluation. */

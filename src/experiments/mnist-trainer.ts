@@ -179,6 +179,11 @@ export class MnistTrainer {
   }
 }
 
+/** The config an MNIST run records: the digits have no factored form, so 'auto' means false. */
+export function mnistResolvedConfig(base: Config): ResolvedConfig {
+  return { ...base, engine: { factorInput: false, featureCoords: false } };
+}
+
 /** Builds the padded digits from the config and lays out the network (PyTorch's default init, 'init' stream). */
 export async function createMnistTrainer(base: Config, options: MnistTrainerOptions): Promise<MnistTrainer> {
   const m = base.mnist;
@@ -187,7 +192,7 @@ export async function createMnistTrainer(base: Config, options: MnistTrainerOpti
     throw new ConfigError('engine.factorInput = true is not valid with data.source = mnist-padded: expected false or "auto" (the digits have no factored form)');
   if (base.engine.featureCoords === true)
     throw new ConfigError('engine.featureCoords = true is not valid with data.source = mnist-padded: expected false or "auto" (the digits have no feature coordinates)');
-  const config: ResolvedConfig = { ...base, engine: { factorInput: false, featureCoords: false } };
+  const config = mnistResolvedConfig(base);
   // the split and texture come from the PRNG, which is the same in every build: the scalar one is enough
   const data = buildPaddedMnist(await loadKernels('scalar'), options.digits, config.data.n, m, config.seed);
   const { model, train } = config;

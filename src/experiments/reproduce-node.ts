@@ -2,7 +2,8 @@
 // writes figures (SVG + PNG), reproduce.json (claims, settings) and report.html. Layout:
 //   OUT/sweep.json, OUT/sweep.csv      aggregates of every cell (the sweep format)
 //   OUT/runs/<cell>/seed-<seed>/       run folders (as `fclab run --no-figure` writes them)
-//   OUT/figures/F1-theory.svg|png ...  the six figures
+//   OUT/figures/F1-theory.svg|png ...  the six figures, D1 and M1–M2
+//   OUT/distill/, OUT/mnist/           the distillation and padded-MNIST sweeps (their own fingerprints)
 //   OUT/reproduce.json                 mode, settings, figure → cells, claims, timing
 //   OUT/report.html                    one self-contained page
 import { cpus, platform, release, arch } from 'node:os';
@@ -18,6 +19,7 @@ import { VERSION } from '../version.js';
 import { compactJson, DERIVED_HELP } from './aggregate.js';
 import type { MetricsRow } from '../analysis/metrics.js';
 import { reproduceDistill, type DistillReproduceOutcome } from './distill-reproduce-node.js';
+import { reproduceMnist, type MnistReproduceOutcome } from './mnist-reproduce-node.js';
 import { planSweep } from './sweep.js';
 import { runPlan, type SweepOutcome, type SweepProgressEvent } from './sweep-node.js';
 import {
@@ -47,6 +49,8 @@ export interface ReproduceOptions {
   command?: string;
   /** the distillation figure D1 (default: on unless a subset of figures is asked for) */
   distill?: boolean;
+  /** the padded-MNIST figures M1, M2 (default: on unless a subset of figures is asked for) */
+  mnist?: boolean;
 }
 
 export interface ReproduceOutcome {
@@ -58,6 +62,8 @@ export interface ReproduceOutcome {
   wallSeconds: number;
   /** the distillation sweep, figure and checks (absent when not run) */
   distill?: DistillReproduceOutcome;
+  /** the padded-MNIST sweep, figures and checks (absent when not run) */
+  mnist?: MnistReproduceOutcome;
 }
 
 async function readNeurons(dir: string): Promise<Omit<NeuronRun, 'seed'>> {
@@ -150,6 +156,10 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceOut
     options.distill ?? !options.figures
       ? await reproduceDistill({ out, quick: options.quick, seeds: plan.settings.seeds, workers: options.workers, reuse: options.reuse, onProgress: options.onProgress })
       : undefined;
+  const mnist =
+    options.mnist ?? !options.figures
+      ? await reproduceMnist({ out, quick: options.quick, seeds: plan.settings.seeds, workers: options.workers, reuse: options.reuse, onProgress: options.onProgress })
+      : undefined;
   const wallSeconds = (performance.now() - t0) / 1000;
   const trained = sweep.runs.filter((r) => !r.reused);
   // training time of every run, reused ones included (from their summary.json)
@@ -167,6 +177,16 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceOut
       claims: claims.map((c) => ({ id: c.id, figure: c.figure, statement: c.statement, holds: c.holds, evidence: c.evidence, numbers: c.numbers })),
       fingerprint: sweep.doc.fingerprint,
       ...(distill ? { distill: { figure: distill.figure.name, fingerprint: distill.sweep.doc.fingerprint, claims: distill.claims } } : {}),
+      ...(mnist
+        ? {
+            mnist: {
+              figures: mnist.figures.map((f) => f.name),
+              settings: mnist.settings,
+              fingerprint: mnist.sweep.doc.fingerprint,
+              claims: mnist.claims.map((c) => ({ id: c.id, statement: c.statement, holds: c.holds, evidence: c.evidence, numbers: c.numbers })),
+            },
+          }
+        : {}),
       timing: { wallSeconds, runs: sweep.runs.length, trained: trained.length, reused: sweep.runs.length - trained.length, runSeconds: cpuSeconds, workers: sweep.workers },
     }) + '\n',
   );
@@ -185,7 +205,10 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceOut
         {
           caption: 'Claims',
           columns: ['figure', 'claim', 'holds', 'evidence'],
-          rows: claims.map((c) => [c.figure, c.statement, c.holds ? 'yes' : 'NO', c.evidence]),
+          rows: [
+            ...claims.map((c) => [c.figure, c.statement, c.holds ? 'yes' : 'NO', c.evidence]),
+            ...(mnist?.claims ?? []).map((c) => ['M1–M2', `Padded MNIST: ${c.statement}`, c.holds ? 'yes' : 'NO', c.evidence]),
+          ],
         },
       ],
     },
@@ -196,6 +219,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceOut
       figures: [{ svg: svgs[i], caption: f.caption, png: `figures/${f.name}.png` }],
     })),
     ...(distill ? [distill.section] : []),
+    ...(mnist ? [mnist.section] : []),
     {
       id: 'final-numbers',
       title: 'Final numbers',
@@ -239,5 +263,5 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceOut
   };
   const report = join(out, 'report.html');
   await writeFileAtomic(report, renderReport(doc));
-  return { plan, sweep, figures, claims, report, wallSeconds, ...(distill ? { distill } : {}) };
+  return { plan, sweep, figures, claims, report, wallSeconds, ...(distill ? { distill } : {}), ...(mnist ? { mnist } : {}) };
 }

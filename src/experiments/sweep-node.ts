@@ -14,7 +14,8 @@ import { setMaxListeners } from 'node:events';
 import { Piscina } from 'piscina';
 import { writeFileAtomic } from '../io/atomic-node.js';
 import { resolveEngineSettings } from '../engine/trainer.js';
-import { METRIC_COLUMNS, type MetricsRow } from '../analysis/metrics.js';
+import { METRIC_COLUMNS, metricColumns, type MetricsRow } from '../analysis/metrics.js';
+import { mnistResolvedConfig } from './mnist-trainer.js';
 import { VERSION } from '../version.js';
 import type { Summary } from './run.js';
 import type { DistillSummary } from './distill.js';
@@ -170,15 +171,24 @@ export function parseMetricsCsv(text: string, source = 'metrics.csv', columns: r
   });
 }
 
+/** The config a run of this kind writes to config.json (engine.factorInput resolved as the run resolves it). */
+function recordedConfig(config: PlannedRun['config']): unknown {
+  return config.data.source === 'mnist-padded' ? mnistResolvedConfig(config) : resolveEngineSettings(config, false);
+}
+
 /** A run folder that is complete, of this fclab version and of exactly this config; else null. */
 async function readCompleteRun(dir: string, run: PlannedRun): Promise<Pick<RunRecord, 'summary' | 'metrics'> | null> {
   try {
     const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as RunRecord['summary'];
     const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as unknown;
     if (summary.engine?.version !== VERSION) return null;
-    if (canonical(config) !== canonical(resolveEngineSettings(run.config, false))) return null;
+    if (canonical(config) !== canonical(recordedConfig(run.config))) return null;
     const csv = await readFile(join(dir, 'metrics.csv'), 'utf8');
-    const metrics = run.config.experiment === 'distill' ? parseMetricsCsv(csv, join(dir, 'metrics.csv'), DISTILL_COLUMNS) : parseMetricsCsv(csv, join(dir, 'metrics.csv'));
+    const file = join(dir, 'metrics.csv');
+    const metrics =
+      run.config.experiment === 'distill'
+        ? parseMetricsCsv(csv, file, DISTILL_COLUMNS)
+        : (parseMetricsCsv(csv, file, metricColumns(run.config)) as MetricsRow[]);
     return { summary, metrics };
   } catch {
     return null;

@@ -152,7 +152,8 @@ export interface MnistFigureRow {
 }
 
 /** MNIST run: accuracies (train, ID test, OOD) and the border's share of first-layer weight energy. */
-export function mnistRunFigureSpec(rows: readonly MnistFigureRow[], opts: { title?: string } = {}): TopLevelSpec {
+export function mnistRunFigureSpec(rows: readonly MnistFigureRow[], opts: { title?: string; width?: number; height?: number } = {}): TopLevelSpec {
+  const size = { width: opts.width, height: opts.height };
   const acc: Array<{ iteration: number; series: string; value: number }> = [];
   const energy: Array<{ iteration: number; series: string; value: number }> = [];
   const push = (out: typeof acc, it: number, series: string, v: number | undefined) => {
@@ -169,8 +170,8 @@ export function mnistRunFigureSpec(rows: readonly MnistFigureRow[], opts: { titl
   return top(
     {
       hconcat: [
-        linePanel('Accuracy', 'Accuracy', acc, ['Train', 'ID test', 'OOD (border changed)'], ['#1f77b4', '#2ca02c', '#ff7f0e']),
-        linePanel('First-layer weights on the border', 'Fraction of energy', energy, ['bgEnergy (weights)', 'bgShareLearned (W − W0)'], ['#d62728', '#9467bd']),
+        linePanel('Accuracy', 'Accuracy', acc, ['Train', 'ID test', 'OOD (border changed)'], ['#1f77b4', '#2ca02c', '#ff7f0e'], size),
+        linePanel('First-layer weights on the border', 'Fraction of energy', energy, ['bgEnergy (weights)', 'bgShareLearned (W − W0)'], ['#d62728', '#9467bd'], size),
       ],
       resolve: { scale: { color: 'independent' } },
       spacing: 30,
