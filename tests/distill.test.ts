@@ -3,7 +3,7 @@
 // not out of distribution; a linear student keeps its (chance-level) accuracy OOD. Plus the teacher's
 // construction, determinism, role streams, the CLI and a sweep over the student's width.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,7 +111,7 @@ describe('determinism and streams', () => {
 });
 
 describe('fclab distill and sweeps', () => {
-  it('fclab distill writes its outputs; bad input exits 2 and writes nothing', async () => {
+  it('fclab distill writes its outputs; bad input exits 2, a diverged student exits 3, and neither writes anything', async () => {
     const out = join(tmp, 'cli');
     const r = await fclab('distill', '--out', out, '-q', '--threads', '1', ...Object.entries(small).flatMap(([k, v]) => ['--set', `${k}=${v}`]));
     expect(r.code, r.stderr).toBe(0);
@@ -131,6 +131,22 @@ describe('fclab distill and sweeps', () => {
     expect(e.code).toBe(2);
     expect(e.stderr).toMatch(/distill\.teacherWidth = 0 is not valid/);
     expect(existsSync(bad)).toBe(false);
+
+    // a malformed --config names line and column, like fclab run
+    const cfg = join(tmp, 'broken.json');
+    await writeFile(cfg, '{\n  "train": {"lr": 0.1,}\n}\n');
+    const j = await fclab('distill', '--out', bad, '--config', cfg);
+    expect(j.code).toBe(2);
+    expect(j.stderr).toMatch(/broken\.json: not valid JSON at line 2, column 23/);
+    expect(existsSync(bad)).toBe(false);
+
+    // a student that diverges stops the run: exit 3, the message says so, nothing is written
+    const nan = join(tmp, 'nan');
+    const d = await fclab('distill', '--out', nan, '-q', ...Object.entries(small).flatMap(([k, v]) => ['--set', `${k}=${v}`]),
+      '--set', 'train.optimizer=sgd', '--set', 'train.lr=1000');
+    expect(d.code, d.stderr).toBe(3);
+    expect(d.stderr).toMatch(/^fclab: error: .* is not finite \(the student diverged\)/);
+    expect(existsSync(nan)).toBe(false);
   });
 
   it('a sweep over the student width aggregates distillation runs and reuses them', async () => {

@@ -2,9 +2,9 @@
 // runDistill. Registered by main.ts; bad input is a ConfigError (`fclab: error: ...`, exit 2).
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
+import { readJsonFile } from './config-file.js';
 import { ConfigError, parseSetArg, type SetValue } from '../config/resolve.js';
 import { PRESETS } from '../config/presets.js';
 import { resolveDistillConfig, runDistill, type DistillResult } from '../experiments/distill.js';
@@ -13,19 +13,6 @@ import { createProgress } from './progress.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-async function readConfigFile(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`--config ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(`--config ${path}: not valid JSON (${(e as Error).message})`);
-  }
-}
 
 function threadsArg(v: string): number {
   const n = Number(v);
@@ -70,7 +57,7 @@ export function registerDistillCommand(program: Command): void {
         const [k, v] = parseSetArg(a);
         set[k] = v;
       }
-      const inputs = { preset: opts.preset, config: opts.config ? await readConfigFile(opts.config) : undefined, set };
+      const inputs = { preset: opts.preset, config: opts.config ? await readJsonFile(opts.config, '--config') : undefined, set };
       const config = resolveDistillConfig(inputs);
       const dir = opts.out ?? join('runs', `${config.preset}-${stamp()}`);
       const progress = createProgress(config.preset, process.stderr, opts.quiet);

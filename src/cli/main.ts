@@ -6,11 +6,12 @@ import { Command, CommanderError, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { PRESETS } from '../config/presets.js';
 import { KEY_HELP } from '../config/schema.js';
-import { parseJsonText } from '../config/json-text.js';
+import { readJsonFile } from './config-file.js';
 import { ConfigError, parseSetArg, resolveConfig, type SetValue } from '../config/resolve.js';
 import { NpyError } from '../io/npy.js';
 import { readStateFolder } from '../io/state-folder.js';
 import { runExperiment, RunInterrupted, type RunResult } from '../experiments/run.js';
+import { DistillDiverged } from '../experiments/distill.js';
 import { writeRunOutputs } from '../experiments/outputs-node.js';
 import { loadMnistDigits } from '../data/mnist-node.js';
 import { encodeCheckpoint, decodeCheckpoint, type RunCheckpoint } from '../experiments/checkpoint.js';
@@ -64,15 +65,7 @@ async function readCheckpoint(path: string): Promise<RunCheckpoint> {
   }
 }
 
-export async function readConfigFile(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`--config ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return parseJsonText(text, `--config ${path}`);
-}
+export const readConfigFile = (path: string): Promise<unknown> => readJsonFile(path, '--config');
 
 export function parseSets(args: string[]): Record<string, SetValue> {
   const out: Record<string, SetValue> = {};
@@ -253,6 +246,11 @@ export async function main(argv = process.argv): Promise<void> {
     if (e instanceof ConfigError || e instanceof NpyError || e instanceof UsageError) {
       console.error(`fclab: error: ${e.message}`);
       process.exitCode = EXIT_USAGE;
+      return;
+    }
+    if (e instanceof DistillDiverged) {
+      console.error(`fclab: error: ${e.message}`);
+      process.exitCode = EXIT_DIVERGED;
       return;
     }
     if (e instanceof CommanderError) {

@@ -2,10 +2,9 @@
 // SweepError/ConfigError (printed as `fclab: error: ...`, exit 2).
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseSetArg, type SetValue } from '../config/resolve.js';
-import { parseJsonText } from '../config/json-text.js';
+import { readJsonFile } from './config-file.js';
 import { PRESETS } from '../config/presets.js';
 import { formatStat } from '../experiments/aggregate.js';
 import { parseGridArg, parseShard, planSweep, SweepError, type GridAxis } from '../experiments/sweep.js';
@@ -24,15 +23,6 @@ function intOption(flag: string) {
   };
 }
 
-async function readJsonFile(path: string, flag: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new SweepError(`${flag} ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return parseJsonText(text, `${flag} ${path}`);
-}
 
 function parseSets(args: string[]): Record<string, SetValue> {
   const out: Record<string, SetValue> = {};

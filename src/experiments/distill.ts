@@ -161,9 +161,12 @@ function projections(W: Float32Array, rows: number, V: Float32Array, featDim: nu
   return { coreProj, bgProj };
 }
 
+/** A distillation run whose student produced NaN or ±Infinity: it stops, nothing is written (CLI exit 3). */
+export class DistillDiverged extends Error {}
+
 function checkFinite(a: Float32Array, what: string): void {
   for (let i = 0; i < a.length; i++)
-    if (!Number.isFinite(a[i])) throw new ConfigError(`${what} is not finite (the student diverged): lower train.lr`);
+    if (!Number.isFinite(a[i])) throw new DistillDiverged(`${what} is not finite (the student diverged): lower train.lr`);
 }
 
 const CHUNK = 50;
