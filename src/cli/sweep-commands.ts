@@ -234,11 +234,13 @@ export function registerSweepCommands(program: Command): void {
           progress.stop();
         }
         for (const c of r.claims) console.log(`${c.holds ? 'holds' : 'FAILS'}  ${c.figure} ${c.statement}\n       ${c.evidence}`);
+        for (const c of r.distill?.claims ?? []) console.log(`${c.holds ? 'holds' : 'FAILS'}  D1 ${c.statement}\n       ${c.evidence}`);
         for (const c of r.mnist?.claims ?? []) console.log(`${c.holds ? 'holds' : 'FAILS'}  M1 ${c.statement}\n       ${c.evidence}`);
         for (const f of r.figures) console.log(`${f.id}: ${f.svg} (+ .png)`);
         if (r.distill) console.log(`D1: ${r.distill.figure.svg} (+ .png)`);
         for (const f of r.mnist?.figures ?? []) console.log(`${f.name.slice(0, 2)}: ${f.svg} (+ .png)`);
-        console.log(`report: ${r.report} (${r.sweep.runs.length} runs in ${formatDuration(r.wallSeconds)})`);
+        const runs = r.sweep.runs.length + (r.distill?.sweep.runs.length ?? 0) + (r.mnist?.sweep.runs.length ?? 0);
+        console.log(`report: ${r.report} (${runs} runs in ${formatDuration(r.wallSeconds)})`);
       },
     );
 }
