@@ -208,18 +208,8 @@ export class NetTrainer {
     this.trainSet = up(train);
     for (const [name, e] of evals) this.evalSets.set(name, up(e));
     this.net.initDefault(s.seed);
-    if (s.freezeOutput) this.freezeOutputWeights();
+    if (s.freezeOutput) this.net.setFrozenOutputWeights();
     if (s.batchSize > 0) this.net.enableBatches(train.n, s.batchSize, d, s.seed);
-  }
-
-  /** toy.py's fixed output layer: +1/m for the first m/2 hidden neurons, -1/m for the rest; the bias keeps its init. */
-  private freezeOutputWeights(): void {
-    const last = this.net.layers[this.net.layers.length - 1];
-    const m = last.fanIn;
-    const w = this.arena.view(last.W);
-    const half = Math.floor(m / 2);
-    for (let j = 0; j < m; j++) w[j] = j < half ? Math.fround(1 / m) : Math.fround(-1 / m);
-    this.net.syncWeights();
   }
 
   /** Updates applied so far. */

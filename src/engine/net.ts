@@ -165,6 +165,16 @@ export class Net {
     this.syncWeights();
   }
 
+  /** toy.py's fixed output layer: +1/m for the first m/2 inputs of the last layer, -1/m for the rest; its bias keeps its init. */
+  setFrozenOutputWeights(): void {
+    const last = this.layers[this.layers.length - 1];
+    const m = last.fanIn;
+    const w = this.arena.view(last.W);
+    const half = Math.floor(m / 2);
+    for (let j = 0; j < m; j++) w[j] = j < half ? Math.fround(1 / m) : Math.fround(-1 / m);
+    this.syncWeights();
+  }
+
   /** Recompute the transposed weights the forward pass reads (after parameters were written). */
   syncWeights(): void {
     this.k.netSyncWeights();

@@ -209,15 +209,7 @@ export class Trainer {
   /** PyTorch's default init from the 'init' stream, then toy.py's fixed output layer if frozen. */
   private initParams(): void {
     this.net.initDefault(this.config.seed);
-    const last = this.net.layers[this.net.layers.length - 1];
-    if (this.config.model.freezeOutput) {
-      // toy.py: +1/m for the first m/2 hidden neurons, -1/m for the rest; the bias keeps its init
-      const m = last.fanIn;
-      const w = this.arena.view(last.W);
-      const half = Math.floor(m / 2);
-      for (let j = 0; j < m; j++) w[j] = j < half ? Math.fround(1 / m) : Math.fround(-1 / m);
-      this.net.syncWeights();
-    }
+    if (this.config.model.freezeOutput) this.net.setFrozenOutputWeights();
   }
 
   private importParams(imp: ImportedState): void {

@@ -1,6 +1,6 @@
 // report.html of one distillation run: teacher, students and probes, the figure, the config.
 // Isomorphic: the caller supplies the figure and the environment.
-import { renderReport, type ReportDoc } from './html.js';
+import { configSection, renderReport, type ReportDoc } from './html.js';
 import { DISTILL_COLUMNS, DISTILL_HELP } from '../analysis/distill-metrics.js';
 import type { DistillResult } from '../experiments/distill.js';
 
@@ -35,21 +35,7 @@ export function distillReportHtml(result: DistillResult, figureSvg: string | nul
       ...(figureSvg
         ? [{ id: 'figure', title: 'Training curves', figures: [{ svg: figureSvg, caption: 'Fit error on ID and OOD inputs, probe accuracies, and the first layer\'s background projection.', png: 'distill.png' }] }]
         : []),
-      {
-        id: 'config',
-        title: 'Configuration and timing',
-        tables: [
-          {
-            columns: ['setting', 'value'],
-            rows: [
-              ['wall time', `${s.timing.wallSeconds.toFixed(1)} s`],
-              ['ms per iteration (both students)', s.timing.msPerIter.toFixed(3)],
-              ['engine', `${s.engine.build}, ${s.engine.threads} thread(s), fclab ${s.engine.version}`],
-            ],
-          },
-        ],
-        configs: [{ name: 'config.json', json: c }],
-      },
+      configSection(s, c, 'ms per iteration (both students)'),
     ],
     environment,
   };

@@ -109,6 +109,29 @@ function section(s: ReportSection, index: number): string {
 }
 
 /** One self-contained HTML page: inline CSS, inline SVG figures, no scripts. */
+/** A run's "Configuration and timing" section: wall time, ms per iteration, engine, and its config.json. */
+export function configSection(
+  s: { timing: { wallSeconds: number; msPerIter: number }; engine: { build: string; threads: number; version: string } },
+  config: unknown,
+  msLabel = 'ms per iteration',
+): ReportSection {
+  return {
+    id: 'config',
+    title: 'Configuration and timing',
+    tables: [
+      {
+        columns: ['setting', 'value'],
+        rows: [
+          ['wall time', `${s.timing.wallSeconds.toFixed(1)} s`],
+          [msLabel, s.timing.msPerIter.toFixed(3)],
+          ['engine', `${s.engine.build}, ${s.engine.threads} thread(s), fclab ${s.engine.version}`],
+        ],
+      },
+    ],
+    configs: [{ name: 'config.json', json: config }],
+  };
+}
+
 export function renderReport(doc: ReportDoc): string {
   const toc = [...doc.sections.map((s) => ({ id: s.id, title: s.title })), { id: ENV_ID, title: 'Environment' }]
     .map((e) => `<li><a href="#${esc(e.id)}">${esc(e.title)}</a></li>`)

@@ -1,6 +1,6 @@
 // report.html of one run: the headline numbers (initial -> final), the figure, the config and the
 // environment, on one self-contained page. Isomorphic: the caller supplies the environment.
-import { renderReport, type ReportDoc } from './html.js';
+import { configSection, renderReport, type ReportDoc } from './html.js';
 import { METRIC_HELP, MNIST_METRIC_HELP, metricColumns } from '../analysis/metrics.js';
 import type { RunResult } from '../experiments/run.js';
 
@@ -33,21 +33,7 @@ export function runReportHtml(result: RunResult, figureSvg: string | null, envir
       ...(weightsSvg
         ? [{ id: 'weights', title: 'First-layer weights as images', figures: [{ svg: weightsSvg, caption: 'The first 16 neurons\' weights reshaped to the padded image, and their change since initialisation; a uniform frame is the learned border.', png: 'weights.png' }] }]
         : []),
-      {
-        id: 'config',
-        title: 'Configuration and timing',
-        tables: [
-          {
-            columns: ['setting', 'value'],
-            rows: [
-              ['wall time', `${s.timing.wallSeconds.toFixed(1)} s`],
-              ['ms per iteration', s.timing.msPerIter.toFixed(3)],
-              ['engine', `${s.engine.build}, ${s.engine.threads} thread(s), fclab ${s.engine.version}`],
-            ],
-          },
-        ],
-        configs: [{ name: 'config.json', json: c }],
-      },
+      configSection(s, c),
     ],
     environment,
   };
