@@ -5,10 +5,12 @@
 //   fclab.*.wasm      the three builds (SIMD, scalar, SIMD with threads)
 //   fclab.d.ts        types (re-exported from the tsc output)
 //   embed.html        the embedding example (web/embed.html)
+//   mnist-digits.bin  the MNIST digits, one byte per pixel (scripts/mnist-asset.mjs), for mnist-padded runs
 // Both bundles are their own worker script (runInWorker and mount start them as module workers).
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
+import { writeMnistAsset } from './mnist-asset.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = `${root}dist/browser`;
@@ -49,3 +51,4 @@ for (const inline of [false, true]) {
 for (const v of ['simd', 'scalar', 'simd-mt']) copyFileSync(`${root}build/fclab.${v}.wasm`, `${out}/fclab.${v}.wasm`);
 writeFileSync(`${out}/fclab.d.ts`, "export * from '../src/browser/index.js';\n");
 copyFileSync(`${root}web/embed.html`, `${out}/embed.html`);
+writeMnistAsset(`${out}/mnist-digits.bin`); // padded-MNIST runs in the bundle's worker fetch it

@@ -12,6 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import * as lib from '../src/index.js';
 import { createTrainer, runExperiment, type RunOptions } from '../src/index.js';
 import { launchChromium, PageWatch, serve, type Served } from './browser-helpers.js';
+import { loadMnistDigits } from '../src/data/mnist-node.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist', 'browser');
@@ -158,6 +159,21 @@ describe('browser bundle in Chromium', () => {
     expect(out.ticks).toBeGreaterThan(0); // the page's own timers kept running
     expect(out.rows).toBe(16);
     expect(out.tensors).toEqual(['fc0.weight', 'fc0.bias', 'fc1.weight', 'fc1.bias']);
+    expect(out.hash).toBe(node.hash);
+  });
+
+  it('runInWorker trains mnist-padded with the digits file next to the bundle, to Node\'s hash', async () => {
+    const set = { 'data.n': 200, 'mnist.testN': 100, 'train.iterations': 20, 'train.evalEvery': 10 };
+    const page = await blankPage();
+    const out = await page.evaluate(async ({ set, url }) => {
+      const m = await (window as unknown as Loader).load(url);
+      const done = await m.runInWorker({ preset: 'mnist-padded', set }).finished;
+      if (done.status !== 'done') throw new Error(`expected a finished run, got ${done.status}`);
+      return { hash: done.summary.hash, idTestAcc: done.summary.final.idTestAcc, side: done.mnist?.side };
+    }, { set, url: '/fclab.js' });
+    const node = (await runExperiment({ preset: 'mnist-padded', set, digits: loadMnistDigits })).summary;
+    expect(out.side).toBe(36);
+    expect(out.idTestAcc).toBe(node.final.idTestAcc);
     expect(out.hash).toBe(node.hash);
   });
 

@@ -4,7 +4,7 @@
 // script: started as a worker named TRAINER_WORKER_NAME, it serves training runs.
 import { runInWorker as runInGivenWorker, WorkerRun, type WorkerRunOptions } from './worker-client.js';
 import { mountTrainer, type MountOptions, type MountedTrainer } from './embed.js';
-import { serveTrainer, type WorkerScope } from './worker-host.js';
+import { fetchMnistDigits, serveTrainer, type WorkerScope } from './worker-host.js';
 import { TRAINER_WORKER_NAME } from './protocol.js';
 import { LivePlot } from './live-plot.js';
 
@@ -27,4 +27,6 @@ export function mount(target: HTMLElement | string, options: MountOptions = {}):
 }
 
 const g = globalThis as { document?: unknown; name?: unknown };
-if (g.document === undefined && g.name === TRAINER_WORKER_NAME) serveTrainer(globalThis as unknown as WorkerScope);
+// padded-MNIST runs read the digits file that the build puts next to the bundle (fetched on first use)
+if (g.document === undefined && g.name === TRAINER_WORKER_NAME)
+  serveTrainer(globalThis as unknown as WorkerScope, { digits: fetchMnistDigits(new URL('./mnist-digits.bin', import.meta.url)) });

@@ -10,7 +10,7 @@ import { resolveConfig } from '../config/resolve.js';
 import { simdSupported, threadsSupported } from '../engine/wasm.js';
 import type { RunCheckpoint } from '../experiments/checkpoint.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import type { MnistDigits } from '../data/mnist-padded.js';
+import { decodeMnistDigits, type MnistDigits } from '../data/mnist-padded.js';
 
 export interface ServeOptions {
   /**
@@ -50,6 +50,19 @@ function usableThreads(requested: number | undefined, build: string | undefined)
   if (build === 'scalar' || !simdSupported()) return { threads: 1, note: 'kernel threads need the SIMD build' };
   if (!threadsSupported()) return { threads: 1, note: 'this page is not cross-origin isolated (no shared memory)' };
   return { threads };
+}
+
+/** The MNIST digits from a digits file (scripts/mnist-asset.mjs: one byte per pixel), fetched once. */
+export function fetchMnistDigits(url: string | URL): () => Promise<MnistDigits> {
+  let digits: Promise<MnistDigits> | null = null;
+  return () =>
+    (digits ??= fetch(url).then(async (res) => {
+      if (!res.ok) throw new Error(`could not load the MNIST digits (${String(url)}): HTTP ${res.status}`);
+      return decodeMnistDigits(new Uint8Array(await res.arrayBuffer()));
+    }).catch((e: unknown) => {
+      digits = null; // a later run may try again
+      throw e;
+    }));
 }
 
 export function serveTrainer(scope: WorkerScope, options: ServeOptions = {}): void {
