@@ -1,4 +1,5 @@
 import { samplesPhase, paramsPhase } from "./net";
+import { gemmSetThread } from "./gemm";
 
 // Threads: worker instances share this module's memory and sit in parWorker(); the caller's
 // thread runs parRun(), which publishes a task, does its own share and waits for the others.
@@ -80,6 +81,7 @@ export function parGeneration(): i32 {
  */
 export function parWorker(t: i32, seen: i32): void {
   if (ASC_FEATURE_THREADS) {
+    gemmSetThread(t);
     while (true) {
       let spins = 0;
       let gen = atomic.load<i32>(C + C_GEN);

@@ -370,6 +370,19 @@ describe('gemm', () => {
   });
 });
 
+describe('gemm: packed B panels', () => {
+  it('matches gemmRef bit for bit when N spans several pack panels, both layouts', () => {
+    const rng = mulberry32(8);
+    const failures: string[] = [];
+    for (const [M, N, K] of [[9, 300, 70], [4, 263, 33], [13, 129, 1], [6, 1000, 40]]) {
+      const A = randomF32(rng, M * K), B = randomF32(rng, K * N), bias = randomF32(rng, N);
+      failures.push(gemmCase(A, K, 1, B, M, N, K, bias) ?? '');
+      failures.push(gemmCase(transposed(A, M, K), 1, M, B, M, N, K) ?? '');
+    }
+    expect(failures.filter((s) => s)).toEqual([]);
+  });
+});
+
 describe('transpose and colSum', () => {
   const ROWS = [0, 1, 31, 32, 33, 1000];
   const COLS = [1, 3, 4, 5, 256];
