@@ -11,7 +11,7 @@ import { netTrain, netGetStep } from "./net";
 
 const S = memory.data(64, 8);
 const O_STREAM = 0, O_CORE = 4, O_BG = 8, O_Z = 12, O_X = 16, O_V = 20, O_Y = 24, O_WORK = 28,
-  O_ROWS = 32, O_NPOS = 36, O_CD = 40, O_BD = 44, O_IN = 48, O_SPHERE = 52, O_DENSE = 56, O_BGOFF = 60;
+  O_ROWS = 32, O_CD = 40, O_BD = 44, O_IN = 48, O_SPHERE = 52, O_DENSE = 56, O_BGOFF = 60;
 
 // @ts-ignore: decorator
 @inline function p(o: usize): usize { return <usize>load<u32>(S + o); }
@@ -20,12 +20,12 @@ const O_STREAM = 0, O_CORE = 4, O_BG = 8, O_Z = 12, O_X = 16, O_V = 20, O_Y = 24
 
 /** Buffers (core rows x cd, bg rows x bd, Z, X, V, labels, float64 work) and the sampling settings. */
 export function onlineSet(stream: usize, core: usize, bg: usize, Z: usize, X: usize, V: usize, Y: usize, work: usize,
-                          rows: i32, nPos: i32 /* unused: see onlinePositives */, coreDim: i32, bgDim: i32, inputDim: i32, sphere: bool, dense: bool,
+                          rows: i32, coreDim: i32, bgDim: i32, inputDim: i32, sphere: bool, dense: bool,
                           bgOffset: f32): void {
   store<u32>(S + O_STREAM, stream); store<u32>(S + O_CORE, core); store<u32>(S + O_BG, bg);
   store<u32>(S + O_Z, Z); store<u32>(S + O_X, X); store<u32>(S + O_V, V); store<u32>(S + O_Y, Y);
   store<u32>(S + O_WORK, work);
-  store<i32>(S + O_ROWS, rows); store<i32>(S + O_NPOS, nPos); store<i32>(S + O_CD, coreDim);
+  store<i32>(S + O_ROWS, rows); store<i32>(S + O_CD, coreDim);
   store<i32>(S + O_BD, bgDim); store<i32>(S + O_IN, inputDim);
   store<i32>(S + O_SPHERE, sphere ? 1 : 0); store<i32>(S + O_DENSE, dense ? 1 : 0);
   store<f32>(S + O_BGOFF, bgOffset);

@@ -111,7 +111,7 @@ describe('online sampling inside the module', () => {
         const arena = new Arena(k);
         const V = makeTransform(arena, cfg, 5);
         const o = new OnlineSampler(arena, cfg, 5, rows, V);
-        k.onlineSet(o.stream, o.core.ptr, o.bg.ptr, o.Z.ptr, o.X.ptr, V.ptr, o.y.ptr, o.work, rows, Math.floor(rows / 2),
+        k.onlineSet(o.stream, o.core.ptr, o.bg.ptr, o.Z.ptr, o.X.ptr, V.ptr, o.y.ptr, o.work, rows,
           cfg.coreDim, cfg.bgDim, cfg.inputDim, core === 'sphere' ? 1 : 0, 1, Math.fround(cfg.bgMean - 0.5));
         const out: number[] = [];
         for (let t = 0; t < 3; t++) {

@@ -148,7 +148,7 @@ export class Trainer {
       this.online = o;
       // the module draws like o.draw() and trains k steps per call (online.ts)
       k.onlineSet(o.stream, o.core.ptr, o.bg.ptr, o.Z.ptr, o.X.ptr, this.data.V.ptr, o.y.ptr, o.work, stepRows,
-        Math.floor(stepRows / 2), dc.coreDim, dc.bgDim, inputDim, dc.core === 'sphere' ? 1 : 0, this.factored ? 0 : 1,
+        dc.coreDim, dc.bgDim, inputDim, dc.core === 'sphere' ? 1 : 0, this.factored ? 0 : 1,
         Math.fround(dc.bgMean - 0.5));
     } else if (train.batchSize > 0) this.net.enableBatches(n, train.batchSize, width, seed);
   }

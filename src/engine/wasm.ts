@@ -62,7 +62,7 @@ export interface Kernels {
   featInit(W: Ptr, Vt: Ptr, Q: Ptr, fd: number, fin: number, fout: number): void;
   featMaterialize(W: Ptr, V: Ptr, Q: Ptr, fd: number, fin: number, fout: number): void;
   featGradInput(gW: Ptr, V: Ptr, Q: Ptr, fd: number, fin: number, fout: number): void;
-  onlineSet(stream: Ptr, core: Ptr, bg: Ptr, Z: Ptr, X: Ptr, V: Ptr, Y: Ptr, work: Ptr, rows: number, nPos: number,
+  onlineSet(stream: Ptr, core: Ptr, bg: Ptr, Z: Ptr, X: Ptr, V: Ptr, Y: Ptr, work: Ptr, rows: number,
     coreDim: number, bgDim: number, inputDim: number, sphere: number, dense: number, bgOffset: number): void;
   onlineDraw(t: number): void;
   onlineTrain(k: number): number;
