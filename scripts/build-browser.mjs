@@ -51,4 +51,4 @@ for (const inline of [false, true]) {
 for (const v of ['simd', 'scalar', 'simd-mt']) copyFileSync(`${root}build/fclab.${v}.wasm`, `${out}/fclab.${v}.wasm`);
 writeFileSync(`${out}/fclab.d.ts`, "export * from '../src/browser/index.js';\n");
 copyFileSync(`${root}web/embed.html`, `${out}/embed.html`);
-writeMnistAsset(`${out}/mnist-digits.bin`); // padded-MNIST runs in the bundle's worker fetch it
+await writeMnistAsset(`${out}/mnist-digits.bin`); // padded-MNIST runs in the bundle's worker fetch it

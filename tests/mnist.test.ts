@@ -38,7 +38,7 @@ describe('the mnist package\'s digits', () => {
 describe('the web demo\'s digits file (scripts/mnist-asset.mjs)', () => {
   it('decodes to exactly the digits loadMnistDigits gives, one byte per pixel', async () => {
     const { mnistAssetBytes } = await import('../scripts/mnist-asset.mjs');
-    const bytes = mnistAssetBytes();
+    const bytes = await mnistAssetBytes();
     const decoded = decodeMnistDigits(bytes);
     expect(bytes.length).toBe(48 + 10_000 * DIGIT_PIXELS);
     for (let d = 0; d < 10; d++) expect(Buffer.from(decoded.classes[d]).equals(Buffer.from(digits.classes[d]))).toBe(true);

@@ -28,8 +28,8 @@ const isolationHeaders = {
 function mnistDigits(): Plugin {
   return {
     name: 'fclab-mnist-digits',
-    buildStart() {
-      writeMnistAsset(fileURLToPath(new URL('./generated/mnist-digits.bin', import.meta.url)));
+    async buildStart() {
+      await writeMnistAsset(fileURLToPath(new URL('./generated/mnist-digits.bin', import.meta.url)));
     },
   };
 }

@@ -32,9 +32,24 @@ export interface MnistDigits {
 const ASSET_MAGIC = 'FCMNIST1';
 
 /**
- * The digits from the compact file the web demo bundles: "FCMNIST1", ten uint32 LE digit counts,
- * then every class's images, one byte per pixel (scripts/mnist-asset.mjs).
+ * The compact digits file the web demo and the browser bundle ship (scripts/mnist-asset.mjs):
+ * "FCMNIST1", ten uint32 LE digit counts, then every class's images, one byte per pixel.
  */
+export function encodeMnistDigits(digits: MnistDigits): Uint8Array {
+  const header = ASSET_MAGIC.length + 40;
+  const out = new Uint8Array(header + digits.classes.reduce((s, c) => s + c.length, 0));
+  for (let i = 0; i < ASSET_MAGIC.length; i++) out[i] = ASSET_MAGIC.charCodeAt(i);
+  const view = new DataView(out.buffer);
+  let at = header;
+  digits.classes.forEach((c, d) => {
+    view.setUint32(ASSET_MAGIC.length + 4 * d, c.length / DIGIT_PIXELS, true);
+    out.set(c, at);
+    at += c.length;
+  });
+  return out;
+}
+
+/** The digits from the compact file (encodeMnistDigits); throws on a wrong or truncated file. */
 export function decodeMnistDigits(bytes: Uint8Array): MnistDigits {
   const header = ASSET_MAGIC.length + 40;
   const magic = String.fromCharCode(...bytes.subarray(0, ASSET_MAGIC.length));

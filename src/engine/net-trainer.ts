@@ -11,6 +11,7 @@ import {
   ACT_ID,
   LOSS_ID,
   OPT_ID,
+  StepCounter,
   type NamedTensor,
   type NetActivation,
   type NetLoss,
@@ -142,8 +143,7 @@ export class NetTrainer {
   /** [inputDim, hidden..., outputs] */
   readonly sizes: readonly number[];
   readonly loss: NetLoss;
-  private iter = 0;
-  private readonly listeners = new Set<(e: StepEvent) => void>();
+  private readonly steps = new StepCounter();
   private readonly arena: Arena;
   private readonly k: Kernels;
   private readonly net: Net;
@@ -214,7 +214,7 @@ export class NetTrainer {
 
   /** Updates applied so far. */
   get iteration(): number {
-    return this.iter;
+    return this.steps.iteration;
   }
 
   get simd(): boolean {
@@ -223,20 +223,16 @@ export class NetTrainer {
 
   /** Run k updates; returns the mean training (or minibatch) loss measured before the last one (NaN if k = 0). */
   step(k = 1): number {
-    if (!Number.isInteger(k) || k < 0) throw new RangeError(`step(k): k = ${k} is not valid: expected a non-negative integer`);
-    if (k === 0) return NaN;
+    if (!StepCounter.wants(k)) return NaN;
     const t = this.trainSet;
     const loss = this.net.batchRows !== null ? this.net.trainBatches(t.X.ptr, t.Y.ptr, k) : this.net.trainFull(t.X.ptr, t.Y.ptr, t.n, k);
-    this.iter += k;
-    for (const fn of this.listeners) fn({ iteration: this.iter });
+    this.steps.advance(k);
     return loss;
   }
 
   /** Subscribe to step events; returns an unsubscribe function. */
   on(event: 'step', fn: (e: StepEvent) => void): () => void {
-    if (event !== 'step') throw new Error(`unknown event ${event}`);
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+    return this.steps.on(event, fn);
   }
 
   /** Mean loss and accuracy at the current parameters on the training set ('train') and every evaluation set. */
@@ -314,7 +310,7 @@ export class NetTrainer {
   /** A copy of the whole training state; restore() continues bit-identically from it. */
   snapshot(): TrainerSnapshot {
     return {
-      iteration: this.iter,
+      iteration: this.steps.iteration,
       optimizerStep: this.net.optimizerStep,
       state: this.net.stateRegions().map(([p, n]) => this.arena.readBytes(p, n)),
     };
@@ -327,7 +323,7 @@ export class NetTrainer {
     regions.forEach(([p], i) => this.arena.writeBytes(p, s.state[i]));
     this.net.optimizerStep = s.optimizerStep;
     this.net.syncWeights();
-    this.iter = s.iteration;
+    this.steps.iteration = s.iteration;
   }
 
   /** Stops the worker threads (if any); the trainer keeps working on the calling thread. */

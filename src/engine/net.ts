@@ -31,6 +31,31 @@ export interface StepEvent {
   iteration: number;
 }
 
+/** Updates applied so far and the 'step' listeners, for every trainer over a Net. */
+export class StepCounter {
+  iteration = 0;
+  private readonly listeners = new Set<(e: StepEvent) => void>();
+
+  /** Validates step(k)'s k; false when there is nothing to run (k = 0). */
+  static wants(k: number): boolean {
+    if (!Number.isInteger(k) || k < 0) throw new RangeError(`step(k): k = ${k} is not valid: expected a non-negative integer`);
+    return k > 0;
+  }
+
+  /** Counts k updates and tells the listeners. */
+  advance(k: number): void {
+    this.iteration += k;
+    for (const fn of this.listeners) fn({ iteration: this.iteration });
+  }
+
+  /** Subscribe to step events; returns an unsubscribe function. */
+  on(event: 'step', fn: (e: StepEvent) => void): () => void {
+    if (event !== 'step') throw new Error(`unknown event ${event}`);
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+}
+
 export interface OptimizerHyper {
   lr: number;
   weightDecay: number;

@@ -3,7 +3,7 @@
 // the module; this class generates or imports the data, seeds the streams, and computes the metrics.
 import { loadEngine, type Build, type Engine, type Kernels } from './wasm.js';
 import { Arena, type F32Buf, type Ptr } from './arena.js';
-import { Net, LOSS_ID, type NamedTensor, type TrainerSnapshot, type StepEvent } from './net.js';
+import { Net, LOSS_ID, StepCounter, type NamedTensor, type TrainerSnapshot, type StepEvent } from './net.js';
 import { formatBytes, memoryPlan, memoryProblem } from './memory.js';
 import { generateFeatureData, OnlineSampler, type FeatureData } from '../data/feature-model.js';
 import { resolveConfig, validateConfig, ConfigError, type ConfigInput } from '../config/resolve.js';
@@ -72,8 +72,7 @@ export class Trainer {
   readonly build: Build;
   readonly threads: number;
   private readonly engine: Engine;
-  private iter = 0;
-  private readonly listeners = new Set<(e: StepEvent) => void>();
+  private readonly steps = new StepCounter();
   private readonly arena: Arena;
   private readonly k: Kernels;
   private readonly net: Net;
@@ -240,7 +239,7 @@ export class Trainer {
 
   /** Updates applied so far. */
   get iteration(): number {
-    return this.iter;
+    return this.steps.iteration;
   }
 
   get simd(): boolean {
@@ -249,8 +248,7 @@ export class Trainer {
 
   /** Run k updates; returns the mean training loss measured before the last one (NaN if k = 0). */
   step(k = 1): number {
-    if (!Number.isInteger(k) || k < 0) throw new RangeError(`step(k): k = ${k} is not valid: expected a non-negative integer`);
-    if (k === 0) return NaN;
+    if (!StepCounter.wants(k)) return NaN;
     let loss: number;
     if (this.online) {
       const o = this.online;
@@ -260,17 +258,14 @@ export class Trainer {
     } else {
       loss = this.net.trainFull(this.trainInput.ptr, this.data.y.ptr, this.data.n, k);
     }
-    this.iter += k;
     this.wStale = true;
-    for (const fn of this.listeners) fn({ iteration: this.iter });
+    this.steps.advance(k);
     return loss;
   }
 
   /** Subscribe to step events; returns an unsubscribe function. */
   on(event: 'step', fn: (e: StepEvent) => void): () => void {
-    if (event !== 'step') throw new Error(`unknown event ${event}`);
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+    return this.steps.on(event, fn);
   }
 
   /** All metrics at the current parameters (gradients are recomputed on the full training set). */
@@ -299,7 +294,7 @@ export class Trainer {
     const proj = featureProjections(this.arena.view(this.projScratch), hidden, coreDim, bgDim);
 
     return {
-      iteration: this.iter,
+      iteration: this.steps.iteration,
       trainLoss: trainSum / n,
       oodLoss: oodSum / n,
       trainAcc: trainCorrect / n,
@@ -371,7 +366,7 @@ export class Trainer {
   /** A copy of the whole training state; restore() continues bit-identically from it. */
   snapshot(): TrainerSnapshot {
     return {
-      iteration: this.iter,
+      iteration: this.steps.iteration,
       optimizerStep: this.net.optimizerStep,
       state: this.stateRegions().map(([p, n]) => this.arena.readBytes(p, n)),
     };
@@ -384,7 +379,7 @@ export class Trainer {
     regions.forEach(([p], i) => this.arena.writeBytes(p, s.state[i]));
     this.net.optimizerStep = s.optimizerStep;
     this.net.syncWeights();
-    this.iter = s.iteration;
+    this.steps.iteration = s.iteration;
     this.wStale = true;
   }
 

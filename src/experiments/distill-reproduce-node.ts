@@ -14,8 +14,9 @@ import { runPlan, type SweepOutcome, type SweepProgressEvent } from './sweep-nod
 import type { DistillSummary } from './distill.js';
 import type { SetValue } from '../config/resolve.js';
 
-export interface DistillReproduceOptions {
-  /** the reproduction folder; the sweep goes to OUT/distill, the figure to OUT/figures */
+/** Options of a part of `fclab reproduce` that runs its own sweep (distillation, padded MNIST). */
+export interface ReproducePartOptions {
+  /** the reproduction folder; the part's sweep goes to a subfolder (OUT/distill, OUT/mnist), its figures to OUT/figures */
   out: string;
   quick?: boolean;
   seeds: number;
@@ -23,6 +24,8 @@ export interface DistillReproduceOptions {
   reuse?: boolean;
   onProgress?: (e: SweepProgressEvent) => void;
 }
+
+export type DistillReproduceOptions = ReproducePartOptions;
 
 export interface DistillClaim {
   statement: string;

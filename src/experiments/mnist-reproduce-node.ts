@@ -11,7 +11,8 @@ import type { ReportSection } from '../report/html.js';
 import { loadMnistDigits } from '../data/mnist-node.js';
 import { createMnistTrainer } from './mnist-trainer.js';
 import { planSweep } from './sweep.js';
-import { runPlan, type SweepOutcome, type SweepProgressEvent } from './sweep-node.js';
+import { runPlan, type SweepOutcome } from './sweep-node.js';
+import type { ReproducePartOptions } from './distill-reproduce-node.js';
 import { ACTIVATION_LABEL } from './reproduce.js';
 import {
   MNIST_CURVES_FIGURE,
@@ -27,15 +28,7 @@ import {
   type MnistReproduceSettings,
 } from './mnist-reproduce.js';
 
-export interface MnistReproduceOptions {
-  /** the reproduction folder; the sweep goes to OUT/mnist, the figures to OUT/figures */
-  out: string;
-  quick?: boolean;
-  seeds: number;
-  workers?: number;
-  reuse?: boolean;
-  onProgress?: (e: SweepProgressEvent) => void;
-}
+export type MnistReproduceOptions = ReproducePartOptions;
 
 export interface MnistReproduceOutcome {
   settings: MnistReproduceSettings;
