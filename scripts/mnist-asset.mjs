@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 export async function mnistAssetBytes() {
   let lib;
   try {
-    lib = await Promise.all([import('../dist/src/data/mnist-node.js'), import('../dist/src/data/mnist-padded.js')]);
+    lib = await Promise.all([import('../dist/src/node/mnist-digits.js'), import('../dist/src/tasks/mnist/data.js')]);
   } catch (e) {
     throw new Error(`scripts/mnist-asset.mjs needs the compiled library (dist/): run npm run build first (${e.message})`);
   }

@@ -1,11 +1,11 @@
 // Node-only additions to the library: files (.npy, run folders, state folders) and PNG figures.
 export * from './index.js';
-export { readNpy, writeNpyAtomic } from './io/npy-node.js';
-export { writeFileAtomic } from './io/atomic-node.js';
-export { readStateFolder, readTensors } from './io/state-folder.js';
-export { writeRunOutputs } from './experiments/outputs-node.js';
-export { loadMnistDigits, mnistDigitsDir } from './data/mnist-node.js';
-export { svgToPng, writeFigure } from './report/png-node.js';
+export { readNpy, writeNpyAtomic } from './node/npy.js';
+export { writeFileAtomic } from './node/atomic.js';
+export { readStateFolder, readTensors } from './node/state-folder.js';
+export { writeRunOutputs } from './node/outputs.js';
+export { loadMnistDigits, mnistDigitsDir } from './node/mnist-digits.js';
+export { svgToPng, writeFigure } from './node/png.js';
 export {
   runSweep,
   runPlan,
@@ -18,10 +18,10 @@ export {
   workerFile,
   SWEEP_JSON,
   SWEEP_CSV,
-} from './experiments/sweep-node.js';
-export type { SweepDoc, SweepOptions, SweepOutcome, SweepProgressEvent, RunRecord, MergeOptions, MergeOutcome } from './experiments/sweep-node.js';
-export { reproduce } from './experiments/reproduce-node.js';
-export type { ReproduceOptions, ReproduceOutcome } from './experiments/reproduce-node.js';
-export { writeDistillOutputs } from './experiments/distill-outputs-node.js';
-export { reproduceDistill, distillCells } from './experiments/distill-reproduce-node.js';
-export type { DistillReproduceOptions, DistillReproduceOutcome, DistillClaim } from './experiments/distill-reproduce-node.js';
+} from './node/sweep.js';
+export type { SweepDoc, SweepOptions, SweepOutcome, SweepProgressEvent, RunRecord, MergeOptions, MergeOutcome } from './node/sweep.js';
+export { reproduce } from './node/reproduce.js';
+export type { ReproduceOptions, ReproduceOutcome } from './node/reproduce.js';
+export { writeDistillOutputs } from './node/outputs-distill.js';
+export { reproduceDistill, distillCells } from './node/reproduce-distill.js';
+export type { DistillReproduceOptions, DistillReproduceOutcome, DistillClaim } from './node/reproduce-distill.js';

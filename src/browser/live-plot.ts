@@ -2,7 +2,7 @@
 // from the metric rows as they stream in: at most every `intervalMs`, renders never overlap, and a
 // stale render (after reset) never lands. Used by the demo page and by mount().
 import { mnistRunFigureSpec, renderSvg, runFigureSpec } from '../report/figures.js';
-import type { MetricsRow } from '../analysis/metrics.js';
+import type { MetricsRow } from '../tasks/toy/metrics.js';
 
 export interface LivePlotOptions {
   title?: string;

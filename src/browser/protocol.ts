@@ -1,11 +1,11 @@
 // Messages between a page and its training Web Worker (worker-host.ts <-> worker-client.ts).
 // Everything here survives structured cloning: no functions, typed arrays only.
 import type { Build } from '../engine/wasm.js';
-import type { NamedTensor } from '../engine/trainer.js';
+import type { NamedTensor } from '../tasks/toy/trainer.js';
 import type { ConfigInput } from '../config/resolve.js';
-import type { MetricsRow } from '../analysis/metrics.js';
-import type { MnistRunInfo, ProgressEvent, Summary } from '../experiments/run.js';
-import type { RunCheckpoint } from '../experiments/checkpoint.js';
+import type { MetricsRow } from '../tasks/toy/metrics.js';
+import type { MnistRunInfo, ProgressEvent, Summary } from '../run/loop.js';
+import type { RunCheckpoint } from '../run/checkpoint.js';
 
 /** The serialisable part of RunOptions that a worker run takes. */
 export interface WorkerRunSpec extends ConfigInput {

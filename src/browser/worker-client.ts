@@ -1,10 +1,10 @@
 // The page side of a training run in a Web Worker: the page never trains on its main thread, so it
 // stays responsive. One WorkerRun per run; stop() ends it at a checkpoint and resume() continues
 // from there in a fresh worker, with the hash of an uninterrupted run.
-import type { NamedTensor } from '../engine/trainer.js';
-import type { MetricsRow } from '../analysis/metrics.js';
-import type { MnistRunInfo, ProgressEvent, Summary } from '../experiments/run.js';
-import type { RunCheckpoint } from '../experiments/checkpoint.js';
+import type { NamedTensor } from '../tasks/toy/trainer.js';
+import type { MetricsRow } from '../tasks/toy/metrics.js';
+import type { MnistRunInfo, ProgressEvent, Summary } from '../run/loop.js';
+import type { RunCheckpoint } from '../run/checkpoint.js';
 import type { FromWorker, ToWorker, WorkerRunSpec } from './protocol.js';
 
 export type { WorkerRunSpec };

@@ -5,12 +5,12 @@
 // request ends it at the next evaluation (a 'stop' message, read between evaluations) or within one
 // chunk of updates (the shared flag, on cross-origin isolated pages); the reply carries the last
 // checkpoint, and a run resumed from it ends with the hash of an uninterrupted one.
-import { runExperiment } from '../experiments/run.js';
+import { runExperiment } from '../run/loop.js';
 import { resolveConfig } from '../config/resolve.js';
 import { simdSupported, threadsSupported } from '../engine/wasm.js';
-import type { RunCheckpoint } from '../experiments/checkpoint.js';
+import type { RunCheckpoint } from '../run/checkpoint.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import { decodeMnistDigits, type MnistDigits } from '../data/mnist-padded.js';
+import { decodeMnistDigits, type MnistDigits } from '../tasks/mnist/data.js';
 
 export interface ServeOptions {
   /**

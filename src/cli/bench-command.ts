@@ -1,7 +1,7 @@
 // `fclab bench`: a thin shell over the bench module (src/bench); `npm run bench` calls it too.
 import type { Command } from 'commander';
-import { runBench, formatReport } from '../bench/index.js';
-import { writeFileAtomic } from '../io/atomic-node.js';
+import { runBench, formatReport } from '../node/bench/index.js';
+import { writeFileAtomic } from '../node/atomic.js';
 
 export function registerBenchCommand(program: Command): void {
   program

@@ -7,8 +7,8 @@ import { availableParallelism } from 'node:os';
 import { readJsonFile } from './config-file.js';
 import { ConfigError, parseSetArg, type SetValue } from '../config/resolve.js';
 import { PRESETS } from '../config/presets.js';
-import { resolveDistillConfig, runDistill, type DistillResult } from '../experiments/distill.js';
-import { writeDistillOutputs } from '../experiments/distill-outputs-node.js';
+import { resolveDistillConfig, runDistill, type DistillResult } from '../tasks/distill/trainer.js';
+import { writeDistillOutputs } from '../node/outputs-distill.js';
 import { createProgress } from './progress.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];

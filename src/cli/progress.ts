@@ -1,6 +1,6 @@
 // Progress for long runs: a live bar on a terminal, plain lines (every 10%) otherwise.
 import cliProgress from 'cli-progress';
-import type { ProgressEvent } from '../experiments/run.js';
+import type { ProgressEvent } from '../run/loop.js';
 
 export interface Progress {
   update(e: ProgressEvent): void;

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { parseSetArg, type SetValue } from '../config/resolve.js';
 import { readJsonFile } from './config-file.js';
 import { PRESETS } from '../config/presets.js';
-import { formatStat } from '../experiments/aggregate.js';
-import { parseGridArg, parseShard, planSweep, SweepError, type GridAxis } from '../experiments/sweep.js';
-import { mergeSweeps, runPlan, type SweepProgressEvent } from '../experiments/sweep-node.js';
-import { reproduce } from '../experiments/reproduce-node.js';
-import { FIGURE_IDS, type FigureId } from '../experiments/reproduce.js';
+import { formatStat } from '../sweep/aggregate.js';
+import { parseGridArg, parseShard, planSweep, SweepError, type GridAxis } from '../sweep/plan.js';
+import { mergeSweeps, runPlan, type SweepProgressEvent } from '../node/sweep.js';
+import { reproduce } from '../node/reproduce.js';
+import { FIGURE_IDS, type FigureId } from '../paper/reproduce.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 

@@ -1,8 +1,8 @@
 // report.html of one run: the headline numbers (initial -> final), the figure, the config and the
 // environment, on one self-contained page. Isomorphic: the caller supplies the environment.
 import { configSection, renderReport, type ReportDoc } from './html.js';
-import { METRIC_HELP, MNIST_METRIC_HELP, metricColumns } from '../analysis/metrics.js';
-import type { RunResult } from '../experiments/run.js';
+import { METRIC_HELP, MNIST_METRIC_HELP, metricColumns } from '../tasks/toy/metrics.js';
+import type { RunResult } from '../run/loop.js';
 
 export function runReportHtml(result: RunResult, figureSvg: string | null, environment: Record<string, string>, weightsSvg: string | null = null): string {
   const s = result.summary;
