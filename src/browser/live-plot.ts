@@ -1,8 +1,12 @@
 // The live training figure (loss, core vs background projection, activation asymmetry), redrawn
 // from the metric rows as they stream in: at most every `intervalMs`, renders never overlap, and a
 // stale render (after reset) never lands. Used by the demo page and by mount().
-import { mnistRunFigureSpec, renderSvg, runFigureSpec } from '../report/figures.js';
+import { renderSvg } from '../report/render.js';
+import { runFigureSpec } from '../tasks/toy/figures.js';
+import { mnistRunFigureSpec } from '../tasks/mnist/figures.js';
+import type { MetricRow } from '../tasks/task.js';
 import type { MetricsRow } from '../tasks/toy/metrics.js';
+import type { MnistRow } from '../tasks/mnist/metrics.js';
 
 export interface LivePlotOptions {
   title?: string;
@@ -18,7 +22,7 @@ export interface LivePlotOptions {
 }
 
 export class LivePlot {
-  private rows: MetricsRow[] = [];
+  private rows: MetricRow[] = [];
   private generation = 0;
   private chain: Promise<void> = Promise.resolve();
   private dirty = false;
@@ -45,7 +49,7 @@ export class LivePlot {
   }
 
   /** Adds one evaluation; the first shows at once, later ones at the next tick. */
-  push(row: MetricsRow): void {
+  push(row: MetricRow): void {
     this.rows.push(row);
     this.dirty = true;
     if (this.rows.length === 1) void this.draw();
@@ -56,7 +60,7 @@ export class LivePlot {
   }
 
   /** Replaces the rows (a finished or resumed run) and draws them; resolves once drawn. */
-  set(rows: readonly MetricsRow[]): Promise<void> {
+  set(rows: readonly MetricRow[]): Promise<void> {
     this.rows = rows.slice();
     return this.draw();
   }
@@ -80,7 +84,7 @@ export class LivePlot {
     this.chain = this.chain
       .then(async () => {
         if (gen !== this.generation || rows.length === 0) return;
-        const spec = kind === 'mnist' ? mnistRunFigureSpec(rows, { title, width: Math.round(1.4 * width), height }) : runFigureSpec(rows, { title, asymmetry: true, width, height });
+        const spec = kind === 'mnist' ? mnistRunFigureSpec(rows as unknown as MnistRow[], { title, width: Math.round(1.4 * width), height }) : runFigureSpec(rows as unknown as MetricsRow[], { title, asymmetry: true, width, height });
         const svg = await renderSvg(spec);
         if (gen !== this.generation) return;
         this.element.innerHTML = svg;

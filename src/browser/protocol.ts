@@ -3,8 +3,7 @@
 import type { Build } from '../engine/wasm.js';
 import type { NamedTensor } from '../tasks/toy/trainer.js';
 import type { ConfigInput } from '../config/resolve.js';
-import type { MetricsRow } from '../tasks/toy/metrics.js';
-import type { MnistRunInfo, ProgressEvent, Summary } from '../run/loop.js';
+import type { MetricRow, ProgressEvent, Summary } from '../run/loop.js';
 import type { RunCheckpoint } from '../run/checkpoint.js';
 
 /** The serialisable part of RunOptions that a worker run takes. */
@@ -31,8 +30,8 @@ export type FromWorker =
   /** The run uses fewer kernel threads than asked for, and why. */
   | { type: 'threads'; threads: number; note: string }
   | { type: 'progress'; event: ProgressEvent }
-  /** mnist: padded-MNIST runs only (the image side and the first layer's initial weights, for W − W0) */
-  | { type: 'done'; summary: Summary; metrics: MetricsRow[]; parameters: NamedTensor[]; mnist?: MnistRunInfo }
+  /** extra: the kind's data for its figures (RunResult.extra; e.g. padded MNIST's initial weights, for W − W0) */
+  | { type: 'done'; summary: Summary; metrics: MetricRow[]; parameters: NamedTensor[]; extra?: unknown }
   /**
    * The run ended on a stop request. `checkpoint` is the state at the last evaluation (absent if it
    * stopped before the first one); resuming from it gives the hash of an uninterrupted run.

@@ -14,7 +14,7 @@ import { decodeMnistDigits, type MnistDigits } from '../tasks/mnist/data.js';
 
 export interface ServeOptions {
   /**
-   * The MNIST digits for data.source = mnist-padded runs, loaded on first use (the demo page fetches
+   * The MNIST digits, for the kinds that train on them, loaded on first use (the demo page fetches
    * its bundled digits file); without it such runs fail with a message saying so.
    */
   digits?: () => Promise<MnistDigits>;
@@ -105,7 +105,7 @@ export function serveTrainer(scope: WorkerScope, options: ServeOptions = {}): vo
           post({ type: 'progress', event: e });
         },
       });
-      post({ type: 'done', summary: result.summary, metrics: result.metrics, parameters: result.parameters, ...(result.mnist ? { mnist: result.mnist } : {}) });
+      post({ type: 'done', summary: result.summary, metrics: result.metrics, parameters: result.parameters, ...(result.extra !== undefined ? { extra: result.extra } : {}) });
     })()
       .catch((err: unknown) => {
         if (err === STOPPED) post({ type: 'stopped', iteration: last?.snapshot.iteration ?? 0, checkpoint: last });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import type { TopLevelSpec } from 'vega-lite';
 import { writeFileAtomic } from './atomic.js';
-import { renderSvg } from '../report/figures.js';
+import { renderSvg } from '../report/render.js';
 
 /** Rasterise an SVG; scale 2 gives crisp figures for slides and papers. */
 export function svgToPng(svg: string, opts: { scale?: number } = {}): Uint8Array {

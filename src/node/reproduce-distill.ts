@@ -4,14 +4,16 @@
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic.js';
-import { renderSvg } from '../report/figures.js';
+import { renderSvg } from '../report/render.js';
 import { svgToPng } from './png.js';
 import { effectiveRobustnessSpec, robustnessPoints, type RobustnessPoint } from '../tasks/distill/figures.js';
 import type { ReportSection } from '../report/html.js';
 import { formatStat, summarize } from '../sweep/aggregate.js';
 import { planSweep, type CellInput } from '../sweep/plan.js';
 import { runPlan, type SweepOutcome, type SweepProgressEvent } from './sweep.js';
-import type { DistillSummary } from '../tasks/distill/trainer.js';
+import type { DistillSummaryFields } from '../tasks/distill/trainer.js';
+import type { Summary } from '../tasks/task.js';
+type DistillSummary = Summary & DistillSummaryFields;
 import type { SetValue } from '../config/resolve.js';
 
 /** Options of a part of `fclab reproduce` that runs its own sweep (distillation, padded MNIST). */

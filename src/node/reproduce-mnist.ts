@@ -1,11 +1,12 @@
 // The padded-MNIST part of `fclab reproduce` in Node: its own sweep in OUT/mnist (so the figure
 // sweep's fingerprint is unchanged), the weight images (M1) and curves (M2) in OUT/figures, the
 // checks and the report section.
+import type { MnistRunConfig } from '../tasks/mnist/config.js';
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic.js';
 import { readNpy } from './npy.js';
-import { renderSvg } from '../report/figures.js';
+import { renderSvg } from '../report/render.js';
 import { svgToPng } from './png.js';
 import type { ReportSection } from '../report/html.js';
 import { loadMnistDigits } from './mnist-digits.js';
@@ -52,7 +53,7 @@ export async function reproduceMnist(o: MnistReproduceOptions): Promise<MnistRep
   for (const c of [relu, identity]) {
     const run = c.runs[0];
     const W = (await readNpy(join(sweep.out, run.dir, 'weights', 'fc0.weight.npy'))).data;
-    const t = await createMnistTrainer({ ...c.config, seed: run.seed }, { digits });
+    const t = await createMnistTrainer({ ...(c.config as MnistRunConfig), seed: run.seed }, { digits });
     const W0 = t.initialWeights();
     side = t.data.side;
     t.dispose();

@@ -13,13 +13,9 @@ import { MessageChannel } from 'node:worker_threads';
 import { setMaxListeners } from 'node:events';
 import { Piscina } from 'piscina';
 import { writeFileAtomic } from './atomic.js';
-import { resolveEngineSettings } from '../tasks/toy/trainer.js';
-import { METRIC_COLUMNS, metricColumns, type MetricsRow } from '../tasks/toy/metrics.js';
-import { mnistResolvedConfig } from '../tasks/mnist/trainer.js';
 import { VERSION } from '../version.js';
-import type { Summary } from '../run/loop.js';
-import type { DistillSummary } from '../tasks/distill/trainer.js';
-import { DISTILL_COLUMNS, type DistillRow } from '../tasks/distill/metrics.js';
+import { taskOf } from '../tasks/registry.js';
+import type { MetricRow, Summary } from '../tasks/task.js';
 import {
   aggregateCell,
   aggregateCsv,
@@ -99,9 +95,8 @@ export interface RunRecord {
   run: PlannedRun;
   /** absolute run folder */
   dir: string;
-  /** a toy run's summary, or a distillation run's (config.experiment = distill) */
-  summary: Summary | DistillSummary;
-  metrics: MetricsRow[] | DistillRow[];
+  summary: Summary;
+  metrics: MetricRow[];
   reused: boolean;
 }
 
@@ -154,11 +149,8 @@ function canonical(v: unknown): string {
     .join(',')}}`;
 }
 
-/** Parses a metrics.csv written by metricsCsv (numbers round-trip exactly). */
-export function parseMetricsCsv(text: string, source?: string): MetricsRow[];
-/** The same for another run kind's columns (e.g. DISTILL_COLUMNS). */
-export function parseMetricsCsv<C extends string>(text: string, source: string, columns: readonly C[]): Array<Record<C, number>>;
-export function parseMetricsCsv(text: string, source = 'metrics.csv', columns: readonly string[] = METRIC_COLUMNS): Array<Record<string, number>> {
+/** Parses a metrics.csv written by metricsCsv with these columns (numbers round-trip exactly). */
+export function parseMetricsCsv(text: string, source: string, columns: readonly string[]): MetricRow[] {
   const lines = text.trim().split('\n');
   const header = lines[0].split(',');
   const cols = columns.map((c) => header.indexOf(c));
@@ -167,13 +159,13 @@ export function parseMetricsCsv(text: string, source = 'metrics.csv', columns: r
     const f = line.split(',');
     const row: Record<string, number> = {};
     columns.forEach((c, j) => (row[c] = Number(f[cols[j]])));
-    return row;
+    return row as MetricRow;
   });
 }
 
-/** The config a run of this kind writes to config.json (engine.factorInput resolved as the run resolves it). */
+/** The config a run writes to config.json ('auto' settings resolved as the run resolves them). */
 function recordedConfig(config: PlannedRun['config']): unknown {
-  return config.data.source === 'mnist-padded' ? mnistResolvedConfig(config) : resolveEngineSettings(config, false);
+  return taskOf(config).resolve(config, { imported: false });
 }
 
 /** A run folder that is complete, of this fclab version and of exactly this config; else null. */
@@ -185,10 +177,7 @@ async function readCompleteRun(dir: string, run: PlannedRun): Promise<Pick<RunRe
     if (canonical(config) !== canonical(recordedConfig(run.config))) return null;
     const csv = await readFile(join(dir, 'metrics.csv'), 'utf8');
     const file = join(dir, 'metrics.csv');
-    const metrics =
-      run.config.experiment === 'distill'
-        ? parseMetricsCsv(csv, file, DISTILL_COLUMNS)
-        : (parseMetricsCsv(csv, file, metricColumns(run.config)) as MetricsRow[]);
+    const metrics = parseMetricsCsv(csv, file, taskOf(run.config).columns(run.config)) as MetricRow[];
     return { summary, metrics };
   } catch {
     return null;
@@ -408,10 +397,10 @@ export async function runPlan(plan: SweepPlan, options: SweepOptions): Promise<S
 
   // aggregate per cell, runs in seed order
   // a cell's runs share its config, hence its run kind (toy rows or distillation rows)
-  const byCell = new Map<number, Array<RunData<MetricsRow | DistillRow>>>();
+  const byCell = new Map<number, RunData[]>();
   for (const rec of records.values()) {
     const list = byCell.get(rec.run.cell) ?? [];
-    const d = 'diverged' in rec.summary ? rec.summary.diverged : undefined; // distillation runs have no divergence stop
+    const d = rec.summary.diverged;
     list.push({
       seedIndex: rec.run.seedIndex,
       seed: rec.run.seed,

@@ -23,7 +23,9 @@ import {
   type BandPoint,
   type BandSeries,
 } from '../report/figures.js';
-import { formatStat, pairedDifference, summarize, type AggMetric, type CellAggregate, type Stat } from '../sweep/aggregate.js';
+import { formatStat, pairedDifference, summarize, type CellAggregate, type Stat } from '../sweep/aggregate.js';
+import type { AggMetric } from '../tasks/toy/metrics.js';
+import type { ToyConfig } from '../tasks/toy/config.js';
 import type { SweepSpec } from '../sweep/plan.js';
 
 export type FigureId = 'F1' | 'F2' | 'F3' | 'F4' | 'F5' | 'F6';
@@ -354,7 +356,7 @@ function gridFigure(inp: ReproduceInputs): BuiltFigure {
       cellHeight: 44,
       fontSize: 13,
       cells: cells.map((c) => ({
-        x: LOSS_LABEL[c.config.train.loss],
+        x: LOSS_LABEL[(c.config as ToyConfig).train.loss],
         y: OPT_LABEL[c.config.train.optimizer],
         value: c.final[metric].mean,
         label: pmFixed(c.final[metric], decimalsFor(cells.map((d) => d.final[metric].mean))),
@@ -501,10 +503,10 @@ function scalingFigure(inp: ReproduceInputs): BuiltFigure {
   const cells = inp.plan.figures.F6.map(get);
   const axes: Array<{ label: string; short: string; key: (c: CellAggregate) => number; values: number[]; scale: 'log' | 'ordinal' }> = [
     { label: 'Hidden width m (log scale)', short: 'width', key: (c) => c.config.model.hidden, values: WIDTHS, scale: 'log' },
-    { label: 'Background dimension (log scale)', short: 'background dimension', key: (c) => c.config.data.bgDim, values: BG_DIMS, scale: 'log' },
-    { label: 'Background mean', short: 'background mean', key: (c) => c.config.data.bgMean, values: BG_MEANS, scale: 'ordinal' },
+    { label: 'Background dimension (log scale)', short: 'background dimension', key: (c) => (c.config as ToyConfig).data.bgDim, values: BG_DIMS, scale: 'log' },
+    { label: 'Background mean', short: 'background mean', key: (c) => (c.config as ToyConfig).data.bgMean, values: BG_MEANS, scale: 'ordinal' },
   ];
-  const base = resolveConfig({ preset: 'toy-default', set: s.default });
+  const base = resolveConfig({ preset: 'toy-default', set: s.default }) as ToyConfig;
   const pointsFor = (a: (typeof axes)[number], metric: AggMetric): BandPoint[] => {
     // the cells of this axis: those that differ from the base only in this key
     const mine = cells.filter(

@@ -2,17 +2,19 @@
 // and neuron traces logged so far). Binary container, isomorphic:
 //   "FCLABCK1" | u32 LE header length | JSON header | blobs (lengths in the header)
 import { z } from 'zod';
-import type { ResolvedConfig, TrainerSnapshot } from '../tasks/toy/trainer.js';
+import type { TrainerSnapshot } from '../engine/net.js';
 import { validateConfig } from '../config/resolve.js';
-import { metricColumns, type MetricsRow } from '../tasks/toy/metrics.js';
-import type { NeuronTraces } from './loop.js';
+import type { Config } from '../config/schema.js';
+import { taskOf } from '../tasks/registry.js';
+import type { MetricRow, NeuronTraces } from '../tasks/task.js';
 
 export interface RunCheckpoint {
-  config: ResolvedConfig;
+  /** the resolved config */
+  config: Config;
   /** whether the run started from imported state (which the checkpoint does not carry) */
   imported: boolean;
   snapshot: TrainerSnapshot;
-  metrics: MetricsRow[];
+  metrics: MetricRow[];
   neurons: NeuronTraces;
   /** training time spent before the checkpoint, for summary.timing */
   trainMs: number;
@@ -37,7 +39,7 @@ const headerSchema = z.object({
 
 interface Header {
   format: 1;
-  config: ResolvedConfig;
+  config: Config;
   imported: boolean;
   iteration: number;
   optimizerStep: number;
@@ -63,7 +65,7 @@ export function encodeCheckpoint(cp: RunCheckpoint): Uint8Array {
     neuronWidth: n.bgNorm[0]?.length ?? 0,
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const columns = metricColumns(cp.config);
+  const columns = taskOf(cp.config).columns(cp.config);
   const metricValues = Float64Array.from(cp.metrics.flatMap((r) => columns.map((c) => r[c] ?? NaN)));
   const traces = [metricValues, ...n.coreNorm, ...n.bgNorm, ...n.asymmetry];
   const blobBytes = cp.snapshot.state.reduce((s, b) => s + b.length, 0) + traces.reduce((s, t) => s + t.byteLength, 0);
@@ -108,15 +110,22 @@ export function decodeCheckpoint(input: Uint8Array, source = 'checkpoint'): RunC
   const h = parsed.data as Header;
   if (h.metricRows < 1 || h.neuronIterations.length !== h.metricRows)
     throw bad(`${h.metricRows} metric rows and ${h.neuronIterations.length} neuron trace rows; expected the same number, at least 1`);
-  let config: ResolvedConfig;
+  let config: Config;
   try {
-    config = validateConfig(h.config, `${source}: config`) as ResolvedConfig;
+    config = validateConfig(h.config, `${source}: config`);
   } catch (e) {
     throw bad((e as Error).message);
   }
-  if (typeof config.engine.factorInput !== 'boolean') throw bad('config.engine.factorInput is not resolved');
+  // a checkpoint records the resolved config: resolving it again must change nothing
+  let resolved: Config;
+  try {
+    resolved = taskOf(config).resolve(config, { imported: h.imported });
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
+  if (JSON.stringify(resolved) !== JSON.stringify(config)) throw bad('its config is not resolved (an "auto" setting is left)');
   // sizes first: a corrupt header must not make us allocate absurd buffers
-  const columns = metricColumns(config);
+  const columns = taskOf(config).columns(config);
   const cols = columns.length;
   const expected =
     12 + len + h.state.reduce((a, b) => a + b, 0) + 8 * h.metricRows * cols + 3 * 8 * h.neuronIterations.length * h.neuronWidth;
@@ -137,7 +146,7 @@ export function decodeCheckpoint(input: Uint8Array, source = 'checkpoint'): RunC
   };
   const mv = f64s(h.metricRows * cols);
   const metrics = Array.from({ length: h.metricRows }, (_, r) =>
-    Object.fromEntries(columns.map((c, i) => [c, mv[r * cols + i]])) as MetricsRow,
+    Object.fromEntries(columns.map((c, i) => [c, mv[r * cols + i]])) as MetricRow,
   );
   const evals = h.neuronIterations.length;
   const readTraces = () => Array.from({ length: evals }, () => f64s(h.neuronWidth));

@@ -1,20 +1,15 @@
 // The run hash: SHA-256 over the final parameters as little-endian float32 (in order fc0.weight,
 // fc0.bias, fc1.weight, ...), then every logged metric as little-endian float64, row by row in
-// METRIC_COLUMNS order (MNIST runs: then MNIST_COLUMNS, see metricColumns). Identical runs give
+// the order of the kind's columns (Task.columns). Identical runs give
 // identical hashes on every platform. A NaN (a diverged run, a missing column) is hashed as the
 // canonical quiet NaN: WebAssembly leaves the sign and payload of NaN results to the platform, so
 // only "is NaN" is reproducible.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { METRIC_COLUMNS, type AnyMetric, type MetricsRow } from '../tasks/toy/metrics.js';
-
-export function runHash(params: ReadonlyArray<{ data: Float32Array }>, rows: readonly MetricsRow[], columns?: readonly AnyMetric[]): string;
-/** The same over rows of other columns (e.g. a distillation run's), in the given column order. */
-export function runHash<C extends string>(params: ReadonlyArray<{ data: Float32Array }>, rows: ReadonlyArray<Record<C, number>>, columns: readonly C[]): string;
 export function runHash(
   params: ReadonlyArray<{ data: Float32Array }>,
   rows: ReadonlyArray<Record<string, number>>,
-  columns: readonly string[] = METRIC_COLUMNS,
+  columns: readonly string[],
 ): string {
   const h = sha256.create();
   for (const p of params) {

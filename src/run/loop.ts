@@ -1,20 +1,19 @@
-// One training run, isomorphic (Node and browsers): resolve the config, train with metrics every
-// train.evalEvery updates, and summarise. Writing files is the Node shell's job (outputs-node.ts).
-import { createTrainer, type ImportedState, type NamedTensor, type NonFinite, type ResolvedConfig, type Trainer } from '../tasks/toy/trainer.js';
+// The one run loop, isomorphic (Node and browsers), for every experiment kind: resolve the config,
+// let the kind's Task build its trainer, train in chunks with metrics every train.evalEvery
+// updates, stop on divergence or on an AbortSignal (with a checkpoint), and summarise. Writing files
+// is the Node shell's job (src/node/outputs.ts).
 import type { Build } from '../engine/wasm.js';
-import { ConfigError, type ConfigInput } from '../config/resolve.js';
-import { metricColumns, type MetricsRow, type NeuronStats } from '../tasks/toy/metrics.js';
-import { resolveConfig, validateConfig } from '../config/resolve.js';
+import { ConfigError, resolveConfig, validateConfig, type ConfigInput } from '../config/resolve.js';
 import type { Config } from '../config/schema.js';
-import type { MnistDigits } from '../tasks/mnist/data.js';
-import { createMnistTrainer } from '../tasks/mnist/trainer.js';
+import { taskOf } from '../tasks/registry.js';
+import type { Divergence, MetricRow, NeuronTraces, ProgressEvent, RunResult, Summary, TaskContext, TaskTrainer } from '../tasks/task.js';
 import { runHash } from './hash.js';
 import type { RunCheckpoint } from './checkpoint.js';
 import { VERSION } from '../version.js';
 
-export interface RunOptions extends ConfigInput {
-  /** Start from outside state (data, transform, initial weights), e.g. PyTorch's. */
-  imported?: ImportedState;
+export type { Divergence, NeuronTraces, ProgressEvent, RunResult, Summary, MetricRow } from '../tasks/task.js';
+
+export interface RunOptions extends ConfigInput, TaskContext {
   /** WASM build; both give identical results. Default: SIMD where supported. */
   build?: Build;
   /** Kernel threads (default 1); results are identical for any count. */
@@ -32,62 +31,6 @@ export interface RunOptions extends ConfigInput {
    */
   checkpointEvery?: number;
   onCheckpoint?: (checkpoint: RunCheckpoint) => void | Promise<void>;
-  /**
-   * The MNIST digits, for data.source = mnist-padded (or a function giving them, called only for
-   * such runs): loadMnistDigits from fclab/node in Node; the web demo bundles them.
-   */
-  digits?: MnistDigits | (() => MnistDigits | Promise<MnistDigits>);
-}
-
-/** What train() needs of a trainer: the feature model's Trainer and the MNIST one both fit. */
-interface RunTrainer {
-  readonly config: ResolvedConfig;
-  readonly iteration: number;
-  readonly simd: boolean;
-  readonly threads: number;
-  readonly build: Build;
-  step(k: number): number;
-  evaluate(): MetricsRow & { neurons: NeuronStats };
-  snapshot(): ReturnType<Trainer['snapshot']>;
-  restore(s: ReturnType<Trainer['snapshot']>): void;
-  parameters(): NamedTensor[];
-  /** Parameter tensors holding NaN or ±Infinity (the divergence check at evaluations). */
-  nonFiniteParameters(): NonFinite[];
-  dispose(): void;
-}
-
-export interface ProgressEvent {
-  iteration: number;
-  total: number;
-  elapsedSeconds: number;
-  /** present when this event is an evaluation */
-  metrics?: MetricsRow;
-}
-
-/** initial and final: every metric of the first and last rows (trainLoss, oodLoss, trainAcc, oodAcc, coreProj, bgProj, ...) */
-type Headline = MetricsRow;
-
-/** Exactly what summary.json holds. */
-export interface Summary {
-  preset: string;
-  config: ResolvedConfig;
-  seed: number;
-  iterations: number;
-  initial: Headline;
-  final: Headline;
-  hash: string;
-  timing: { wallSeconds: number; msPerIter: number };
-  engine: { simd: boolean; threads: number; version: string; build: Build };
-  /** Present only when NaN or Infinity stopped the run; `iterations` is then where it stopped. */
-  diverged?: Divergence;
-}
-
-/** Where and how a run diverged: the non-finite losses and parameter tensors at that evaluation. */
-export interface Divergence {
-  iteration: number;
-  /** value: the loss, or a parameter tensor's first non-finite value ("NaN", "Infinity", "-Infinity") */
-  tensors: Array<{ name: string; count: number; size: number; value: string }>;
-  message: string;
 }
 
 /** A run stopped by its AbortSignal; `checkpoint` continues it (runExperiment({ resume })). */
@@ -101,31 +44,21 @@ export class RunInterrupted extends Error {
   }
 }
 
-/** Per-neuron traces of the first hidden layer: one row per evaluation. */
-export interface NeuronTraces {
-  iterations: number[];
-  coreNorm: Float64Array[];
-  bgNorm: Float64Array[];
-  asymmetry: Float64Array[];
-}
-
-/** MNIST runs: what the weight images need. */
-export interface MnistRunInfo {
-  /** side of the padded image */
-  side: number;
-  borderWidth: number;
-  /** first-layer weights at initialisation, [hidden x side^2] */
-  initialWeights: Float32Array;
-}
-
-export interface RunResult {
-  summary: Summary;
-  /** present for data.source = mnist-padded */
-  mnist?: MnistRunInfo;
-  config: ResolvedConfig;
-  metrics: MetricsRow[];
-  neurons: NeuronTraces;
-  parameters: NamedTensor[];
+/**
+ * The resolved config a run of this input would record (config.json), checked against what it
+ * needs (memory, imported state) before anything is allocated.
+ */
+export function planRun(input: ConfigInput | Config, options: { imported?: boolean } = {}): Config {
+  const full = typeof input === 'object' && input !== null && 'task' in input && 'train' in input;
+  const base = full ? validateConfig(input) : resolveConfig(input as ConfigInput);
+  const task = taskOf(base);
+  const imported = !!options.imported;
+  if (imported && !task.importable)
+    throw new ConfigError(`--import-npy is not valid with preset ${JSON.stringify(base.preset)} (a ${base.task} run): expected generated data`);
+  const resolved = task.resolve(base, { imported });
+  const problem = task.memoryProblem(resolved, { imported });
+  if (problem) throw new ConfigError(`config: ${problem}`);
+  return resolved;
 }
 
 const now = () => performance.now();
@@ -143,26 +76,11 @@ export async function runExperiment(options: RunOptions = {}): Promise<RunResult
         ? 'resume: the checkpointed run started from imported state; pass the same imported state (--import-npy) again'
         : 'resume: the checkpointed run used generated data; do not pass imported state',
     );
-  const input = resume ? resume.config : { preset: options.preset, config: options.config, set: options.set };
-  const base: Config = resume ? validateConfig(resume.config) : resolveConfig(input);
-  if (base.experiment === 'distill')
-    throw new ConfigError(`preset = "${base.preset}" is a distillation experiment: run it with fclab distill (runDistill in the library)`);
-  let trainer: RunTrainer;
-  let mnist: MnistRunInfo | undefined;
-  if (base.data.source === 'mnist-padded') {
-    if (options.imported) throw new ConfigError('--import-npy is not valid with data.source = mnist-padded: expected generated data (the digits come from the mnist package)');
-    const d = options.digits;
-    if (!d)
-      throw new ConfigError('data.source = mnist-padded needs the digits: pass options.digits (loadMnistDigits from fclab/node; the web demo bundles them)');
-    const t = await createMnistTrainer(base, { digits: typeof d === 'function' ? await d() : d, build: options.build, threads: options.threads });
-    mnist = { side: t.data.side, borderWidth: base.mnist!.borderWidth, initialWeights: t.initialWeights() };
-    trainer = t;
-  } else {
-    trainer = await createTrainer(base, { imported: options.imported, build: options.build, threads: options.threads });
-  }
+  const config = resume ? planRun(resume.config, { imported: !!options.imported }) : planRun({ preset: options.preset, config: options.config, set: options.set }, { imported: !!options.imported });
+  const task = taskOf(config);
+  const trainer = await task.createTrainer(config, { imported: options.imported, build: options.build, threads: options.threads, digits: options.digits });
   try {
-    const result = await train(trainer, options);
-    return mnist ? { ...result, mnist } : result;
+    return await train(trainer, task.lossColumns, task.columns(config), options);
   } finally {
     trainer.dispose();
   }
@@ -182,9 +100,9 @@ const YIELD_MS = 50;
 const nonFinite = (v: number) => !Number.isFinite(v);
 
 /** Checks the losses and every parameter; null when all are finite. Deterministic: runs at evaluations only. */
-function checkDivergence(trainer: RunTrainer, row: MetricsRow): Divergence | null {
+function checkDivergence(trainer: TaskTrainer, losses: readonly string[], row: MetricRow): Divergence | null {
   const found: Divergence['tensors'] = [];
-  for (const name of ['trainLoss', 'oodLoss'] as const)
+  for (const name of losses)
     if (nonFinite(row[name])) found.push({ name, count: 1, size: 1, value: String(row[name]) });
   for (const t of trainer.nonFiniteParameters()) found.push(t);
   if (!found.length) return null;
@@ -198,7 +116,7 @@ function checkDivergence(trainer: RunTrainer, row: MetricsRow): Divergence | nul
   };
 }
 
-async function train(trainer: RunTrainer, options: RunOptions): Promise<RunResult> {
+async function train(trainer: TaskTrainer, losses: readonly string[], columns: readonly string[], options: RunOptions): Promise<RunResult> {
   const resume = options.resume;
   const config = trainer.config;
   const total = config.train.iterations;
@@ -206,7 +124,7 @@ async function train(trainer: RunTrainer, options: RunOptions): Promise<RunResul
   const cpEvery = options.checkpointEvery ?? config.train.checkpointEvery;
   if (!Number.isInteger(cpEvery) || cpEvery < 0)
     throw new ConfigError(`checkpointEvery = ${cpEvery} is not valid: expected a non-negative integer (0 = no checkpoints)`);
-  const metrics: MetricsRow[] = resume ? [...resume.metrics] : [];
+  const metrics: MetricRow[] = resume ? [...resume.metrics] : [];
   const neurons: NeuronTraces = resume
     ? { iterations: [...resume.neurons.iterations], coreNorm: [...resume.neurons.coreNorm], bgNorm: [...resume.neurons.bgNorm], asymmetry: [...resume.neurons.asymmetry] }
     : { iterations: [], coreNorm: [], bgNorm: [], asymmetry: [] };
@@ -229,18 +147,18 @@ async function train(trainer: RunTrainer, options: RunOptions): Promise<RunResul
     if (signal?.aborted) throw new RunInterrupted(signal.reason, checkpoint());
   };
 
-  const evaluate = () => {
-    const { neurons: nr, ...row } = trainer.evaluate();
+  const evaluate = async () => {
+    const { neurons: nr, row } = await trainer.evaluate();
     metrics.push(row);
     neurons.iterations.push(row.iteration);
     neurons.coreNorm.push(nr.coreNorm);
     neurons.bgNorm.push(nr.bgNorm);
     neurons.asymmetry.push(nr.asymmetry);
     options.onProgress?.({ iteration: row.iteration, total, elapsedSeconds: elapsed(), metrics: row });
-    diverged = checkDivergence(trainer, row);
+    diverged = checkDivergence(trainer, losses, row);
   };
 
-  if (!resume) evaluate();
+  if (!resume) await evaluate();
   let lastYield = now();
   while (trainer.iteration < total && !diverged) {
     const it = trainer.iteration;
@@ -256,32 +174,36 @@ async function train(trainer: RunTrainer, options: RunOptions): Promise<RunResul
     const s = now();
     trainer.step(k);
     trainMs += now() - s;
-    if (trainer.iteration === nextEval) evaluate();
+    if (trainer.iteration === nextEval) await evaluate();
     else options.onProgress?.({ iteration: trainer.iteration, total, elapsedSeconds: elapsed() });
     if (!diverged && cpEvery && options.onCheckpoint && trainer.iteration % cpEvery === 0 && trainer.iteration < total)
       await options.onCheckpoint(checkpoint());
   }
 
   const parameters = trainer.parameters();
-  const pick = (r: MetricsRow): Headline => ({ ...r });
+  const pick = (r: MetricRow): MetricRow => ({ ...r });
   const wallSeconds = elapsed();
   const done = trainer.iteration;
   const summary: Summary = {
     preset: config.preset,
+    task: config.task,
     config,
     seed: config.seed,
     iterations: done,
     initial: pick(metrics[0]),
     final: pick(metrics[metrics.length - 1]),
-    hash: runHash(parameters, metrics, metricColumns(config)),
+    hash: runHash(parameters, metrics, columns),
     timing: { wallSeconds, msPerIter: done ? trainMs / done : 0 },
     engine: { simd: trainer.simd, threads: trainer.threads, version: VERSION, build: trainer.build },
   };
   if (diverged) summary.diverged = diverged;
-  return { summary, config, metrics, neurons, parameters };
+  // the kind's own fields come from the last evaluation (a diverged run may not have them)
+  if (trainer.summaryFields && !diverged) Object.assign(summary, trainer.summaryFields());
+  const extra = trainer.extra?.();
+  return { summary, config, metrics, neurons, parameters, ...(extra !== undefined ? { extra } : {}) };
 }
 
-/** The library's one-call API: a run's summary (summary.json). */
+/** The library's one-call API: a run's summary (summary.json), for every kind. */
 export async function run(options: RunOptions = {}): Promise<Summary> {
   return (await runExperiment(options)).summary;
 }

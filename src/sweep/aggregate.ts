@@ -12,8 +12,8 @@
 // quantile everywhere. With one seed, std and the interval are NaN (null in JSON).
 import type { Config } from '../config/schema.js';
 import type { SetValue } from '../config/resolve.js';
-import { METRIC_COLUMNS, MNIST_COLUMNS, type MetricsRow } from '../tasks/toy/metrics.js';
-import { DISTILL_AGG, distillDerivedRow, isDistillRow, type DistillRow } from '../tasks/distill/metrics.js';
+import { taskOf } from '../tasks/registry.js';
+import type { MetricRow } from '../tasks/task.js';
 
 /** t(0.975, df): two-sided 95% critical values of Student's t distribution. */
 export const T_TABLE_975: ReadonlyArray<readonly [number, number]> = [
@@ -74,59 +74,6 @@ export function summarize(values: readonly number[]): Stat {
   return { n, mean, std, ciLo: mean - half, ciHi: mean + half };
 }
 
-/** Quantities derived from the logged metrics, aggregated like them. */
-export const DERIVED_METRICS = ['oodGap', 'accGap', 'bgGrowth', 'coreGrowth'] as const;
-export type DerivedMetric = (typeof DERIVED_METRICS)[number];
-export const DERIVED_HELP: Record<DerivedMetric, string> = {
-  oodGap: 'oodLoss − trainLoss at the same iteration: the OOD generalization gap',
-  accGap: 'trainAcc − oodAcc',
-  bgGrowth: 'bgProj − its initial value: feature contamination',
-  coreGrowth: 'coreProj − its initial value',
-};
-
-/** Every aggregated quantity: the metrics (without iteration), then the derived ones. */
-export const AGG_METRICS = [...METRIC_COLUMNS.filter((c) => c !== 'iteration'), ...DERIVED_METRICS] as Array<
-  Exclude<(typeof METRIC_COLUMNS)[number], 'iteration'> | DerivedMetric
->;
-export type AggMetric = (typeof AGG_METRICS)[number];
-
-/** Derived from padded-MNIST rows, besides DERIVED_METRICS. */
-export const MNIST_DERIVED = ['accDrop'] as const;
-export const MNIST_DERIVED_HELP: Record<(typeof MNIST_DERIVED)[number], string> = {
-  accDrop: 'idTestAcc − oodAcc: the accuracy the OOD border costs on the same test digits',
-};
-/** Padded-MNIST runs: every toy quantity, then MNIST's own columns and MNIST_DERIVED. */
-export const MNIST_AGG: readonly string[] = [...AGG_METRICS, ...MNIST_COLUMNS, ...MNIST_DERIVED];
-
-const isMnistRow = (row: object): row is MetricsRow & Record<(typeof MNIST_COLUMNS)[number], number> => 'idTestAcc' in row;
-
-/** The aggregated quantities of a run kind: AGG_METRICS for toy runs, MNIST_AGG for padded-MNIST runs, DISTILL_AGG for distillation runs. */
-export function aggColumns(rows: ReadonlyArray<MetricsRow | DistillRow>): readonly string[] {
-  if (!rows.length) return AGG_METRICS;
-  return isDistillRow(rows[0]) ? DISTILL_AGG : isMnistRow(rows[0]) ? MNIST_AGG : AGG_METRICS;
-}
-
-function derivedAny(row: MetricsRow | DistillRow, first: MetricsRow | DistillRow): Record<string, number> {
-  if (isDistillRow(row)) return distillDerivedRow(row, first as DistillRow);
-  const out: Record<string, number> = derivedRow(row, first as MetricsRow);
-  if (isMnistRow(row)) {
-    for (const c of MNIST_COLUMNS) out[c] = row[c];
-    out.accDrop = row.idTestAcc - row.oodAcc;
-  }
-  return out;
-}
-
-/** All aggregated quantities of one evaluation. */
-export function derivedRow(row: MetricsRow, first: MetricsRow): Record<AggMetric, number> {
-  const out = {} as Record<AggMetric, number>;
-  for (const m of METRIC_COLUMNS) if (m !== 'iteration') out[m] = row[m];
-  out.oodGap = row.oodLoss - row.trainLoss;
-  out.accGap = row.trainAcc - row.oodAcc;
-  out.bgGrowth = row.bgProj - first.bgProj;
-  out.coreGrowth = row.coreProj - first.coreProj;
-  return out;
-}
-
 export interface SeriesStats {
   mean: number[];
   std: number[];
@@ -164,7 +111,7 @@ export interface CellAggregate {
 }
 
 /** A run's contribution to aggregation (a toy run's rows by default, or a distillation run's). */
-export interface RunData<R extends MetricsRow | DistillRow = MetricsRow> {
+export interface RunData<R extends MetricRow = MetricRow> {
   seedIndex: number;
   seed: number;
   dir: string;
@@ -179,7 +126,7 @@ export interface RunData<R extends MetricsRow | DistillRow = MetricsRow> {
  * runs logged, so the cell's statistics say "diverged" (NaN, null in JSON) from there on instead of
  * the whole sweep failing. The longest run of the cell gives the iterations.
  */
-function padDiverged<R extends MetricsRow | DistillRow>(runs: ReadonlyArray<RunData<R>>): (r: RunData<R>) => RunData<R> {
+function padDiverged<R extends MetricRow>(runs: ReadonlyArray<RunData<R>>): (r: RunData<R>) => RunData<R> {
   const longestRun = runs.reduce((a, b) => (b.metrics.length > a.metrics.length ? b : a)).metrics;
   const longest = longestRun.map((m) => m.iteration);
   const columns = Object.keys(longestRun[0] ?? {});
@@ -194,8 +141,9 @@ function padDiverged<R extends MetricsRow | DistillRow>(runs: ReadonlyArray<RunD
 /** Aggregates a cell's runs; their order does not matter (sorted by seed index here). */
 export function aggregateCell(
   cell: { index: number; id: string; dir: string; values: Record<string, SetValue>; config: Config },
-  runs: ReadonlyArray<RunData<MetricsRow | DistillRow>>,
+  runs: ReadonlyArray<RunData>,
 ): CellAggregate {
+  const task = taskOf(cell.config);
   if (runs.length === 0) throw new Error(`cell ${cell.id}: no runs to aggregate`);
   const sorted = [...runs].sort((a, b) => a.seedIndex - b.seedIndex).map(padDiverged(runs));
   const iterations = sorted[0].metrics.map((r) => r.iteration);
@@ -204,10 +152,10 @@ export function aggregateCell(
     if (it.length !== iterations.length || it.some((v, i) => v !== iterations[i]))
       throw new Error(`cell ${cell.id}: seed ${r.seed} logged different iterations than seed ${sorted[0].seed}`);
   }
-  const derived = sorted.map((r) => r.metrics.map((m) => derivedAny(m, r.metrics[0])));
+  const derived = sorted.map((r) => r.metrics.map((m) => task.aggregate.derived(m, r.metrics[0])));
   const series: Record<string, SeriesStats> = {};
   const final: Record<string, Stat> = {};
-  for (const m of aggColumns(sorted[0].metrics)) {
+  for (const m of task.aggregate.metrics(cell.config)) {
     const s: SeriesStats = { mean: [], std: [], ciLo: [], ciHi: [] };
     for (let i = 0; i < iterations.length; i++) {
       const st = summarize(derived.map((d) => d[i][m]));
@@ -278,8 +226,8 @@ function csvField(v: string | number | boolean): string {
  */
 export function aggregateCsv(keys: readonly string[], cells: readonly CellAggregate[]): string {
   const header = ['cell_index', 'cell', ...keys, 'iteration', 'n'];
-  // toy sweeps: AGG_METRICS; cells of other kinds add their quantities (empty where a cell has none)
-  const columns = [...new Set([...(cells.length ? [] : AGG_METRICS), ...cells.flatMap((c) => Object.keys(c.series))])];
+  // every quantity of the cells' kinds (empty where a cell has none)
+  const columns = [...new Set(cells.flatMap((c) => Object.keys(c.series)))];
   for (const m of columns) header.push(`${m}_mean`, `${m}_std`, `${m}_ci95_lo`, `${m}_ci95_hi`);
   const lines = [header.map(csvField).join(',')];
   for (const c of cells) {

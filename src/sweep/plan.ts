@@ -18,6 +18,7 @@ import { ConfigError, CONFIG_KEYS, parseSetValue, resolveConfig, type SetValue }
 import type { Config } from '../config/schema.js';
 import { VERSION } from '../version.js';
 import { compactJson } from './aggregate.js';
+import { taskOf } from '../tasks/registry.js';
 
 /** Problems with a sweep's input: spec, shard, workers, output folder, a set of folders to merge. */
 export class SweepError extends ConfigError {
@@ -290,24 +291,7 @@ export function planSweep(spec: SweepSpec): SweepPlan {
   return { spec: normalized, keys, cells, runs, fingerprint };
 }
 
-/**
- * A relative cost of one run, for scheduling (longest first) and the ETA: updates × rows × the
- * weights touched per row, times a factor for activations whose kernels cost more (measured).
- */
+/** A relative cost of one run, for scheduling (longest first) and the ETA (the kind's estimate). */
 export function estimateRunCost(c: Config): number {
-  const rows = c.train.batchSize || c.data.n;
-  if (c.experiment === 'distill' && c.distill) {
-    // two students on dense inputs, plus two probes per evaluation
-    const r = c.distill.teacherWidth;
-    const student = c.data.inputDim * c.model.hidden + c.model.hidden * c.model.hidden * (c.model.layers - 2) + c.model.hidden * r;
-    const evals = c.train.iterations / c.train.evalEvery + 1;
-    return c.train.iterations * rows * 3 * (student + c.data.inputDim * r) + evals * 2 * c.distill.probeIterations * c.data.n * r * 3 + 1;
-  }
-  const inDim = c.data.coreDim + c.data.bgDim;
-  const m = c.model.hidden;
-  const perRow = m * inDim + m * m * (c.model.layers - 2) + m;
-  const act = { relu: 1, leakyrelu: 1, identity: 1, sigmoid: 1.7, tanh: 2.4, gelu: 4.5 }[c.model.activation];
-  // evaluation: forward passes on train and OOD sets every evalEvery updates
-  const evals = c.train.iterations / c.train.evalEvery + 1;
-  return (c.train.iterations * rows * 3 + evals * 2 * c.data.n) * perRow * act + 1;
+  return taskOf(c).cost(c);
 }

@@ -5,7 +5,7 @@
 // tfjs is a devDependency: without it the peer reports itself unavailable.
 import type { BenchCase, Timing } from '../../bench/core.js';
 import { median } from '../../bench/core.js';
-import type { Config } from '../../config/schema.js';
+import type { ToyConfig as Config } from '../../config/schema.js';
 import { onlinePositives } from '../../tasks/toy/data.js';
 
 type Tf = typeof import('@tensorflow/tfjs');

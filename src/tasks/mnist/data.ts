@@ -9,7 +9,7 @@
 import { Arena } from '../../engine/arena.js';
 import type { Kernels } from '../../engine/wasm.js';
 import { ConfigError } from '../../config/resolve.js';
-import type { Config } from '../../config/schema.js';
+import type { MnistConfig } from './config.js';
 
 export const DIGIT_SIDE = 28;
 export const DIGIT_PIXELS = DIGIT_SIDE * DIGIT_SIDE;
@@ -67,7 +67,7 @@ export function decodeMnistDigits(bytes: Uint8Array): MnistDigits {
   return { classes };
 }
 
-export type MnistConfig = NonNullable<Config['mnist']>;
+export type { MnistConfig } from './config.js';
 
 export interface MnistSet {
   /** rows x inputDim, row-major */

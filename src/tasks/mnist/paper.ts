@@ -7,7 +7,9 @@
 // border share is 15–25× the identity network's).
 import type { TopLevelSpec } from 'vega-lite';
 import type { SetValue } from '../../config/resolve.js';
-import { bandLineSpec, gridSpec, weightGridSpec, type BandPoint, type BandSeries } from '../../report/figures.js';
+import type { MnistRunConfig } from './config.js';
+import { bandLineSpec, gridSpec, type BandPoint, type BandSeries } from '../../report/figures.js';
+import { weightGridSpec } from './figures.js';
 import { formatStat, pairedDifference, type CellAggregate, type Stat } from '../../sweep/aggregate.js';
 import { ACTIVATION_COLOR, ACTIVATION_LABEL } from '../../paper/reproduce.js';
 import type { SweepSpec } from '../../sweep/plan.js';
@@ -59,9 +61,9 @@ function band(c: CellAggregate, metric: string): BandPoint[] {
 }
 
 function settingText(s: MnistReproduceSettings, c: CellAggregate): string {
-  const { data, model, train, mnist } = c.config;
+  const { data, model, train, mnist } = c.config as MnistRunConfig;
   return (
-    `mnist-padded: ${data.n} training digits, 10 classes, ${mnist!.borderWidth}-px border at ${mnist!.intensity} (OOD: ${mnist!.oodIntensity}); ` +
+    `mnist-padded: ${data.n} training digits, 10 classes, ${mnist.borderWidth}-px border at ${mnist.intensity} (OOD: ${mnist.oodIntensity}); ` +
     `1296 → ${model.hidden} → 10, AdamW, batch ${train.batchSize}, ${train.iterations.toLocaleString('en-US')} updates`
   );
 }

@@ -11,10 +11,11 @@
 // weights keep moving.
 import { createNetTrainer, type NetTrainer } from '../../engine/net-trainer.js';
 import { loadKernels, type Build } from '../../engine/wasm.js';
-import { ConfigError } from '../../config/resolve.js';
-import type { Config } from '../../config/schema.js';
-import { nonFiniteTensors, type ResolvedConfig, type NamedTensor, type NonFinite, type TrainerSnapshot } from '../toy/trainer.js';
-import type { MetricsRow, NeuronStats } from '../toy/metrics.js';
+import { nonFiniteTensors, type NonFinite } from '../../engine/finite.js';
+import type { NamedTensor, TrainerSnapshot } from '../../engine/net.js';
+import type { NeuronStats } from '../task.js';
+import type { MnistRunConfig } from './config.js';
+import type { MnistRow } from './metrics.js';
 import { buildPaddedMnist, mnistTargets, type MnistDigits, type PaddedMnist } from './data.js';
 
 export interface MnistTrainerOptions {
@@ -84,13 +85,13 @@ export function mnistAsymmetry(A: Float32Array, digit: Int32Array, hidden: numbe
 }
 
 export class MnistTrainer {
-  readonly config: ResolvedConfig;
+  readonly config: MnistRunConfig;
   readonly data: PaddedMnist;
   private readonly W0: Float32Array;
   private readonly energy0: number;
 
   /** Use createMnistTrainer(). */
-  constructor(private readonly net: NetTrainer, config: ResolvedConfig, data: PaddedMnist) {
+  constructor(private readonly net: NetTrainer, config: MnistRunConfig, data: PaddedMnist) {
     this.config = config;
     this.data = data;
     this.W0 = net.parameters()[0].data;
@@ -115,7 +116,7 @@ export class MnistTrainer {
   }
 
   /** Every metric at the current parameters (metrics.ts: METRIC_COLUMNS and MNIST_COLUMNS). */
-  evaluate(): MetricsRow & { neurons: NeuronStats } {
+  evaluate(): MnistRow & { neurons: NeuronStats } {
     const { hidden, activation } = this.config.model;
     const mask = this.data.borderMask;
     const sets = this.net.evaluate();
@@ -131,7 +132,7 @@ export class MnistTrainer {
     }
     const g = borderStats(this.net.gradients()[0].data, hidden, mask);
     const A = this.net.outputs(this.data.train.x, 0);
-    const asym = mnistAsymmetry(A, this.data.train.digit, hidden, this.config.mnist!.task, activation === 'sigmoid' ? 0.5 : 0);
+    const asym = mnistAsymmetry(A, this.data.train.digit, hidden, this.config.mnist.task, activation === 'sigmoid' ? 0.5 : 0);
     let absSum = 0;
     for (let k = 0; k < hidden; k++) absSum += Math.abs(asym[k]);
     return {
@@ -179,20 +180,9 @@ export class MnistTrainer {
   }
 }
 
-/** The config an MNIST run records: the digits have no factored form, so 'auto' means false. */
-export function mnistResolvedConfig(base: Config): ResolvedConfig {
-  return { ...base, engine: { factorInput: false, featureCoords: false } };
-}
-
 /** Builds the padded digits from the config and lays out the network (PyTorch's default init, 'init' stream). */
-export async function createMnistTrainer(base: Config, options: MnistTrainerOptions): Promise<MnistTrainer> {
-  const m = base.mnist;
-  if (base.data.source !== 'mnist-padded' || !m) throw new ConfigError('createMnistTrainer: expected data.source = "mnist-padded" with mnist.* keys');
-  if (base.engine.factorInput === true)
-    throw new ConfigError('engine.factorInput = true is not valid with data.source = mnist-padded: expected false or "auto" (the digits have no factored form)');
-  if (base.engine.featureCoords === true)
-    throw new ConfigError('engine.featureCoords = true is not valid with data.source = mnist-padded: expected false or "auto" (the digits have no feature coordinates)');
-  const config = mnistResolvedConfig(base);
+export async function createMnistTrainer(config: MnistRunConfig, options: MnistTrainerOptions): Promise<MnistTrainer> {
+  const m = config.mnist;
   // the split and texture come from the PRNG, which is the same in every build: the scalar one is enough
   const data = buildPaddedMnist(await loadKernels('scalar'), options.digits, config.data.n, m, config.seed);
   const { model, train } = config;

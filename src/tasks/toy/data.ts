@@ -6,9 +6,9 @@
 //   the OOD set keeps the same core samples and flips the background's sign
 //   x = [z_c, z_b] V, V in R^{(coreDim+bgDim) x inputDim} with orthonormal rows.
 import type { Arena, F32Buf, Ptr } from '../../engine/arena.js';
-import type { Config } from '../../config/schema.js';
+import type { ToyConfig } from './config.js';
 
-export type DataConfig = Config['data'];
+export type DataConfig = ToyConfig['data'];
 
 export interface FeatureData {
   n: number;

@@ -1,33 +1,15 @@
-// How much WebAssembly memory a trainer needs, computed from the config before anything is
-// allocated, so that a config too large for the engine is refused up front with the size needed
-// (instead of a trap in the middle of data generation). Mirrors the allocations of Trainer's
-// constructor, generateFeatureData and OnlineSampler; tests/memory.test.ts checks that the
-// estimate bounds what a trainer really allocates.
-import type { Config } from '../../config/schema.js';
+// How much WebAssembly memory a feature-model trainer needs, computed from the config before
+// anything is allocated, so that a config too large for the engine is refused up front with the
+// size needed (instead of a trap in the middle of data generation). Mirrors the allocations of
+// Trainer's constructor, generateFeatureData and OnlineSampler; a test checks that the estimate
+// bounds what a trainer really allocates.
+import type { ToyConfig } from './config.js';
+import { PER_BLOCK, STATIC_BYTES, type MemoryPlan } from '../../engine/memory.js';
 
-/**
- * The engine's limit: pointers cross into JavaScript as signed 32-bit integers, so everything must
- * sit below 2 GiB (the shared memory of the threaded build is also declared with that maximum).
- */
-export const MEMORY_LIMIT_BYTES = 2 ** 31;
-/** The largest single block the module's allocator hands out (AssemblyScript's BLOCK_MAXSIZE). */
-export const BLOCK_LIMIT_BYTES = 2 ** 30 - 16;
-/** Static data and the allocator's start (the module's initial 16 pages hold them, with room). */
-const STATIC_BYTES = 16 * 65536;
-/** Per allocation: the allocator's header and 16-byte alignment. */
-const PER_BLOCK = 32;
-
-export interface MemoryPlan {
-  /** total bytes of linear memory the trainer needs */
-  bytes: number;
-  /** the largest single buffer */
-  largest: { name: string; bytes: number };
-  /** bytes by part, for messages */
-  parts: Array<{ name: string; bytes: number }>;
-}
+export type { MemoryPlan } from '../../engine/memory.js';
 
 /** The memory a trainer of this config needs (factored: config.engine.factorInput as resolved). */
-export function memoryPlan(config: Config, options: { imported: boolean; factored: boolean }): MemoryPlan {
+export function memoryPlan(config: ToyConfig, options: { imported: boolean; factored: boolean }): MemoryPlan {
   const { n, coreDim, bgDim, inputDim } = config.data;
   const { layers, hidden, activation, bias } = config.model;
   const { batchSize, online } = config.train;
@@ -98,30 +80,4 @@ export function memoryPlan(config: Config, options: { imported: boolean; factore
 
   const list = [...parts.entries()].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
   return { bytes: STATIC_BYTES + list.reduce((s, p) => s + p.bytes, 0), largest, parts: list };
-}
-
-/** "1.5 GiB", "640 MiB", "12 KiB" */
-export function formatBytes(b: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let i = 0;
-  while (b >= 1024 && i < units.length - 1) {
-    b /= 1024;
-    i++;
-  }
-  if (i === 0) return `${b} bytes`;
-  // three significant digits, without trailing zeros: 2 GiB, 1.5 GiB, 34.3 GiB
-  return `${Number(b.toPrecision(3))} ${units[i]}`;
-}
-
-/** Why this plan does not fit the engine, or null if it does. */
-export function memoryProblem(plan: MemoryPlan): string | null {
-  const top = plan.parts
-    .slice(0, 3)
-    .map((p) => `${p.name}: ${formatBytes(p.bytes)}`)
-    .join('; ');
-  if (plan.bytes > MEMORY_LIMIT_BYTES)
-    return `this config needs ${formatBytes(plan.bytes)} of WebAssembly memory (${top}), more than the engine's limit of ${formatBytes(MEMORY_LIMIT_BYTES)}; reduce data.n, data.inputDim, model.hidden or train.batchSize`;
-  if (plan.largest.bytes > BLOCK_LIMIT_BYTES)
-    return `this config needs a single buffer of ${formatBytes(plan.largest.bytes)} (${plan.largest.name}), more than the engine's limit of 1 GiB per buffer; reduce data.n, data.inputDim or model.hidden`;
-  return null;
 }

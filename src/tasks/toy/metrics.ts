@@ -15,21 +15,8 @@ export const METRIC_COLUMNS = [
 
 export type MetricName = (typeof METRIC_COLUMNS)[number];
 
-/**
- * Extra columns of padded-MNIST runs (data.source = mnist-padded), logged after METRIC_COLUMNS.
- * Feature-model runs do not have them, so their metrics.csv and hash are unchanged.
- */
-export const MNIST_COLUMNS = ['idTestLoss', 'idTestAcc', 'bgEnergy', 'bgEnergyRel', 'bgShareLearned'] as const;
-export type MnistMetric = (typeof MNIST_COLUMNS)[number];
-
-/** One evaluation: every METRIC_COLUMNS value, plus the MNIST_COLUMNS of MNIST runs. */
-export type MetricsRow = Record<MetricName, number> & Partial<Record<MnistMetric, number>>;
-export type AnyMetric = MetricName | MnistMetric;
-
-/** The logged columns of a run (metrics.csv, the hash, checkpoints). */
-export function metricColumns(config: { data: { source?: string } }): readonly AnyMetric[] {
-  return config.data.source === 'mnist-padded' ? [...METRIC_COLUMNS, ...MNIST_COLUMNS] : METRIC_COLUMNS;
-}
+/** One evaluation of a feature-model run (the padded-MNIST kind logs these and more). */
+export type MetricsRow = Record<MetricName, number>;
 
 /** What each column means (README and report). */
 export const METRIC_HELP: Record<MetricName, string> = {
@@ -45,35 +32,31 @@ export const METRIC_HELP: Record<MetricName, string> = {
   coreGradNorm: 'the same on the core subspace',
 };
 
-/** What the metrics mean in an MNIST run (pixels take the place of feature coordinates). */
-export const MNIST_METRIC_HELP: Record<AnyMetric, string> = {
-  iteration: METRIC_HELP.iteration,
-  trainLoss: 'mean loss on the training digits',
-  oodLoss: 'mean loss on the OOD set: the ID test digits with the OOD border',
-  trainAcc: 'training accuracy',
-  oodAcc: 'OOD accuracy (test digits, OOD border)',
-  coreProj: 'mean over first-layer neurons of the norm of the weights on the 28x28 digit pixels',
-  bgProj: 'the same on the border pixels',
-  asymmetry: 'binary: mean |P(active | 0-4) - P(active | 5-9)|; ten classes: mean over neurons of max - min over classes of P(active | class)',
-  bgGradNorm: 'norm of the training-loss gradient of the first layer on the border pixels',
-  coreGradNorm: 'the same on the digit pixels',
-  idTestLoss: 'mean loss on the ID test digits (training border)',
-  idTestAcc: 'ID test accuracy',
-  bgEnergy: 'fraction of the first layer\'s weight energy (sum of squares) on border pixels',
-  bgEnergyRel: 'bgEnergy / its initial value',
-  bgShareLearned: 'fraction of the energy of the learned change W - W0 on border pixels (0 at iteration 0)',
+export type { NeuronStats } from '../task.js';
+
+/** Quantities derived from the logged metrics, aggregated like them. */
+export const DERIVED_METRICS = ['oodGap', 'accGap', 'bgGrowth', 'coreGrowth'] as const;
+export type DerivedMetric = (typeof DERIVED_METRICS)[number];
+export const DERIVED_HELP: Record<DerivedMetric, string> = {
+  oodGap: 'oodLoss − trainLoss at the same iteration: the OOD generalization gap',
+  accGap: 'trainAcc − oodAcc',
+  bgGrowth: 'bgProj − its initial value: feature contamination',
+  coreGrowth: 'coreProj − its initial value',
 };
 
-/** Per-neuron values at one evaluation (first hidden layer). */
-export interface NeuronStats {
-  coreNorm: Float64Array;
-  bgNorm: Float64Array;
-  asymmetry: Float64Array;
-}
+/** Every aggregated quantity: the metrics (without iteration), then the derived ones. */
+export const AGG_METRICS = [...METRIC_COLUMNS.filter((c) => c !== 'iteration'), ...DERIVED_METRICS] as Array<
+  Exclude<(typeof METRIC_COLUMNS)[number], 'iteration'> | DerivedMetric
+>;
+export type AggMetric = (typeof AGG_METRICS)[number];
 
-/** metrics.csv: header, then one row per evaluation; numbers in JavaScript's shortest round-trip form. */
-export function metricsCsv(rows: readonly MetricsRow[], columns: readonly AnyMetric[] = METRIC_COLUMNS): string {
-  const lines = [columns.join(',')];
-  for (const r of rows) lines.push(columns.map((c) => String(r[c] ?? NaN)).join(','));
-  return lines.join('\n') + '\n';
+/** All aggregated quantities of one evaluation. */
+export function derivedRow(row: MetricsRow, first: MetricsRow): Record<AggMetric, number> {
+  const out = {} as Record<AggMetric, number>;
+  for (const m of METRIC_COLUMNS) if (m !== 'iteration') out[m] = row[m];
+  out.oodGap = row.oodLoss - row.trainLoss;
+  out.accGap = row.trainAcc - row.oodAcc;
+  out.bgGrowth = row.bgProj - first.bgProj;
+  out.coreGrowth = row.coreProj - first.coreProj;
+  return out;
 }

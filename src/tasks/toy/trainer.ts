@@ -4,10 +4,14 @@
 import { loadEngine, type Build, type Engine, type Kernels } from '../../engine/wasm.js';
 import { Arena, type F32Buf, type Ptr } from '../../engine/arena.js';
 import { Net, LOSS_ID, StepCounter, type NamedTensor, type TrainerSnapshot, type StepEvent } from '../../engine/net.js';
-import { formatBytes, memoryPlan, memoryProblem } from './memory.js';
+import { formatBytes } from '../../engine/memory.js';
+import { nonFiniteTensors, type NonFinite } from '../../engine/finite.js';
+import { memoryPlan } from './memory.js';
+import { memoryProblem } from '../../engine/memory.js';
 import { generateFeatureData, OnlineSampler, type FeatureData } from './data.js';
 import { resolveConfig, validateConfig, ConfigError, type ConfigInput } from '../../config/resolve.js';
-import type { Config } from '../../config/schema.js';
+import type { ToyConfig, ToyResolvedConfig } from './config.js';
+import type { ImportedState } from '../task.js';
 import {
   featureProjections,
   gradientProjections,
@@ -17,23 +21,11 @@ import {
 import type { MetricsRow, NeuronStats } from './metrics.js';
 
 /** A config whose 'auto' values are decided: what config.json records. */
-export type ResolvedConfig = Config & { engine: { factorInput: boolean; featureCoords: boolean } };
+export type ResolvedConfig = ToyResolvedConfig;
 
 export type { NamedTensor, TrainerSnapshot, StepEvent } from '../../engine/net.js';
-
-/** State that starts a run from outside (e.g. PyTorch's): data, transform and initial weights. */
-export interface ImportedState {
-  trainX: Float32Array;
-  testX: Float32Array;
-  y: Float32Array;
-  transform: Float32Array;
-  /** 'fc0.weight', 'fc0.bias', ... as in the reference folders */
-  params: Record<string, Float32Array>;
-  /** where it came from, for messages */
-  source?: string;
-  /** shapes of the files it was read from ('train_x.npy', 'init.fc0.weight.npy', ...), checked against the config */
-  shapes?: Record<string, number[]>;
-}
+export type { ImportedState } from '../task.js';
+export type { NonFinite } from '../../engine/finite.js';
 
 export interface TrainerOptions {
   imported?: ImportedState;
@@ -51,7 +43,7 @@ function shapeText(s: readonly number[]): string {
  * Decides 'auto' settings: factored inputs whenever fclab generated the data itself; feature
  * coordinates wherever they are exact (factored inputs and SGD, whose update is rotation-equivariant).
  */
-export function resolveEngineSettings(config: Config, imported: boolean): ResolvedConfig {
+export function resolveEngineSettings(config: ToyConfig, imported: boolean): ResolvedConfig {
   const factor = config.engine.factorInput;
   if (factor === true && imported)
     throw new ConfigError(
@@ -389,34 +381,11 @@ export class Trainer {
   }
 }
 
-/** A tensor holding NaN or ±Infinity: its name, how many such values, its size, the first one. */
-export interface NonFinite {
-  name: string;
-  count: number;
-  size: number;
-  value: string;
-}
-
-/** The tensors among `tensors` that hold NaN or ±Infinity (the divergence check at evaluations). */
-export function nonFiniteTensors(tensors: ReadonlyArray<{ name: string; data: Float32Array }>): NonFinite[] {
-  const out: NonFinite[] = [];
-  for (const { name, data } of tensors) {
-    let count = 0;
-    let first = 0;
-    for (let i = 0; i < data.length; i++)
-      if (!Number.isFinite(data[i])) {
-        if (count === 0) first = data[i];
-        count++;
-      }
-    if (count) out.push({ name, count, size: data.length, value: String(first) });
-  }
-  return out;
-}
-
 /** Resolves the config, loads a fresh module instance and lays out a trainer. */
-export async function createTrainer(config: Config | ConfigInput = {}, options: TrainerOptions = {}): Promise<Trainer> {
+export async function createTrainer(config: ToyConfig | ConfigInput = {}, options: TrainerOptions = {}): Promise<Trainer> {
   const full = 'data' in config && 'train' in config;
   const base = full ? validateConfig(config) : resolveConfig(config as ConfigInput);
+  if (base.task !== 'toy') throw new ConfigError(`createTrainer: preset ${JSON.stringify(base.preset)} is a ${base.task} run; expected a feature-model (toy) config`);
   const resolved = resolveEngineSettings(base, !!options.imported);
   const plan = memoryPlan(resolved, { imported: !!options.imported, factored: resolved.engine.factorInput });
   const problem = memoryProblem(plan);

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../config/resolve.js';
 import { parseJsonText } from '../config/json-text.js';
 
+/** A JSON file named on the command line (--config, a sweep's files), with line and column on malformed JSON. */
 export async function readJsonFile(path: string, flag: string): Promise<unknown> {
   let text: string;
   try {
