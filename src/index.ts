@@ -15,7 +15,7 @@ export type { ConfigInput, SetValue } from './config/resolve.js';
 export { PRESETS } from './config/presets.js';
 export type { Preset } from './config/presets.js';
 export type { Config, TaskKind, Activation, Loss, Optimizer, ToyConfig, MnistRunConfig, DistillConfig } from './config/schema.js';
-export { getTask, taskOf } from './tasks/registry.js';
+export { taskOf } from './tasks/registry.js';
 export type { Task, TaskTrainer, TaskContext, ImportedState, RunFigure } from './tasks/task.js';
 
 // Trainers, for work below the run loop
@@ -27,7 +27,6 @@ export { simdSupported, threadsSupported } from './engine/wasm.js';
 export type { Build } from './engine/wasm.js';
 export type { NamedTensor } from './engine/net.js';
 export { InputError, DivergedError } from './engine/errors.js';
-export { decodeMnistDigits } from './tasks/mnist/data.js';
 export type { MnistDigits } from './tasks/mnist/data.js';
 
 // Files: .npy (NumPy/PyTorch interchange) and metrics.csv
@@ -38,7 +37,7 @@ export { metricsCsv } from './io/csv.js';
 // Sweeps and the paper's reproduction
 export { planSweep, parseGridArg, parseShard, SweepError } from './sweep/plan.js';
 export type { SweepSpec, SweepPlan, GridAxis, Shard } from './sweep/plan.js';
-export { aggregateCell, summarize, formatStat } from './sweep/aggregate.js';
+export { summarize, formatStat } from './sweep/aggregate.js';
 export type { Stat, CellAggregate } from './sweep/aggregate.js';
 export { reproducePlan, FIGURE_IDS } from './paper/reproduce.js';
 export type { FigureId, ReproducePlan } from './paper/reproduce.js';
