@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Derive the float64 approximations of erf/erfc that assembly/erf.ts uses for the exact GELU.
 
-AssemblyScript's Math has no erf, and the GELU must be computed inside the WASM module (DESIGN.md
+AssemblyScript's Math has no erf, and the GELU must be computed inside the WASM module (docs/design.md
 determinism rules), so fclab carries its own. Run with mpmath (Debian: python3-mpmath):
     /usr/bin/python3 scripts/fit-erf.py > assembly/erf-coeffs.ts
 Pieces (t >= 0):

@@ -3,7 +3,7 @@
 
 The two reference folders from the paper's official code (toy-default, toy-theory) cover only ReLU
 with logistic/AdamW and hinge/SGD. This script follows the semantics of the official toy.py (see
-DESIGN.md section 1) on a SMALL problem so that the fixtures stay small and the parity test is fast:
+docs/design.md) on a SMALL problem so that the fixtures stay small and the parity test is fast:
 
   n=200, core_dim=8 (sphere core: radius 1 for y=+1, radius 2 for y=-1), bg_dim=8 (train U(0,1),
   OOD -U(0,1) with the same core samples), input_dim=64 (x = [z_core, z_bg] V, V the Vh of an SVD of

@@ -4,7 +4,7 @@
 For each reference folder, re-runs toy.py's first 200 updates in float64 from the same float32 initial
 state (as the manifest's trajectory_f64 does) and compares gradients and weights with the float32
 PyTorch results. Output: tests/fixtures/<preset>/envelope.json. Needs PyTorch (Debian: python3-torch):
-    /usr/bin/python3 scripts/reference-envelope.py ../shared/reference tests/fixtures
+    /usr/bin/python3 scripts/reference-envelope.py REFERENCE_DIR tests/fixtures   (REFERENCE_DIR: the states dumped from toy.py)
 """
 import json, os, sys
 import numpy as np

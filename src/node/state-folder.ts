@@ -1,4 +1,4 @@
-// Reads a folder laid out like ../shared/reference/<preset>/ (PyTorch's state for toy.py):
+// Reads a folder of PyTorch state laid out like the reference folders (tests/fixtures/<preset>/, dumped from toy.py):
 // train_x, test_x, y, transform and init.fc{l}.{weight,bias}, all .npy.
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';

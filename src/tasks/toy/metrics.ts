@@ -18,7 +18,7 @@ export type MetricName = (typeof METRIC_COLUMNS)[number];
 /** One evaluation of a feature-model run (the padded-MNIST kind logs these and more). */
 export type MetricsRow = Record<MetricName, number>;
 
-/** What each column means (README and report). */
+/** What each column means (docs and report). */
 export const METRIC_HELP: Record<MetricName, string> = {
   iteration: 'updates applied before this evaluation (0 = initial state)',
   trainLoss: 'mean loss on the training set (in distribution)',
