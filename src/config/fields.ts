@@ -7,6 +7,8 @@ export const ACTIVATIONS = ['relu', 'gelu', 'leakyrelu', 'sigmoid', 'tanh', 'ide
 export const LOSSES = ['logistic', 'hinge', 'mse'] as const;
 export const OPTIMIZERS = ['sgd', 'adam', 'adamw'] as const;
 export const CORES = ['sphere', 'uniform'] as const;
+/** Initialisations of the first layers: PyTorch's default, or the theory's Gaussian N(0, 1/fan_in). */
+export const INITS = ['pytorch', 'gaussian'] as const;
 
 export type Activation = (typeof ACTIVATIONS)[number];
 export type Loss = (typeof LOSSES)[number];

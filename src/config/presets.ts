@@ -4,6 +4,7 @@ import type { Config } from './schema.js';
 import { TOY_PRESETS } from '../tasks/toy/config.js';
 import { MNIST_PRESETS } from '../tasks/mnist/config.js';
 import { DISTILL_PRESETS } from '../tasks/distill/config.js';
+import { THEOREM_PRESETS } from '../tasks/theorem/config.js';
 
 export interface Preset {
   name: string;
@@ -11,7 +12,7 @@ export interface Preset {
   config: Config;
 }
 
-export const PRESETS: readonly Preset[] = [...TOY_PRESETS, ...MNIST_PRESETS, ...DISTILL_PRESETS];
+export const PRESETS: readonly Preset[] = [...TOY_PRESETS, ...MNIST_PRESETS, ...DISTILL_PRESETS, ...THEOREM_PRESETS];
 
 export function findPreset(name: string): Preset | undefined {
   return PRESETS.find((p) => p.name === name);

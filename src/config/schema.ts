@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { toyConfigSchema, TOY_HELP } from '../tasks/toy/config.js';
 import { mnistConfigSchema, MNIST_HELP } from '../tasks/mnist/config.js';
 import { distillConfigSchema, DISTILL_KEY_HELP } from '../tasks/distill/config.js';
+import { theoremConfigSchema, THEOREM_HELP } from '../tasks/theorem/config.js';
 import { SHARED_HELP } from './fields.js';
 
 export { ACTIVATIONS, LOSSES, OPTIMIZERS, CORES } from './fields.js';
@@ -13,20 +14,22 @@ export type { Activation, Loss, Optimizer } from './fields.js';
 export type { ToyConfig, ToyResolvedConfig } from '../tasks/toy/config.js';
 export type { MnistRunConfig, MnistConfig } from '../tasks/mnist/config.js';
 export type { DistillConfig } from '../tasks/distill/config.js';
+export type { TheoremConfig } from '../tasks/theorem/config.js';
 
-export const configSchema = z.discriminatedUnion('task', [toyConfigSchema, mnistConfigSchema, distillConfigSchema]);
+export const configSchema = z.discriminatedUnion('task', [toyConfigSchema, mnistConfigSchema, distillConfigSchema, theoremConfigSchema]);
 
 /** A validated configuration of any kind. */
 export type Config = z.infer<typeof configSchema>;
 /** The experiment kinds. */
 export type TaskKind = Config['task'];
-export const TASK_KINDS: readonly TaskKind[] = ['toy', 'mnist', 'distill'];
+export const TASK_KINDS: readonly TaskKind[] = ['toy', 'mnist', 'distill', 'theorem'];
 
 /** Help of each kind's keys: the shared text, then the kind's own entries. */
 export const KEY_HELP: Record<TaskKind, Record<string, string>> = {
   toy: { ...SHARED_HELP, ...TOY_HELP },
   mnist: { ...SHARED_HELP, ...MNIST_HELP },
   distill: { ...SHARED_HELP, ...DISTILL_KEY_HELP },
+  theorem: { ...SHARED_HELP, ...THEOREM_HELP },
 };
 
 /**

@@ -190,6 +190,26 @@ export class Net {
     this.syncWeights();
   }
 
+  /**
+   * Gaussian weights N(0, 1/fan_in) from the 'init' stream (layer by layer, as initDefault) and zero
+   * biases: the theory's w_k ~ N(0, I/d). The module samples in float64; the scale is one
+   * IEEE-exact product and one rounding to float32 per weight.
+   */
+  initGaussian(seed: number): void {
+    const stream = this.arena.stream(seed, 'init');
+    const largest = Math.max(...this.layers.map((L) => L.W.length));
+    const work = this.arena.bytes(8 * largest);
+    for (const L of this.layers) {
+      this.k.fillNormal64(stream, work, L.W.length);
+      const z = new Float64Array(this.k.memory.buffer, work, L.W.length);
+      const std = 1 / Math.sqrt(L.fanIn);
+      const w = this.arena.view(L.W);
+      for (let i = 0; i < w.length; i++) w[i] = z[i] * std;
+      if (L.b) this.arena.view(L.b).fill(0);
+    }
+    this.syncWeights();
+  }
+
   /** toy.py's fixed output layer: +1/m for the first m/2 inputs of the last layer, -1/m for the rest; its bias keeps its init. */
   setFrozenOutputWeights(): void {
     const last = this.layers[this.layers.length - 1];

@@ -357,7 +357,7 @@ function gridFigure(inp: ReproduceInputs): BuiltFigure {
       fontSize: 13,
       cells: cells.map((c) => ({
         x: LOSS_LABEL[(c.config as ToyConfig).train.loss],
-        y: OPT_LABEL[c.config.train.optimizer],
+        y: OPT_LABEL[(c.config as ToyConfig).train.optimizer],
         value: c.final[metric].mean,
         label: pmFixed(c.final[metric], decimalsFor(cells.map((d) => d.final[metric].mean))),
       })),

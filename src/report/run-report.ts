@@ -7,10 +7,10 @@ import type { RunResult } from '../tasks/task.js';
 
 export function runReportHtml(result: RunResult, figures: ReadonlyArray<{ title: string; figure: ReportFigure }>, environment: Record<string, string>): string {
   const s = result.summary;
-  const c = result.config as { model: { activation: string }; train: { optimizer: string; loss?: string } };
+  const c = result.config as { model: { activation: string } };
   const task = taskOf(result.config);
   const doc: ReportDoc = {
-    title: `fclab run: ${s.preset} (${c.model.activation}, ${c.train.loss ?? 'mse'}, ${c.train.optimizer})`,
+    title: `fclab run: ${s.preset} (${c.model.activation})`,
     subtitle: `${s.iterations} iterations, seed ${s.seed}; hash ${s.hash}`,
     sections: [
       ...task.reportSections(result),

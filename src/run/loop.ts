@@ -6,7 +6,7 @@ import type { Build } from '../engine/wasm.js';
 import { ConfigError, resolveConfig, validateConfig, type ConfigInput } from '../config/resolve.js';
 import type { Config } from '../config/schema.js';
 import { taskOf } from '../tasks/registry.js';
-import type { Divergence, MetricRow, NeuronTraces, ProgressEvent, RunResult, Summary, TaskContext, TaskTrainer } from '../tasks/task.js';
+import type { Divergence, MetricRow, NeuronTraces, ProgressEvent, RunResult, Summary, Task, TaskContext, TaskTrainer } from '../tasks/task.js';
 import { runHash } from './hash.js';
 import type { RunCheckpoint } from './checkpoint.js';
 import { VERSION } from '../version.js';
@@ -80,7 +80,7 @@ export async function runExperiment(options: RunOptions = {}): Promise<RunResult
   const task = taskOf(config);
   const trainer = await task.createTrainer(config, { imported: options.imported, build: options.build, threads: options.threads, digits: options.digits });
   try {
-    return await train(trainer, task.lossColumns, task.columns(config), options);
+    return await train(trainer, task, options);
   } finally {
     trainer.dispose();
   }
@@ -116,7 +116,9 @@ function checkDivergence(trainer: TaskTrainer, losses: readonly string[], row: M
   };
 }
 
-async function train(trainer: TaskTrainer, losses: readonly string[], columns: readonly string[], options: RunOptions): Promise<RunResult> {
+async function train(trainer: TaskTrainer, task: Task, options: RunOptions): Promise<RunResult> {
+  const losses = task.lossColumns;
+  const columns = task.columns(trainer.config);
   const resume = options.resume;
   const config = trainer.config;
   const total = config.train.iterations;
@@ -199,6 +201,7 @@ async function train(trainer: TaskTrainer, losses: readonly string[], columns: r
   if (diverged) summary.diverged = diverged;
   // the kind's own fields come from the last evaluation (a diverged run may not have them)
   if (trainer.summaryFields && !diverged) Object.assign(summary, trainer.summaryFields());
+  if (task.summarize) Object.assign(summary, task.summarize(metrics));
   const extra = trainer.extra?.();
   return { summary, config, metrics, neurons, parameters, ...(extra !== undefined ? { extra } : {}) };
 }

@@ -5,6 +5,7 @@ import type { Task } from './task.js';
 import { toyTask } from './toy/task.js';
 import { mnistTask } from './mnist/task.js';
 import { distillTask } from './distill/task.js';
+import { theoremTask } from './theorem/task.js';
 
 const TASKS = new Map<TaskKind, Task>();
 
@@ -16,6 +17,7 @@ export function registerTask(task: Task): void {
 registerTask(toyTask as unknown as Task);
 registerTask(mnistTask as unknown as Task);
 registerTask(distillTask as unknown as Task);
+registerTask(theoremTask as unknown as Task);
 
 /** The task of a kind; throws for a kind nobody registered. */
 export function getTask(kind: TaskKind): Task {

@@ -146,6 +146,8 @@ export interface Task<C extends Config = Config> {
   /** why this config cannot be trained by the engine (memory), checked before anything runs; null if it can */
   memoryProblem(config: C, ctx: { imported: boolean }): string | null;
   createTrainer(config: C, ctx: TaskContext): Promise<TaskTrainer>;
+  /** kind-specific fields of summary.json computed from all of a run's rows (e.g. time scales) */
+  summarize?(rows: readonly MetricRow[]): Record<string, unknown>;
   /** the headline of a finished run (the CLI prints it with the folder) */
   summaryLine(summary: Summary): string;
   /** a few numbers of one evaluation for a progress line */

@@ -1,7 +1,7 @@
 // The feature model's run (toy.py): config section, presets and key help. Every knob of the
 // official script is here, momentum 0.9 included (used when the optimizer is switched to SGD).
 import { z } from 'zod';
-import { featureDataFields, LOSSES, modelFields, refineBatch, refineInputDim, seedField, TOY_TRAIN, trainFields } from '../../config/fields.js';
+import { featureDataFields, INITS, LOSSES, modelFields, refineBatch, refineInputDim, seedField, TOY_TRAIN, trainFields } from '../../config/fields.js';
 
 export const toyConfigSchema = z
   .object({
@@ -9,7 +9,13 @@ export const toyConfigSchema = z
     task: z.literal('toy'),
     seed: seedField,
     data: z.object(featureDataFields).strict(),
-    model: z.object(modelFields).strict(),
+    model: z
+      .object({
+        ...modelFields,
+        // optional default, so config.json files written before the key existed still validate
+        init: z.enum(INITS).default('pytorch'),
+      })
+      .strict(),
     train: z
       .object({
         ...trainFields,
@@ -36,6 +42,7 @@ export type ToyResolvedConfig = ToyConfig & { engine: { factorInput: boolean; fe
 
 export const TOY_HELP: Record<string, string> = {
   'train.online': 'fresh samples at every step (batchSize of them, or n when full batch)',
+  'model.init': "pytorch (PyTorch's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases) | gaussian (weights N(0, 1/fan_in), biases 0: the theory's w_k ~ N(0, I/d))",
   'engine.factorInput': 'auto | true | false: train on X = Z V in factored form (exact same model, less work)',
   'engine.featureCoords': 'auto | true | false: with SGD and factored inputs, train the first layer in feature coordinates (exact in real arithmetic; auto = wherever it is exact)',
 };
@@ -45,7 +52,7 @@ const base = (preset: string): ToyConfig => ({
   task: 'toy',
   seed: 2024,
   data: { n: 1000, core: 'sphere', coreDim: 32, bgDim: 32, inputDim: 256, bgMean: 0.5 },
-  model: { layers: 2, hidden: 256, activation: 'relu', bias: true, freezeOutput: false },
+  model: { layers: 2, hidden: 256, activation: 'relu', bias: true, freezeOutput: false, init: 'pytorch' },
   train: { ...TOY_TRAIN, loss: 'logistic', online: false },
   engine: { factorInput: 'auto', featureCoords: 'auto' },
 });

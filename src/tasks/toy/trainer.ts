@@ -197,9 +197,10 @@ export class Trainer {
     );
   }
 
-  /** PyTorch's default init from the 'init' stream, then toy.py's fixed output layer if frozen. */
+  /** PyTorch's default init (or the theory's Gaussian) from the 'init' stream, then toy.py's fixed output layer if frozen. */
   private initParams(): void {
-    this.net.initDefault(this.config.seed);
+    if (this.config.model.init === 'gaussian') this.net.initGaussian(this.config.seed);
+    else this.net.initDefault(this.config.seed);
     if (this.config.model.freezeOutput) this.net.setFrozenOutputWeights();
   }
 
@@ -298,6 +299,40 @@ export class Trainer {
       coreGradNorm: grads.coreGradNorm,
       neurons: { coreNorm: proj.core, bgNorm: proj.bg, asymmetry: asym },
     };
+  }
+
+  /** The first layer in feature coordinates, P = W1 Vᵀ [hidden x featDim] (a copy). */
+  featureWeights(): Float32Array {
+    const { featDim, inputDim } = this.data;
+    const hidden = this.config.model.hidden;
+    if (this.feat) this.k.transposeBlock(this.feat.Pt.ptr, this.projScratch.ptr, featDim, hidden, featDim);
+    else this.k.gemm(this.net.layers[0].W.ptr, inputDim, 1, this.Vt.ptr, this.projScratch.ptr, hidden, featDim, inputDim, 0);
+    return this.arena.read(this.projScratch);
+  }
+
+  /** The gradient of the mean training-set loss for the first layer in feature coordinates, G W1 Vᵀ [hidden x featDim]. */
+  featureGradient(): Float32Array {
+    const { n, featDim, inputDim } = this.data;
+    const hidden = this.config.model.hidden;
+    this.net.gradient(this.trainInput.ptr, this.data.y.ptr, n);
+    if (this.feat) this.k.transposeBlock(this.feat.G.ptr, this.projScratch.ptr, featDim, hidden, featDim);
+    else this.k.gemm(this.net.layers[0].gW.ptr, inputDim, 1, this.Vt.ptr, this.projScratch.ptr, hidden, featDim, inputDim, 0);
+    return this.arena.read(this.projScratch);
+  }
+
+  /**
+   * The first hidden layer's activations [n x hidden] on the training set, as the last gradient
+   * on it left them (featureGradient() or gradients(); evaluate() ends on the OOD set).
+   */
+  hiddenActivations(): Float32Array {
+    return this.arena.viewAt(this.net.layers[0].Z.ptr, this.data.n * this.config.model.hidden).slice();
+  }
+
+  /** The feature coordinates Z [n x featDim] of the training and OOD sets and the labels (generated data only). */
+  featureData(): { trainZ: Float32Array; testZ: Float32Array; y: Float32Array; n: number; featDim: number } {
+    const d = this.data;
+    if (!d.trainZ || !d.testZ) throw new Error('featureData: imported data has no feature coordinates');
+    return { trainZ: this.arena.read(d.trainZ), testZ: this.arena.read(d.testZ), y: this.arena.read(d.y), n: d.n, featDim: d.featDim };
   }
 
   /** Gradients of the mean training loss at the current parameters (trainable tensors only). */
