@@ -170,9 +170,13 @@ function gemmBlockAtB(A: usize, aCol: i32, B: usize, ldb: i32, C: usize, ldc: i3
 // order. With long rows of B (256 floats: rows 1 KB apart fall into few L1 sets) this measured
 // 1.15-1.25x; with short rows it did not pay, so they stay unpacked. The arithmetic is unchanged.
 // Worker instances share memory but not globals: each thread packs into its own slot.
-const PACK_NC = 128, PACK_SLOTS = 16;
+const PACK_NC = 128, PACK_SLOTS = ASC_FEATURE_THREADS ? 16 : 1;
 const PACK_BYTES = KB * PACK_NC * 4 + KB * 16;
-const packBuf = memory.data(PACK_BYTES * PACK_SLOTS, 64);
+// The slots are the heap's first block, taken when the instance starts, not a static buffer: a
+// data segment of zeros would ship in the threaded build (270 KB; its imported memory is not known
+// to be zero). A worker instance runs the same start-up over the shared memory, so it computes the
+// same address (and rewrites the same block header) without taking anything from the engine's heap.
+const packBuf: usize = ASC_FEATURE_SIMD ? (heap.alloc(PACK_BYTES * PACK_SLOTS + 63) + 63) & ~<usize>63 : 0;
 let packThread = 0;
 
 /** The calling instance's thread index (0 on the main thread), which picks its pack slot. */
