@@ -13,7 +13,6 @@ export {
 } from "./net";
 export { featSet, featOn, featInit, featMaterialize, featGradInput } from "./feat";
 export { onlineSet, onlineDraw, onlineTrain } from "./online";
-export { peakMulAdd, peakLanes } from "./peak";
 export { parSetThreads, parThreads, parWorker, parExit, parGeneration } from "./par";
 
 /** Reserve bytes (16-byte aligned) for the engine; memory grows as needed. */

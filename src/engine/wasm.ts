@@ -66,8 +66,6 @@ export interface Kernels {
     coreDim: number, bgDim: number, inputDim: number, sphere: number, dense: number, bgOffset: number): void;
   onlineDraw(t: number): void;
   onlineTrain(k: number): number;
-  peakMulAdd(iters: number, m: number, a: number): number;
-  peakLanes(): number;
   parSetThreads(threads: number, canWait: number): void;
   parThreads(): number;
   parWorker(t: number, seen: number): void;
