@@ -23,8 +23,10 @@ const SHAPES = [
 ];
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
-async function load(path) {
+// PAD_OLD / PAD_NEW: bytes to allocate first in that instance, to see how much the buffers' placement alone moves a rate
+async function load(path, pad) {
   const { exports: k } = await instantiate(await WebAssembly.compile(readFileSync(path)), {});
+  if (pad) k.alloc(pad);
   return SHAPES.map(([, M, N, K, layout]) => {
     const A = k.alloc(M * K * 4), B = k.alloc(K * N * 4), C = k.alloc(M * N * 4);
     const f = new Float32Array(k.memory.buffer);
@@ -42,7 +44,7 @@ async function load(path) {
   });
 }
 
-const olds = await load(oldPath), news = await load(newPath);
+const olds = await load(oldPath, Number(process.env.PAD_OLD ?? 0)), news = await load(newPath, Number(process.env.PAD_NEW ?? 0));
 const rate = SHAPES.map(() => ({ old: [], new: [], ratio: [] }));
 for (let r = 0; r < rounds; r++) {
   SHAPES.forEach((_, i) => {
