@@ -1,15 +1,10 @@
 import { normalCdf, normalPdf, normalCdfSmall2, cdfIsSmall } from "./erf";
+import { ACT_IDENTITY, ACT_RELU, ACT_LEAKYRELU, ACT_GELU, ACT_SIGMOID } from "./ids";
 
-// Activations and their derivatives, elementwise. Ids are shared with the engine.
+// Activations and their derivatives, elementwise. Ids: assembly/ids.ts (shared with the engine).
 // Piecewise-linear ones run in SIMD with the scalar build's exact semantics (select on
 // z > 0; ReLU gives +0 below zero as PyTorch does). Smooth ones are evaluated in float64 and rounded
 // once to float32, which is as exact as float32 allows; both builds run the same scalar code.
-export const ACT_IDENTITY = 0;
-export const ACT_RELU = 1;
-export const ACT_LEAKYRELU = 2;
-export const ACT_GELU = 3;
-export const ACT_SIGMOID = 4;
-export const ACT_TANH = 5;
 const LEAK: f32 = 0.1;
 
 // @ts-ignore: decorator

@@ -14,58 +14,45 @@
 // forward pass reads, so no transpose is needed per step.
 import { gemm, transposeBlock } from "./gemm";
 import { sgdUpdate } from "./optim";
+import { Feat } from "./state";
 
-const S = memory.data(32, 8);
-const S_ON = 0, S_PT = 4, S_PB = 8, S_G = 12, S_W0 = 16, S_P0 = 20, S_SC = 24;
+// The state is a Feat record (state.ts) the engine wrote; a network trains its first layer this
+// way when its Net record points to one.
 
-// @ts-ignore: decorator
-@inline function ptr(o: usize): usize { return <usize>load<u32>(S + o); }
 // @ts-ignore: decorator
 @inline function off(p: usize, i: i32): usize { return p + (<usize>i << 2); }
-
-/**
- * Pt, PB, G: parameters, momentum buffer and gradient (featDim x fanOut); W0 (fanOut x fanIn)
- * and P0t (featDim x fanOut): the state the residual is measured from; scal: alpha, beta (f64).
- */
-export function featSet(on: bool, Pt: usize, PB: usize, G: usize, W0: usize, P0t: usize, scal: usize): void {
-  store<i32>(S + S_ON, on ? 1 : 0);
-  store<u32>(S + S_PT, Pt); store<u32>(S + S_PB, PB); store<u32>(S + S_G, G);
-  store<u32>(S + S_W0, W0); store<u32>(S + S_P0, P0t); store<u32>(S + S_SC, scal);
-}
-
-export function featOn(): bool {
-  return load<i32>(S + S_ON) != 0;
-}
 
 /**
  * Start from W (fanOut x fanIn): W0 = W, Pt = P0t = (W Vᵀ)ᵀ, alpha = 1, beta = 0, momentum
  * cleared. Q (fanOut x featDim) is scratch.
  */
-export function featInit(W: usize, Vt: usize, Q: usize, fd: i32, fin: i32, fout: i32): void {
-  memory.copy(ptr(S_W0), W, <usize>(fout * fin) << 2);
+export function featInit(feat: usize, W: usize, Vt: usize, Q: usize, fd: i32, fin: i32, fout: i32): void {
+  const f = changetype<Feat>(feat);
+  memory.copy(f.W0, W, <usize>(fout * fin) << 2);
   gemm(W, fin, 1, Vt, Q, fout, fd, fin, 0);
-  transposeBlock(Q, ptr(S_PT), fout, fd, fout);
-  memory.copy(ptr(S_P0), ptr(S_PT), <usize>(fd * fout) << 2);
-  memory.fill(ptr(S_PB), 0, <usize>(fd * fout) << 2);
-  store<f64>(ptr(S_SC), 1.0);
-  store<f64>(ptr(S_SC) + 8, 0.0);
+  transposeBlock(Q, f.Pt, fout, fd, fout);
+  memory.copy(f.P0t, f.Pt, <usize>(fd * fout) << 2);
+  memory.fill(f.PB, 0, <usize>(fd * fout) << 2);
+  store<f64>(f.scal, 1.0);
+  store<f64>(f.scal + 8, 0.0);
 }
 
 /**
  * Thread t of T: rows [j0, j1) of the gradient G = Zfᵀ D (Zf: rows x fd, D: rows x fout), and with
  * `update` the SGD step on the same rows of Pt; thread 0 also advances alpha and beta.
  */
-export function featParams(Zf: usize, D: usize, rows: i32, fd: i32, fout: i32, t: i32, T: i32, update: bool,
+export function featParams(feat: usize, Zf: usize, D: usize, rows: i32, fd: i32, fout: i32, t: i32, T: i32, update: bool,
                            lr: f64, wd: f64, mom: f64, first: bool): void {
+  const f = changetype<Feat>(feat);
   const j0 = <i32>((<i64>fd * t) / T), j1 = <i32>((<i64>fd * (t + 1)) / T);
   if (j1 > j0) {
-    const G = off(ptr(S_G), j0 * fout);
+    const G = off(f.G, j0 * fout);
     gemm(off(Zf, j0), 1, fd, D, G, j1 - j0, fout, rows, 0);
-    if (update) sgdUpdate(off(ptr(S_PT), j0 * fout), G, off(ptr(S_PB), j0 * fout), (j1 - j0) * fout, <f32>lr, <f32>wd, <f32>mom, first);
+    if (update) sgdUpdate(off(f.Pt, j0 * fout), G, off(f.PB, j0 * fout), (j1 - j0) * fout, <f32>lr, <f32>wd, <f32>mom, first);
   }
   if (update && t == 0) {
     // the residual's gradient is 0: d = wd alpha; beta = first ? d : mom beta + d; alpha -= lr beta
-    const sc = ptr(S_SC);
+    const sc = f.scal;
     const alpha = load<f64>(sc);
     if (mom != 0) {
       const d = wd * alpha;
@@ -79,8 +66,8 @@ export function featParams(Zf: usize, D: usize, rows: i32, fd: i32, fout: i32, t
 }
 
 /** Q (fout x fd) = Ptᵀ - a P0tᵀ with a = alpha rounded to float32. */
-function residualFree(Q: usize, fd: i32, fout: i32, a: f32): void {
-  const Pt = ptr(S_PT), P0 = ptr(S_P0);
+function residualFree(f: Feat, Q: usize, fd: i32, fout: i32, a: f32): void {
+  const Pt = f.Pt, P0 = f.P0t;
   for (let j = 0; j < fd; j++) {
     for (let i = 0; i < fout; i++) {
       const s = off(0, j * fout + i);
@@ -90,11 +77,12 @@ function residualFree(Q: usize, fd: i32, fout: i32, a: f32): void {
 }
 
 /** W (fout x fin) = alpha W0 + (P - alpha P0) V, with Q (fout x fd) as scratch. */
-export function featMaterialize(W: usize, V: usize, Q: usize, fd: i32, fin: i32, fout: i32): void {
-  const a = <f32>load<f64>(ptr(S_SC));
-  residualFree(Q, fd, fout, a);
+export function featMaterialize(feat: usize, W: usize, V: usize, Q: usize, fd: i32, fin: i32, fout: i32): void {
+  const f = changetype<Feat>(feat);
+  const a = <f32>load<f64>(f.scal);
+  residualFree(f, Q, fd, fout, a);
   gemm(Q, fd, 1, V, W, fout, fin, fd, 0);
-  const W0 = ptr(S_W0);
+  const W0 = f.W0;
   const count = fout * fin;
   let i = 0;
   if (ASC_FEATURE_SIMD) {
@@ -111,7 +99,7 @@ export function featMaterialize(W: usize, V: usize, Q: usize, fd: i32, fin: i32,
 }
 
 /** The weight gradient in input coordinates: gW (fout x fin) = Gᵀ V, with Q (fout x fd) as scratch. */
-export function featGradInput(gW: usize, V: usize, Q: usize, fd: i32, fin: i32, fout: i32): void {
-  transposeBlock(ptr(S_G), Q, fd, fout, fd);
+export function featGradInput(feat: usize, gW: usize, V: usize, Q: usize, fd: i32, fin: i32, fout: i32): void {
+  transposeBlock(changetype<Feat>(feat).G, Q, fd, fout, fd);
   gemm(Q, fd, 1, V, gW, fout, fin, fd, 0);
 }

@@ -59,13 +59,22 @@ function addBias(C: usize, bias: usize, M: i32, N: i32): void {
   }
 }
 
+/**
+ * f32_gemm_1x1__scalar: the scalar build's kernel (names follow XNNPACK: element type, operation,
+ * tile MR x NR, ISA). One element of C from kc steps, A's value at a + k*ak, B's at b + k*bk.
+ */
+// @ts-ignore: decorator
+@inline function f32_gemm_1x1__scalar(a: usize, ak: usize, b: usize, bk: usize, kc: i32, c: usize, first: bool): void {
+  let s: f32 = 0;
+  for (let k = 0; k < kc; k++) s += load<f32>(a + <usize>k * ak) * load<f32>(b + <usize>k * bk);
+  store<f32>(c, first ? s : load<f32>(c) + s);
+}
+
 function gemmBlockScalar(A: usize, aRow: i32, aCol: i32, B: usize, ldb: i32, C: usize, ldc: i32, M: i32, N: i32, K: i32, first: bool): void {
+  const rs = <usize>aRow << 2, cs = <usize>aCol << 2, bs = <usize>ldb << 2;
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
-      let s: f32 = 0;
-      for (let k = 0; k < K; k++) s += f32at(A, i * aRow + k * aCol) * f32at(B, k * ldb + j);
-      const cp = C + (<usize>(i * ldc + j) << 2);
-      store<f32>(cp, first ? s : load<f32>(cp) + s);
+      f32_gemm_1x1__scalar(A + <usize>i * rs, cs, B + (<usize>j << 2), bs, K, C + (<usize>(i * ldc + j) << 2), first);
     }
   }
 }
@@ -89,6 +98,59 @@ function gemmBlockScalar(A: usize, aRow: i32, aCol: i32, B: usize, ldb: i32, C: 
   acc4(cp + 3 * bs, 0, c30, first); acc4(cp + 3 * bs, 16, c31, first);
 }
 
+// Where the 4x8 kernel finds rows 1-3 of A's 4 values in a step, given row 0's address p and the
+// row stride ar: a panel has them adjacent (immediate offsets 4, 8, 12: no address arithmetic in the
+// loop; adding a stride of 4 instead measured 6-12% slower), rows in place are ar bytes apart.
+@unmanaged class PanelRows {
+  // @ts-ignore: decorator
+  @inline a1(p: usize, ar: usize): v128 { return v128.load32_splat(p, 4); }
+  // @ts-ignore: decorator
+  @inline a2(p: usize, ar: usize): v128 { return v128.load32_splat(p, 8); }
+  // @ts-ignore: decorator
+  @inline a3(p: usize, ar: usize): v128 { return v128.load32_splat(p, 12); }
+}
+@unmanaged class StridedRows {
+  // @ts-ignore: decorator
+  @inline a1(p: usize, ar: usize): v128 { return v128.load32_splat(p + ar); }
+  // @ts-ignore: decorator
+  @inline a2(p: usize, ar: usize): v128 { return v128.load32_splat(p + (ar << 1)); }
+  // @ts-ignore: decorator
+  @inline a3(p: usize, ar: usize): v128 { return v128.load32_splat(p + ar * 3); }
+}
+
+/**
+ * f32_gemm_4x8__wasmsimd: the 4x8 micro-kernel of every SIMD driver (named as XNNPACK names its
+ * kernels: element type, operation, tile MR x NR, ISA). The tile of C at rows i.., columns j..
+ * (rows ldc floats apart) = (first) or += the sum over kc steps, step k reading A's 4 values from a + k*ak (rows
+ * as R places them, see PanelRows) and B's 8 at b + k*bk: each lane sums its products in k order
+ * from zero. The drivers differ only in where A and B sit: rows of A in place, or a panel with the
+ * 4 rows adjacent (Aᵀ·B, or A packed by k), and B in place or packed into 8-column strips (bk = 32).
+ */
+// @ts-ignore: decorator
+// C's address is computed after the loop from the driver's own C, ldc, i, j, as the hand-written
+// tiles did: an address passed in ready-made would be one more value live across the loop.
+@inline function f32_gemm_4x8__wasmsimd<R>(a: usize, ar: usize, ak: usize, b: usize, bk: usize, kc: i32,
+                                             C: usize, ldc: i32, i: i32, j: i32, first: bool): void {
+  const rows = changetype<R>(0);
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let ap = a, bp = b;
+  const end = b + <usize>kc * bk;
+  while (bp < end) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let x = v128.load32_splat(ap);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = rows.a1(ap, ar);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = rows.a2(ap, ar);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = rows.a3(ap, ar);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    bp += bk; ap += ak;
+  }
+  store8x4(C + (<usize>(i * ldc + j) << 2), <usize>ldc << 2, c00, c01, c10, c11, c20, c21, c30, c31, first);
+}
+
 /**
  * Aᵀ·B (A stored K x M, A[i][k] at A + 4 (k M + i)): the 4 rows of a tile are adjacent for each
  * k, so one pointer with offsets 0, 4, 8, 12 addresses them. Same operations and order as
@@ -99,24 +161,7 @@ function gemmBlockAtB(A: usize, aCol: i32, B: usize, ldb: i32, C: usize, ldc: i3
   const M4 = M & ~3, N8 = N & ~7;
   for (let i = 0; i < M4; i += 4) {
     for (let j = 0; j < N8; j += 8) {
-      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-      let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-      let bp = B + (<usize>j << 2);
-      let ap = A + (<usize>i << 2);
-      const end = ap + <usize>K * cs;
-      while (ap < end) {
-        const b0 = v128.load(bp), b1 = v128.load(bp, 16);
-        let a = v128.load32_splat(ap);
-        c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
-        a = v128.load32_splat(ap, 4);
-        c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
-        a = v128.load32_splat(ap, 8);
-        c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
-        a = v128.load32_splat(ap, 12);
-        c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
-        bp += bs; ap += cs;
-      }
-      store8x4(C + (<usize>(i * ldc + j) << 2), <usize>ldc << 2, c00, c01, c10, c11, c20, c21, c30, c31, first);
+      f32_gemm_4x8__wasmsimd<PanelRows>(A + (<usize>i << 2), 4, cs, B + (<usize>j << 2), bs, K, C, ldc, i, j, first);
     }
   }
   gemmEdges(A, 1, aCol, B, ldb, C, ldc, M, N, K, first, M4, N8);
@@ -127,9 +172,13 @@ function gemmBlockAtB(A: usize, aCol: i32, B: usize, ldb: i32, C: usize, ldc: i3
 // order. With long rows of B (256 floats: rows 1 KB apart fall into few L1 sets) this measured
 // 1.15-1.25x; with short rows it did not pay, so they stay unpacked. The arithmetic is unchanged.
 // Worker instances share memory but not globals: each thread packs into its own slot.
-const PACK_NC = 128, PACK_SLOTS = 16;
+const PACK_NC = 128, PACK_SLOTS = ASC_FEATURE_THREADS ? 16 : 1;
 const PACK_BYTES = KB * PACK_NC * 4 + KB * 16;
-const packBuf = memory.data(PACK_BYTES * PACK_SLOTS, 64);
+// The slots are the heap's first block, taken when the instance starts, not a static buffer: a
+// data segment of zeros would ship in the threaded build (270 KB; its imported memory is not known
+// to be zero). A worker instance runs the same start-up over the shared memory, so it computes the
+// same address (and rewrites the same block header) without taking anything from the engine's heap.
+const packBuf: usize = ASC_FEATURE_SIMD ? (heap.alloc(PACK_BYTES * PACK_SLOTS + 63) + 63) & ~<usize>63 : 0;
 let packThread = 0;
 
 /** The calling instance's thread index (0 on the main thread), which picks its pack slot. */
@@ -163,26 +212,10 @@ function gemmBlockPacked(A: usize, aRow: i32, aCol: i32, B: usize, ldb: i32, C: 
           q += 16;
         }
       }
-      for (let s = 0; s < nc; s += 8) {
-        let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-        let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-        let bp = P + <usize>(s >> 3) * strip;
-        const end = bp + strip;
-        let ap = a0, as = cs;
-        if (aRow != 1) { ap = Q; as = 16; }
-        while (bp < end) {
-          const b0 = v128.load(bp), b1 = v128.load(bp, 16);
-          let a = v128.load32_splat(ap);
-          c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
-          a = v128.load32_splat(ap, 4);
-          c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
-          a = v128.load32_splat(ap, 8);
-          c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
-          a = v128.load32_splat(ap, 12);
-          c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
-          bp += 32; ap += as;
-        }
-        store8x4(C + (<usize>(i * ldc + jc + s) << 2), <usize>ldc << 2, c00, c01, c10, c11, c20, c21, c30, c31, first);
+      // Aᵀ·B reads its rows in place (adjacent for each k), A·B the copy in Q
+      const ap = aRow != 1 ? Q : a0, ak: usize = aRow != 1 ? 16 : cs;
+      for (let j = jc; j < jc + nc; j += 8) {
+        f32_gemm_4x8__wasmsimd<PanelRows>(ap, 4, ak, P + <usize>((j - jc) >> 3) * strip, 32, K, C, ldc, i, j, first);
       }
     }
   }
@@ -207,27 +240,7 @@ function gemmBlockSimd(A: usize, aRow: i32, aCol: i32, B: usize, ldb: i32, C: us
     const a1 = a0 + rs, a2 = a1 + rs, a3 = a2 + rs;
     let j = 0;
     for (; j + 8 <= N; j += 8) {
-      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-      let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-      let bp = B + (<usize>j << 2);
-      let ao: usize = 0;
-      for (let k = 0; k < K; k++) {
-        const b0 = v128.load(bp), b1 = v128.load(bp, 16);
-        let a = v128.load32_splat(a0 + ao);
-        c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
-        a = v128.load32_splat(a1 + ao);
-        c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
-        a = v128.load32_splat(a2 + ao);
-        c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
-        a = v128.load32_splat(a3 + ao);
-        c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
-        bp += bs; ao += cs;
-      }
-      const cp = C + (<usize>(i * ldc + j) << 2);
-      acc4(cp, 0, c00, first); acc4(cp, 16, c01, first);
-      acc4(cp + ds, 0, c10, first); acc4(cp + ds, 16, c11, first);
-      acc4(cp + 2 * ds, 0, c20, first); acc4(cp + 2 * ds, 16, c21, first);
-      acc4(cp + 3 * ds, 0, c30, first); acc4(cp + 3 * ds, 16, c31, first);
+      f32_gemm_4x8__wasmsimd<StridedRows>(a0, rs, cs, B + (<usize>j << 2), bs, K, C, ldc, i, j, first);
     }
     for (; j + 4 <= N; j += 4) {
       let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);

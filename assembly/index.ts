@@ -7,13 +7,10 @@ export { actForward, actBackward } from "./act";
 export { erf, normalCdf } from "./erf";
 export { lossSum, lossGrad, lossGradRows, countCorrect, lossGradRowsC, lossSumC, countCorrectC } from "./loss";
 export { sgdUpdate, adamUpdate } from "./optim";
-export {
-  netConfigure, netSetHyper, netSetFactored, netSetLayer, netGetStep, netSetStep, netSyncWeights,
-  netForward, netLossSum, netCountCorrect, netGradient, netTrain, netTrainBatches,
-} from "./net";
-export { featSet, featOn, featInit, featMaterialize, featGradInput } from "./feat";
-export { onlineSet, onlineDraw, onlineTrain } from "./online";
-export { peakMulAdd, peakLanes } from "./peak";
+// Networks, feature-coordinate and online state: records the engine writes (state.ts), by pointer.
+export { netSyncWeights, netForward, netLossSum, netCountCorrect, netGradient, netTrain, netTrainBatches } from "./net";
+export { featInit, featMaterialize, featGradInput } from "./feat";
+export { onlineDraw, onlineTrain } from "./online";
 export { parSetThreads, parThreads, parWorker, parExit, parGeneration } from "./par";
 
 /** Reserve bytes (16-byte aligned) for the engine; memory grows as needed. */

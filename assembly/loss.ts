@@ -1,9 +1,7 @@
 // Losses on margins m = y f with labels y = +-1, and their gradients with respect to f.
 // Per-sample values are computed in float64 and summed in index order in float64, so the
 // logged loss is deterministic and more exact than a float32 mean; gradients are rounded once.
-export const LOSS_LOGISTIC = 0;
-export const LOSS_HINGE = 1;
-export const LOSS_MSE = 2;
+import { LOSS_LOGISTIC, LOSS_HINGE, LOSS_MSE, LOSS_SOFTMAX } from "./ids";
 
 // @ts-ignore: decorator
 @inline function at(p: usize, i: i32): usize {
@@ -81,7 +79,6 @@ export function countCorrect(F: usize, Y: usize, n: i32): i32 {
 // - LOSS_SOFTMAX (C >= 2): targets are class indices stored as float32 (one per row); a row's loss
 //   is log sum_c exp(f_c) - f_y, computed as log sum_c exp(f_c - max) - (f_y - max) so no exp
 //   overflows (PyTorch's nn.CrossEntropyLoss, mean over rows); G = (softmax(f) - onehot(y)) / total.
-export const LOSS_SOFTMAX = 3;
 
 /** Width of a row of targets: C for MSE, else 1 (a ±1 label or a class index). */
 // @ts-ignore: decorator

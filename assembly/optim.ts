@@ -2,9 +2,6 @@
 // each operation rounded to float32 in PyTorch's order, without fused multiply-add (PyTorch's
 // CPU kernels use FMA where the hardware has it, so its own last bits vary by machine).
 // Scalars derived from the step count are computed in float64, as Python does, then rounded.
-export const OPT_SGD = 0;
-export const OPT_ADAM = 1;
-export const OPT_ADAMW = 2;
 
 // @ts-ignore: decorator
 @inline function at(p: usize, i: i32): usize {

@@ -1,4 +1,5 @@
-import { samplesPhase, paramsPhase } from "./net";
+import { samplesPhase, paramsPhase } from "./phases";
+import { netAt } from "./state";
 import { gemmSetThread } from "./gemm";
 
 // Threads: worker instances share this module's memory and sit in parWorker(); the caller's
@@ -13,42 +14,61 @@ export const TASK_SAMPLES = 1, TASK_PARAMS = 2, TASK_EXIT = 3;
 // the step (an online step at batch 1 takes microseconds). Any split gives the same bits.
 const PAR_MIN_ROWS = 64;
 
-// control block: generation, pending workers, thread count, may-wait flag, task and its arguments
-const C = memory.data(64, 64);
-const C_GEN = 0, C_PENDING = 4, C_THREADS = 8, C_CANWAIT = 12, C_TASK = 16, C_X = 20, C_Y = 24, C_ROWS = 28, C_FLAGS = 32;
+// The control block, one per instance (its thread pool), in memory so the workers see it.
+@unmanaged class Control {
+  /** task generation: bumped to publish a task */
+  gen: i32;
+  /** workers still running the task */
+  pending: i32;
+  threads: i32;
+  /** whether the calling thread may block */
+  canWait: i32;
+  task: i32;
+  /** the task's arguments */
+  net: usize;
+  X: usize;
+  Y: usize;
+  rows: i32;
+  flags: i32;
+}
+const ctl = changetype<Control>(memory.data(64, 64));
+const C = changetype<usize>(ctl);
+// addresses of the fields the threads synchronize on with atomics
+const C_GEN = C + offsetof<Control>("gen"), C_PENDING = C + offsetof<Control>("pending");
 
 /** threads >= 1; canWait: whether the calling thread may block (not a browser's main thread). */
 export function parSetThreads(threads: i32, canWait: bool): void {
-  store<i32>(C + C_THREADS, threads);
-  store<i32>(C + C_CANWAIT, canWait ? 1 : 0);
+  ctl.threads = threads;
+  ctl.canWait = canWait ? 1 : 0;
 }
 
 export function parThreads(): i32 {
-  const t = load<i32>(C + C_THREADS);
+  const t = ctl.threads;
   return t < 1 ? 1 : t;
 }
 
 function runShare(task: i32, t: i32, T: i32): void {
-  const X = <usize>load<u32>(C + C_X), Y = <usize>load<u32>(C + C_Y);
-  const rows = load<i32>(C + C_ROWS), flags = load<i32>(C + C_FLAGS);
+  const n = netAt(ctl.net), X = ctl.X, Y = ctl.Y;
+  const rows = ctl.rows, flags = ctl.flags;
   if (task == TASK_SAMPLES) {
     const r0 = <i32>((<i64>rows * t) / T), r1 = <i32>((<i64>rows * (t + 1)) / T);
-    samplesPhase(X, Y, rows, r0, r1, flags);
+    samplesPhase(n, X, Y, rows, r0, r1, flags);
   } else if (task == TASK_PARAMS) {
-    paramsPhase(X, rows, t, T, flags != 0);
+    paramsPhase(n, X, rows, t, T, flags != 0);
   }
 }
 
-export function parRun(task: i32, X: usize, Y: usize, rows: i32, flags: i32): void {
-  store<u32>(C + C_X, X); store<u32>(C + C_Y, Y);
-  store<i32>(C + C_ROWS, rows); store<i32>(C + C_FLAGS, flags);
-  store<i32>(C + C_TASK, task);
+/** Runs a task of the network at `net` on every thread (or inline: see PAR_MIN_ROWS). */
+export function parRun(task: i32, net: usize, X: usize, Y: usize, rows: i32, flags: i32): void {
+  ctl.net = net; ctl.X = X; ctl.Y = Y;
+  ctl.rows = rows; ctl.flags = flags;
+  ctl.task = task;
   if (ASC_FEATURE_THREADS) {
     const T = parThreads();
     if (T > 1 && rows >= PAR_MIN_ROWS) {
-      atomic.store<i32>(C + C_PENDING, T - 1);
-      atomic.add<i32>(C + C_GEN, 1); // publishes the task (sequentially consistent)
-      atomic.notify(C + C_GEN, T - 1);
+      atomic.store<i32>(C_PENDING, T - 1);
+      atomic.add<i32>(C_GEN, 1); // publishes the task (sequentially consistent)
+      atomic.notify(C_GEN, T - 1);
       runShare(task, 0, T);
       waitPending();
       return;
@@ -61,17 +81,17 @@ export function parRun(task: i32, X: usize, Y: usize, rows: i32, flags: i32): vo
 function waitPending(): void {
   if (!ASC_FEATURE_THREADS) return;
   let spins = 0;
-  while (atomic.load<i32>(C + C_PENDING) != 0) {
-    if (++spins > 1 << 20 && load<i32>(C + C_CANWAIT)) {
-      const p = atomic.load<i32>(C + C_PENDING);
-      if (p != 0) atomic.wait<i32>(C + C_PENDING, p, -1);
+  while (atomic.load<i32>(C_PENDING) != 0) {
+    if (++spins > 1 << 20 && ctl.canWait) {
+      const p = atomic.load<i32>(C_PENDING);
+      if (p != 0) atomic.wait<i32>(C_PENDING, p, -1);
     }
   }
 }
 
 /** The task generation: the engine reads it before starting workers and hands it to parWorker. */
 export function parGeneration(): i32 {
-  return ASC_FEATURE_THREADS ? atomic.load<i32>(C + C_GEN) : load<i32>(C + C_GEN);
+  return ASC_FEATURE_THREADS ? atomic.load<i32>(C_GEN) : ctl.gen;
 }
 
 /**
@@ -84,15 +104,15 @@ export function parWorker(t: i32, seen: i32): void {
     gemmSetThread(t);
     while (true) {
       let spins = 0;
-      let gen = atomic.load<i32>(C + C_GEN);
+      let gen = atomic.load<i32>(C_GEN);
       while (gen == seen) {
-        if (++spins > 1 << 14) atomic.wait<i32>(C + C_GEN, seen, -1);
-        gen = atomic.load<i32>(C + C_GEN);
+        if (++spins > 1 << 14) atomic.wait<i32>(C_GEN, seen, -1);
+        gen = atomic.load<i32>(C_GEN);
       }
       seen = gen;
-      const task = load<i32>(C + C_TASK);
+      const task = ctl.task;
       if (task != TASK_EXIT) runShare(task, t, parThreads());
-      if (atomic.sub<i32>(C + C_PENDING, 1) == 1) atomic.notify(C + C_PENDING, 1);
+      if (atomic.sub<i32>(C_PENDING, 1) == 1) atomic.notify(C_PENDING, 1);
       if (task == TASK_EXIT) return;
     }
   }
@@ -103,11 +123,11 @@ export function parExit(): void {
   if (ASC_FEATURE_THREADS) {
     const T = parThreads();
     if (T == 1) return;
-    store<i32>(C + C_TASK, TASK_EXIT);
-    atomic.store<i32>(C + C_PENDING, T - 1);
-    atomic.add<i32>(C + C_GEN, 1);
-    atomic.notify(C + C_GEN, T - 1);
+    ctl.task = TASK_EXIT;
+    atomic.store<i32>(C_PENDING, T - 1);
+    atomic.add<i32>(C_GEN, 1);
+    atomic.notify(C_GEN, T - 1);
     waitPending();
-    store<i32>(C + C_THREADS, 1);
+    ctl.threads = 1;
   }
 }

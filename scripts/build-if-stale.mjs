@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const INPUTS = ['assembly', 'src', 'scripts', 'web', 'bench/web', 'asconfig.json', 'tsconfig.json', 'tsconfig.node.json', 'package.json', 'package-lock.json'];
+const INPUTS = ['assembly', 'src', 'scripts', 'web', 'bench/web', 'data', 'asconfig.json', 'asconfig.peak.json', 'tsconfig.json', 'tsconfig.node.json', 'package.json', 'package-lock.json'];
 const STAMP = join(root, 'dist', '.inputs.sha256');
 const OUTPUTS = ['dist/src/index.js', 'dist/src/node.js', 'dist/browser/fclab.js', 'build/fclab.simd.wasm', 'build/fclab.scalar.wasm', 'build/fclab.simd-mt.wasm'];
 

@@ -9,6 +9,7 @@ import { resolveConfig } from '../src/config/resolve.js';
 import { runExperiment } from '../src/run/loop.js';
 import { loadKernels } from '../src/engine/wasm.js';
 import { Arena } from '../src/engine/arena.js';
+import { ONLINE, writeStruct } from '../src/engine/layout.js';
 import { OnlineSampler, makeTransform, onlinePositives } from '../src/tasks/toy/data.js';
 import type { SetValue } from '../src/config/resolve.js';
 
@@ -111,11 +112,15 @@ describe('online sampling inside the module', () => {
         const arena = new Arena(k);
         const V = makeTransform(arena, cfg, 5);
         const o = new OnlineSampler(arena, cfg, 5, rows, V);
-        k.onlineSet(o.stream, o.core.ptr, o.bg.ptr, o.Z.ptr, o.X.ptr, V.ptr, o.y.ptr, o.work, rows,
-          cfg.coreDim, cfg.bgDim, cfg.inputDim, core === 'sphere' ? 1 : 0, 1, Math.fround(cfg.bgMean - 0.5));
+        const rec = arena.bytes(ONLINE.size);
+        writeStruct(k.memory, rec, ONLINE, {
+          stream: o.stream, core: o.core.ptr, bg: o.bg.ptr, Z: o.Z.ptr, X: o.X.ptr, V: V.ptr, Y: o.y.ptr, work: o.work, rows,
+          coreDim: cfg.coreDim, bgDim: cfg.bgDim, inputDim: cfg.inputDim, sphere: core === 'sphere' ? 1 : 0, dense: 1,
+          bgOffset: Math.fround(cfg.bgMean - 0.5), net: 0,
+        });
         const out: number[] = [];
         for (let t = 0; t < 3; t++) {
-          if (inModule) k.onlineDraw(t);
+          if (inModule) k.onlineDraw(rec, t);
           else o.draw(true, t);
           out.push(...arena.view(o.Z), ...arena.view(o.X), ...arena.view(o.y));
         }

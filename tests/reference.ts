@@ -7,6 +7,7 @@
 // never double-rounded wrongly for these operations), so the references agree with the kernels bit
 // for bit wherever the kernels promise it. Where a kernel computes in float64 (smooth activations,
 // losses, the normal CDF), the reference does too, and the tests compare with a tolerance.
+import { ACT_ID, LOSS_ID } from '../src/engine/net.js';
 
 const f = Math.fround;
 
@@ -153,7 +154,8 @@ export function normalPdfRef(z: number): number {
 // Activations (assembly/act.ts)
 // ---------------------------------------------------------------------------------------------
 
-export const ACT = { identity: 0, relu: 1, leakyrelu: 2, gelu: 3, sigmoid: 4, tanh: 5 } as const;
+// the module's ids (assembly/ids.ts) by name
+export const ACT = ACT_ID;
 export type ActKind = (typeof ACT)[keyof typeof ACT];
 
 /** LeakyReLU's slope below zero, as the kernel holds it (a float32). */
@@ -223,7 +225,7 @@ export function actBackwardRef(kind: number, Z: Float32Array, A: Float32Array, d
 // Losses (assembly/loss.ts), on labels y = +-1 and outputs f; per-sample values in float64
 // ---------------------------------------------------------------------------------------------
 
-export const LOSS = { logistic: 0, hinge: 1, mse: 2 } as const;
+export const LOSS = { logistic: LOSS_ID.logistic, hinge: LOSS_ID.hinge, mse: LOSS_ID.mse } as const;
 
 /** log(1 + exp(-m)) in the stable form the kernel uses. */
 function logisticLoss(m: number): number {

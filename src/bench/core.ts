@@ -4,6 +4,7 @@
 // repeats after a warm-up.
 import { createTrainer } from '../tasks/toy/trainer.js';
 import { loadKernels, type Build, type Kernels } from '../engine/wasm.js';
+import { loadPeak, type Peak } from './peak.js';
 import type { SetValue } from '../config/resolve.js';
 
 /** A training case: the same network, loss, optimizer and batch in every implementation. */
@@ -99,7 +100,7 @@ export interface GemmFigure {
 }
 
 /** GFLOP/s (2 per multiply-add) of independent multiply-then-add chains, the GEMM's ceiling. */
-export function ceilingGflops(k: Kernels, repeats: number, quick: boolean): Timing & { gflops: number } {
+export function ceilingGflops(k: Peak, repeats: number, quick: boolean): Timing & { gflops: number } {
   const iters = quick ? 2e6 : 5e6;
   k.peakMulAdd(iters >> 2, 0.999, 0.001);
   const samples: number[] = [];
@@ -117,7 +118,7 @@ export function ceilingGflops(k: Kernels, repeats: number, quick: boolean): Timi
  * with it (ceiling chunk, GEMM chunk, repeated): the median of the paired ratios holds up while
  * other processes load the machine.
  */
-export function gemmGflops(k: Kernels, M: number, N: number, K: number, layout: 'AB' | 'AtB', repeats: number, quick: boolean): { gflops: number; ofCeiling: number } {
+export function gemmGflops(k: Kernels, peak: Peak, M: number, N: number, K: number, layout: 'AB' | 'AtB', repeats: number, quick: boolean): { gflops: number; ofCeiling: number } {
   const A = k.alloc(M * K * 4), B = k.alloc(K * N * 4), C = k.alloc(M * N * 4);
   const f = new Float32Array(k.memory.buffer);
   for (let i = 0; i < M * K; i++) f[A / 4 + i] = ((i * 7919) % 1000) / 1000 - 0.5;
@@ -133,13 +134,13 @@ export function gemmGflops(k: Kernels, M: number, N: number, K: number, layout: 
   const gemmMs = now() - s;
   let chains = 20_000;
   s = now();
-  k.peakMulAdd(chains, 0.999, 0.001);
+  peak.peakMulAdd(chains, 0.999, 0.001);
   chains = Math.max(1000, Math.round((chains * gemmMs) / Math.max(1e-3, now() - s)));
   const rates: number[] = [], ratios: number[] = [];
   for (let r = 0; r < repeats; r++) {
     s = now();
-    k.peakMulAdd(chains, 0.999, 0.001);
-    const ceil = (2 * chains * k.peakLanes()) / (now() - s) / 1e6;
+    peak.peakMulAdd(chains, 0.999, 0.001);
+    const ceil = (2 * chains * peak.peakLanes()) / (now() - s) / 1e6;
     s = now();
     for (let i = 0; i < reps; i++) gemm();
     const rate = (2 * work * reps) / (now() - s) / 1e6;
@@ -169,8 +170,8 @@ export interface CoreOptions {
 /** fclab's figures for one runtime (Node or a page). */
 export async function runCore(o: CoreOptions): Promise<CoreResults> {
   const log = o.log ?? (() => {});
-  const k = await loadKernels('simd');
-  const ceiling = ceilingGflops(k, o.repeats, o.quick);
+  const peak = await loadPeak();
+  const ceiling = ceilingGflops(peak, o.repeats, o.quick);
   log(`ceiling ${ceiling.gflops.toFixed(1)} GFLOP/s`);
   const gemm: GemmFigure[] = [];
   for (const s of GEMM_SHAPES) {
@@ -179,7 +180,7 @@ export async function runCore(o: CoreOptions): Promise<CoreResults> {
     for (const layout of LAYOUTS) {
       // one fresh instance per shape keeps memory small and the measurement independent
       const kk = await loadKernels('simd');
-      const { gflops, ofCeiling } = gemmGflops(kk, s.M, s.N, s.K, layout, work > 1e9 ? Math.min(3, o.repeats) : 2 * o.repeats + 1, o.quick);
+      const { gflops, ofCeiling } = gemmGflops(kk, peak, s.M, s.N, s.K, layout, work > 1e9 ? Math.min(3, o.repeats) : 2 * o.repeats + 1, o.quick);
       gemm.push({ shape: s.name, layout, gflops, ofCeiling });
       log(`gemm ${s.name} ${layout} ${gflops.toFixed(1)} GFLOP/s`);
     }

@@ -4,10 +4,16 @@
 // (explicit datasets) are both thin layers over it.
 import type { Kernels } from './wasm.js';
 import type { Arena, F32Buf, Ptr } from './arena.js';
+import { LAYER, NET, readField, writeField, writeStruct } from './layout.js';
+import * as ids from '../../assembly/ids.js';
 
-export const ACT_ID = { identity: 0, relu: 1, leakyrelu: 2, gelu: 3, sigmoid: 4, tanh: 5 } as const;
-export const LOSS_ID = { logistic: 0, hinge: 1, mse: 2, softmax: 3 } as const;
-export const OPT_ID = { sgd: 0, adam: 1, adamw: 2 } as const;
+// the module's ids (assembly/ids.ts, compiled by both asc and tsc) by the names configs use
+export const ACT_ID = {
+  identity: ids.ACT_IDENTITY, relu: ids.ACT_RELU, leakyrelu: ids.ACT_LEAKYRELU, gelu: ids.ACT_GELU,
+  sigmoid: ids.ACT_SIGMOID, tanh: ids.ACT_TANH,
+} as const;
+export const LOSS_ID = { logistic: ids.LOSS_LOGISTIC, hinge: ids.LOSS_HINGE, mse: ids.LOSS_MSE, softmax: ids.LOSS_SOFTMAX } as const;
+export const OPT_ID = { sgd: ids.OPT_SGD, adam: ids.OPT_ADAM, adamw: ids.OPT_ADAMW } as const;
 
 export type NetActivation = keyof typeof ACT_ID;
 export type NetLoss = keyof typeof LOSS_ID;
@@ -122,6 +128,8 @@ export class Net {
   private batches: Batches | null = null;
   /** factored input: Pᵀ [featDim x hidden], refreshed from W (or, in feature coordinates, the parameter itself) */
   readonly factoredPt: F32Buf | null = null;
+  /** this network's Net record (assembly/state.ts), which every kernel call is given */
+  readonly ptr: Ptr;
 
   constructor(private readonly k: Kernels, private readonly arena: Arena, readonly layout: NetLayout) {
     const { sizes, maxRows, bias, activation } = layout;
@@ -154,22 +162,33 @@ export class Net {
 
     const lossBuf = arena.bytes(8 * maxRows);
     const h = layout.hyper;
-    k.netConfigure(L, ACT_ID[activation], LOSS_ID[layout.loss], OPT_ID[layout.optimizer], lossBuf);
-    k.netSetHyper(h.lr, h.weightDecay, h.momentum, h.beta1, h.beta2, h.eps);
     const f = layout.factored;
+    let P: F32Buf | null = null;
     if (f) {
-      const P = arena.f32([sizes[1], f.featDim]);
-      const Pt = arena.f32([f.featDim, sizes[1]]);
-      this.factoredPt = Pt;
-      k.netSetFactored(1, f.featDim, f.V.ptr, f.Vt.ptr, P.ptr, Pt.ptr);
-    } else {
-      k.netSetFactored(0, 0, 0, 0, 0, 0);
+      P = arena.f32([sizes[1], f.featDim]);
+      this.factoredPt = arena.f32([f.featDim, sizes[1]]);
     }
+    const records = arena.bytes(LAYER.size * L);
     this.layers.forEach((y, l) =>
-      k.netSetLayer(l, y.fanIn, y.fanOut, y.W.ptr, y.b?.ptr ?? 0, y.gW.ptr, y.gb?.ptr ?? 0, y.Z.ptr, y.A.ptr, y.D.ptr,
-        y.Wt.ptr, y.mW.ptr, y.vW.ptr, y.mb?.ptr ?? 0, y.vb?.ptr ?? 0, y.frozen ? 1 : 0, y.cdf),
+      writeStruct(k.memory, records + l * LAYER.size, LAYER, {
+        fanIn: y.fanIn, fanOut: y.fanOut, W: y.W.ptr, b: y.b?.ptr ?? 0, gW: y.gW.ptr, gb: y.gb?.ptr ?? 0, Z: y.Z.ptr,
+        A: y.A.ptr, D: y.D.ptr, Wt: y.Wt.ptr, mW: y.mW.ptr, vW: y.vW.ptr, mb: y.mb?.ptr ?? 0, vb: y.vb?.ptr ?? 0,
+        frozen: y.frozen ? 1 : 0, cdf: y.cdf,
+      }),
     );
-    k.netSetStep(0);
+    this.ptr = arena.bytes(NET.size);
+    writeStruct(k.memory, this.ptr, NET, {
+      layers: L, activation: ACT_ID[activation], loss: LOSS_ID[layout.loss], optimizer: OPT_ID[layout.optimizer],
+      step: 0, factored: f ? 1 : 0, featDim: f ? f.featDim : 0, layer: records,
+      V: f ? f.V.ptr : 0, Vt: f ? f.Vt.ptr : 0, P: P ? P.ptr : 0, Pt: this.factoredPt ? this.factoredPt.ptr : 0,
+      lossBuf, feat: 0,
+      lr: h.lr, weightDecay: h.weightDecay, momentum: h.momentum, beta1: h.beta1, beta2: h.beta2, eps: h.eps,
+    });
+  }
+
+  /** Trains the first layer in feature coordinates from the Feat record at `feat` (assembly/feat.ts), or not (0). */
+  setFeat(feat: Ptr): void {
+    writeField(this.k.memory, this.ptr, NET, 'feat', feat);
   }
 
   /** The number every loss sum is divided by for a mean over `rows` rows (rows x C elements for MSE). */
@@ -222,7 +241,7 @@ export class Net {
 
   /** Recompute the transposed weights the forward pass reads (after parameters were written). */
   syncWeights(): void {
-    this.k.netSyncWeights();
+    this.k.netSyncWeights(this.ptr);
   }
 
   /** Minibatches of `rows` from per-epoch permutations of n training rows (inputs `width` wide). */
@@ -251,30 +270,30 @@ export class Net {
 
   /** k full-batch updates on X, Y (rows of them); returns the mean loss before the last update. */
   trainFull(X: Ptr, Y: Ptr, rows: number, k: number): number {
-    return this.k.netTrain(X, Y, rows, k) / this.meanDivisor(rows);
+    return this.k.netTrain(this.ptr, X, Y, rows, k) / this.meanDivisor(rows);
   }
 
   /** k minibatch updates drawn from the n rows of X, Y; returns the last batch's mean loss before its update. */
   trainBatches(X: Ptr, Y: Ptr, k: number): number {
     const b = this.batches;
     if (!b) throw new Error('trainBatches: minibatches are not enabled');
-    const sum = this.k.netTrainBatches(X, Y, b.n, b.width, b.rows, b.stream, b.perm, b.cursor, b.X.ptr, b.y.ptr, k);
+    const sum = this.k.netTrainBatches(this.ptr, X, Y, b.n, b.width, b.rows, b.stream, b.perm, b.cursor, b.X.ptr, b.y.ptr, k);
     return sum / this.meanDivisor(b.rows);
   }
 
   /** Forward pass of rows inputs (<= maxRows); outputs end in the last layer's Z. */
   forward(X: Ptr, rows: number): void {
-    this.k.netForward(X, rows);
+    this.k.netForward(this.ptr, X, rows);
   }
 
   /** After forward(): the loss sum and the number of correct rows against Y. */
   lossAndCorrect(Y: Ptr, rows: number): { lossSum: number; correct: number } {
-    return { lossSum: this.k.netLossSum(Y, rows), correct: this.k.netCountCorrect(Y, rows) };
+    return { lossSum: this.k.netLossSum(this.ptr, Y, rows), correct: this.k.netCountCorrect(this.ptr, Y, rows) };
   }
 
   /** Loss and gradients at the current parameters, no update; returns the loss sum. */
   gradient(X: Ptr, Y: Ptr, rows: number): number {
-    return this.k.netGradient(X, Y, rows);
+    return this.k.netGradient(this.ptr, X, Y, rows);
   }
 
   /** Copies of every parameter, in order fc0.weight, fc0.bias, fc1.weight, ... */
@@ -319,10 +338,10 @@ export class Net {
   }
 
   get optimizerStep(): number {
-    return this.k.netGetStep();
+    return readField(this.k.memory, this.ptr, NET, 'step');
   }
 
   set optimizerStep(t: number) {
-    this.k.netSetStep(t);
+    writeField(this.k.memory, this.ptr, NET, 'step', t);
   }
 }

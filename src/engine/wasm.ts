@@ -42,32 +42,20 @@ export interface Kernels {
   sgdUpdate(P: Ptr, G: Ptr, Buf: Ptr, count: number, lr: number, wd: number, mom: number, first: number): void;
   adamUpdate(P: Ptr, G: Ptr, M: Ptr, V: Ptr, count: number, lr: number, wd: number, b1: number, b2: number,
     eps: number, t: number, decoupled: number): void;
-  netConfigure(layers: number, activation: number, loss: number, optimizer: number, lossBuf: Ptr): void;
-  netSetHyper(lr: number, wd: number, momentum: number, beta1: number, beta2: number, eps: number): void;
-  netSetFactored(on: number, featDim: number, V: Ptr, Vt: Ptr, P: Ptr, Pt: Ptr): void;
-  netSetLayer(l: number, fanIn: number, fanOut: number, W: Ptr, b: Ptr, gW: Ptr, gb: Ptr, Z: Ptr, A: Ptr, D: Ptr,
-    Wt: Ptr, mW: Ptr, vW: Ptr, mb: Ptr, vb: Ptr, frozen: number, cdf: Ptr): void;
-  netGetStep(): number;
-  netSetStep(t: number): void;
-  netSyncWeights(): void;
-  netForward(X: Ptr, rows: number): void;
-  netLossSum(Y: Ptr, rows: number): number;
-  netCountCorrect(Y: Ptr, rows: number): number;
-  netGradient(X: Ptr, Y: Ptr, rows: number): number;
-  netTrain(X: Ptr, Y: Ptr, rows: number, k: number): number;
-  netTrainBatches(X: Ptr, Y: Ptr, n: number, width: number, batch: number, rng: Ptr, perm: Ptr, cursor: Ptr,
+  // a network, its feature-coordinate and online state are records the engine writes (src/engine/layout.ts)
+  netSyncWeights(net: Ptr): void;
+  netForward(net: Ptr, X: Ptr, rows: number): void;
+  netLossSum(net: Ptr, Y: Ptr, rows: number): number;
+  netCountCorrect(net: Ptr, Y: Ptr, rows: number): number;
+  netGradient(net: Ptr, X: Ptr, Y: Ptr, rows: number): number;
+  netTrain(net: Ptr, X: Ptr, Y: Ptr, rows: number, k: number): number;
+  netTrainBatches(net: Ptr, X: Ptr, Y: Ptr, n: number, width: number, batch: number, rng: Ptr, perm: Ptr, cursor: Ptr,
     Xb: Ptr, Yb: Ptr, k: number): number;
-  featSet(on: number, Pt: Ptr, PB: Ptr, G: Ptr, W0: Ptr, P0t: Ptr, scal: Ptr): void;
-  featOn(): number;
-  featInit(W: Ptr, Vt: Ptr, Q: Ptr, fd: number, fin: number, fout: number): void;
-  featMaterialize(W: Ptr, V: Ptr, Q: Ptr, fd: number, fin: number, fout: number): void;
-  featGradInput(gW: Ptr, V: Ptr, Q: Ptr, fd: number, fin: number, fout: number): void;
-  onlineSet(stream: Ptr, core: Ptr, bg: Ptr, Z: Ptr, X: Ptr, V: Ptr, Y: Ptr, work: Ptr, rows: number,
-    coreDim: number, bgDim: number, inputDim: number, sphere: number, dense: number, bgOffset: number): void;
-  onlineDraw(t: number): void;
-  onlineTrain(k: number): number;
-  peakMulAdd(iters: number, m: number, a: number): number;
-  peakLanes(): number;
+  featInit(feat: Ptr, W: Ptr, Vt: Ptr, Q: Ptr, fd: number, fin: number, fout: number): void;
+  featMaterialize(feat: Ptr, W: Ptr, V: Ptr, Q: Ptr, fd: number, fin: number, fout: number): void;
+  featGradInput(feat: Ptr, gW: Ptr, V: Ptr, Q: Ptr, fd: number, fin: number, fout: number): void;
+  onlineDraw(online: Ptr, t: number): void;
+  onlineTrain(online: Ptr, k: number): number;
   parSetThreads(threads: number, canWait: number): void;
   parThreads(): number;
   parWorker(t: number, seen: number): void;

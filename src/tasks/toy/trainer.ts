@@ -3,6 +3,7 @@
 // the module; this class generates or imports the data, seeds the streams, and computes the metrics.
 import { loadEngine, type Build, type Engine, type Kernels } from '../../engine/wasm.js';
 import { Arena, type F32Buf, type Ptr } from '../../engine/arena.js';
+import { FEAT, ONLINE, writeStruct } from '../../engine/layout.js';
 import { Net, LOSS_ID, StepCounter, type NamedTensor, type TrainerSnapshot, type StepEvent } from '../../engine/net.js';
 import { formatBytes } from '../../engine/memory.js';
 import { nonFiniteTensors, type NonFinite } from '../../engine/finite.js';
@@ -77,9 +78,13 @@ export class Trainer {
   /** first layer in feature coordinates (feat.ts); its W is rebuilt on demand */
   private readonly feat: {
     Pt: F32Buf; PB: F32Buf; G: F32Buf; W0: F32Buf; P0t: F32Buf; scal: Ptr; Q: F32Buf;
+    /** its Feat record (assembly/state.ts) */
+    rec: Ptr;
   } | null = null;
   private wStale = false;
   private readonly online: OnlineSampler | null = null;
+  /** the Online record (assembly/state.ts) when training online */
+  private readonly onlineRec: Ptr = 0;
 
   /** Use createTrainer(). */
   constructor(engine: Engine, config: ResolvedConfig, imported?: ImportedState) {
@@ -126,21 +131,24 @@ export class Trainer {
         Pt: this.net.factoredPt!, PB: a.f32([featDim, hidden]), G: a.f32([featDim, hidden]), W0: a.f32([hidden, inputDim]),
         P0t: a.f32([featDim, hidden]), scal: a.bytes(16), Q: a.f32([hidden, featDim]),
       };
-      this.feat = f;
-      k.featSet(1, f.Pt.ptr, f.PB.ptr, f.G.ptr, f.W0.ptr, f.P0t.ptr, f.scal);
-      k.featInit(this.net.layers[0].W.ptr, this.Vt.ptr, f.Q.ptr, featDim, inputDim, hidden);
+      const rec = a.bytes(FEAT.size);
+      writeStruct(k.memory, rec, FEAT, { Pt: f.Pt.ptr, PB: f.PB.ptr, G: f.G.ptr, W0: f.W0.ptr, P0t: f.P0t.ptr, scal: f.scal });
+      this.feat = { ...f, rec };
+      this.net.setFeat(rec);
+      k.featInit(rec, this.net.layers[0].W.ptr, this.Vt.ptr, f.Q.ptr, featDim, inputDim, hidden);
       this.net.syncWeights();
-    } else {
-      k.featSet(0, 0, 0, 0, 0, 0, 0);
     }
 
     if (train.online) {
       const o = new OnlineSampler(this.arena, dc, seed, stepRows, this.data.V);
       this.online = o;
       // the module draws like o.draw() and trains k steps per call (online.ts)
-      k.onlineSet(o.stream, o.core.ptr, o.bg.ptr, o.Z.ptr, o.X.ptr, this.data.V.ptr, o.y.ptr, o.work, stepRows,
-        dc.coreDim, dc.bgDim, inputDim, dc.core === 'sphere' ? 1 : 0, this.factored ? 0 : 1,
-        Math.fround(dc.bgMean - 0.5));
+      this.onlineRec = this.arena.bytes(ONLINE.size);
+      writeStruct(k.memory, this.onlineRec, ONLINE, {
+        stream: o.stream, core: o.core.ptr, bg: o.bg.ptr, Z: o.Z.ptr, X: o.X.ptr, V: this.data.V.ptr, Y: o.y.ptr, work: o.work,
+        rows: stepRows, coreDim: dc.coreDim, bgDim: dc.bgDim, inputDim, sphere: dc.core === 'sphere' ? 1 : 0,
+        dense: this.factored ? 0 : 1, bgOffset: Math.fround(dc.bgMean - 0.5), net: this.net.ptr,
+      });
     } else if (train.batchSize > 0) this.net.enableBatches(n, train.batchSize, width, seed);
   }
 
@@ -148,7 +156,7 @@ export class Trainer {
   private materialize(): void {
     if (!this.feat || !this.wStale) return;
     const { featDim, inputDim } = this.data;
-    this.k.featMaterialize(this.net.layers[0].W.ptr, this.data.V.ptr, this.feat.Q.ptr, featDim, inputDim, this.config.model.hidden);
+    this.k.featMaterialize(this.feat.rec, this.net.layers[0].W.ptr, this.data.V.ptr, this.feat.Q.ptr, featDim, inputDim, this.config.model.hidden);
     this.wStale = false;
   }
 
@@ -245,7 +253,7 @@ export class Trainer {
     let loss: number;
     if (this.online) {
       const o = this.online;
-      loss = this.k.onlineTrain(k) / this.net.meanDivisor(o.rows);
+      loss = this.k.onlineTrain(this.onlineRec, k) / this.net.meanDivisor(o.rows);
     } else if (this.net.batchRows !== null) {
       loss = this.net.trainBatches(this.trainInput.ptr, this.data.y.ptr, k);
     } else {
@@ -278,7 +286,7 @@ export class Trainer {
     else k.gemm(L0.gW.ptr, inputDim, 1, this.Vt.ptr, this.projScratch.ptr, hidden, featDim, inputDim, 0);
     const grads = gradientProjections(this.arena.view(this.projScratch), hidden, coreDim, bgDim);
 
-    k.netForward(this.testInput.ptr, n);
+    this.net.forward(this.testInput.ptr, n);
     const oodSum = k.lossSum(kind, out.Z.ptr, this.data.y.ptr, n);
     const oodCorrect = k.countCorrect(out.Z.ptr, this.data.y.ptr, n);
 
@@ -341,7 +349,7 @@ export class Trainer {
     if (this.feat) {
       // the kernel left the first layer's gradient in feature coordinates (G); dW = G V
       const { featDim, inputDim } = this.data;
-      this.k.featGradInput(this.net.layers[0].gW.ptr, this.data.V.ptr, this.feat.Q.ptr, featDim, inputDim, this.config.model.hidden);
+      this.k.featGradInput(this.feat.rec, this.net.layers[0].gW.ptr, this.data.V.ptr, this.feat.Q.ptr, featDim, inputDim, this.config.model.hidden);
     }
     return this.net.readGradients();
   }

@@ -1,3 +1,4 @@
+// A bench-only module (build/fclab.peak.wasm, asconfig.peak.json), not part of the product module.
 // The bench's throughput ceiling for the GEMM kernels: independent multiply-then-add chains
 // (c = c * m + a, not fused) in registers, as many as hide the latency, no memory traffic.
 // Returns a value that depends on every chain so the work cannot be dropped.

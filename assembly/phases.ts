@@ -1,0 +1,141 @@
+import { gemm, colSumStrided, transposeBlock } from "./gemm";
+import { actForward, actBackward } from "./act";
+import { lossGradRowsC, targetWidth } from "./loss";
+import { sgdUpdate, adamUpdate } from "./optim";
+import { OPT_SGD, OPT_ADAMW } from "./ids";
+import { featParams } from "./feat";
+import { Net, Layer, layerOf } from "./state";
+
+// The two phases of a training step of an MLP (net.ts), each split between threads (par.ts)
+// without splitting any sum:
+//   samples: forward, loss gradient and backward to every layer's dLoss/dZ, for a range of rows;
+//   params:  for a range of each layer's output neurons: weight and bias gradients (sums over
+//            all rows), the optimizer update, and the refreshed transposed weights for the next
+//            forward pass.
+// Every result element is computed by one thread in the same order whatever the split, so
+// the results are bit-identical for any number of threads.
+//
+// The first layer's input is either a dense batch X [rows x inputDim], or, in factored mode,
+// feature coordinates Zf [rows x featDim] with X = Zf V for the fixed V [featDim x inputDim];
+// then X Wᵀ = Zf (W Vᵀ)ᵀ and dW = (dZᵀ Zf) V: the same model at a quarter of the work when
+// featDim is a quarter of inputDim.
+
+// @ts-ignore: decorator
+@inline function off(p: usize, i: i32): usize {
+  return p + (<usize>i << 2);
+}
+
+/** Width of the first layer's input rows: featDim when factored, else fanIn. */
+export function inputWidth(n: Net): i32 {
+  return n.factored ? n.featDim : layerOf(n, 0).fanIn;
+}
+
+/** The transposed weights the forward pass reads (Pt for a factored first layer), for neurons [k0, k1). */
+export function refreshTransposed(n: Net, l: i32, k0: i32, k1: i32): void {
+  const y = layerOf(n, l);
+  const fin = y.fanIn, fout = y.fanOut;
+  const W = y.W;
+  if (l == 0 && n.feat) return; // feature coordinates: the parameters are Pt itself (feat.ts)
+  if (l == 0 && n.factored) {
+    const fd = n.featDim, P = n.P;
+    // P rows = W rows · Vᵀ, then Pt columns
+    gemm(off(W, k0 * fin), fin, 1, n.Vt, off(P, k0 * fd), k1 - k0, fd, fin, 0);
+    transposeBlock(off(P, k0 * fd), off(n.Pt, k0), k1 - k0, fd, fout);
+  } else {
+    transposeBlock(off(W, k0 * fin), off(y.Wt, k0), k1 - k0, fin, fout);
+  }
+}
+
+// flags of the samples phase
+export const F_LOSS = 1, F_BACKWARD = 2;
+
+/**
+ * Rows [r0, r1) of `total`: forward through every layer; with F_LOSS the loss gradient (of the
+ * mean over `total` rows) into the last layer's D and per-sample losses into lossBuf; with
+ * F_BACKWARD dLoss/dZ of every layer.
+ */
+export function samplesPhase(n: Net, X: usize, Y: usize, total: i32, r0: i32, r1: i32, flags: i32): void {
+  const L = n.layers, act = n.activation;
+  const rows = r1 - r0;
+  if (rows <= 0) return;
+  let input = X;
+  let width = inputWidth(n);
+  for (let l = 0; l < L; l++) {
+    const y = layerOf(n, l);
+    const fout = y.fanOut;
+    const Z = y.Z;
+    const Bt = l == 0 && n.factored ? n.Pt : y.Wt;
+    gemm(off(input, r0 * width), width, 1, Bt, off(Z, r0 * fout), rows, fout, width, y.b);
+    if (l < L - 1) {
+      const A = y.A;
+      const cdf = y.cdf;
+      actForward(act, off(Z, r0 * fout), off(A, r0 * fout), rows * fout, cdf ? cdf + (<usize>(r0 * fout) << 3) : 0);
+      input = A;
+      width = fout;
+    }
+  }
+  if (!(flags & F_LOSS)) return;
+  const last = layerOf(n, L - 1);
+  const C = last.fanOut, kind = n.loss;
+  lossGradRowsC(kind, off(last.Z, r0 * C), off(Y, r0 * targetWidth(kind, C)), off(last.D, r0 * C),
+    n.lossBuf + (<usize>r0 << 3), rows, total, C);
+  if (!(flags & F_BACKWARD)) return;
+  for (let l = L - 1; l > 0; l--) {
+    const y = layerOf(n, l), p = layerOf(n, l - 1);
+    const fin = y.fanIn, fout = y.fanOut;
+    const Dp = off(p.D, r0 * fin);
+    // dA_{l-1} = D_l W_l, then through the activation
+    gemm(off(y.D, r0 * fout), fout, 1, y.W, Dp, rows, fin, fout, 0);
+    const cdf = p.cdf;
+    actBackward(act, off(p.Z, r0 * fin), off(p.A, r0 * fin), Dp, Dp, rows * fin,
+      cdf ? cdf + (<usize>(r0 * fin) << 3) : 0);
+  }
+}
+
+function updateRange(n: Net, P: usize, G: usize, M: usize, V: usize, count: i32): void {
+  const opt = n.optimizer, step = n.step;
+  if (opt == OPT_SGD) sgdUpdate(P, G, M, count, <f32>n.lr, <f32>n.weightDecay, <f32>n.momentum, step == 1);
+  else adamUpdate(P, G, M, V, count, n.lr, n.weightDecay, n.beta1, n.beta2, n.eps, step, opt == OPT_ADAMW);
+}
+
+/**
+ * Thread t of T: for its share of every trainable layer's output neurons, the parameter
+ * gradients over all `rows` (after the samples phase), and with `update` the optimizer step
+ * (step count already advanced) and the refreshed transposed weights.
+ */
+export function paramsPhase(n: Net, X: usize, rows: i32, t: i32, T: i32, update: bool): void {
+  const L = n.layers;
+  for (let l = 0; l < L; l++) {
+    const y: Layer = layerOf(n, l);
+    if (y.frozen) continue;
+    const fin = y.fanIn, fout = y.fanOut;
+    const k0 = <i32>((<i64>fout * t) / T), k1 = <i32>((<i64>fout * (t + 1)) / T);
+    const m = k1 - k0;
+    const D = y.D, gW = y.gW;
+    const input = l == 0 ? X : layerOf(n, l - 1).A;
+    const feat = l == 0 && n.feat != 0;
+    if (feat) {
+      // the weight in feature coordinates, split by feature rows (feat.ts); the bias below as usual
+      featParams(n.feat, input, D, rows, n.featDim, fout, t, T, update, n.lr, n.weightDecay, n.momentum, n.step == 1);
+    }
+    if (m <= 0) continue;
+    if (feat) {
+      // done above
+    } else if (l == 0 && n.factored) {
+      // dW rows = (Dᵀ Zf)[rows] V, with P's rows as scratch (refreshed below)
+      const fd = n.featDim, P = n.P;
+      gemm(off(D, k0), 1, fout, input, off(P, k0 * fd), m, fd, rows, 0);
+      gemm(off(P, k0 * fd), fd, 1, n.V, off(gW, k0 * fin), m, fin, fd, 0);
+    } else {
+      gemm(off(D, k0), 1, fout, input, off(gW, k0 * fin), m, fin, rows, 0);
+    }
+    const gb = y.gb;
+    if (gb) colSumStrided(off(D, k0), off(gb, k0), rows, m, fout);
+    if (update) {
+      if (!feat) updateRange(n, off(y.W, k0 * fin), off(gW, k0 * fin), off(y.mW, k0 * fin), off(y.vW, k0 * fin), m * fin);
+      const b = y.b;
+      if (b) updateRange(n, off(b, k0), off(gb, k0), off(y.mb, k0), off(y.vb, k0), m);
+      refreshTransposed(n, l, k0, k1);
+    }
+  }
+}
