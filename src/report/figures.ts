@@ -1,7 +1,7 @@
-// Figure specs (vega-lite) and SVG rendering (vega). Isomorphic: no node: imports.
-import { compile } from 'vega-lite';
+// Figure specs (vega-lite) and SVG rendering (vega). Isomorphic: no node: imports. vega itself
+// loads on the first renderSvg() call (charts.ts): a bundle that only builds specs, or never
+// renders one, does not carry it.
 import type { Config, TopLevelSpec } from 'vega-lite';
-import * as vega from 'vega';
 
 /** The fields of a training MetricsRow that the run figure needs (any MetricsRow fits). */
 export interface RunFigureRow {
@@ -563,13 +563,6 @@ export function panelsSpec(specs: TopLevelSpec[], title?: FigureTitle): TopLevel
 
 /** Compile and render to an SVG string. Deterministic for equal input. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const vgSpec = compile(spec).spec;
-  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });
-  try {
-    // Clip/gradient ids come from module-global counters; reset so equal specs give equal bytes.
-    vega.resetSVGDefIds();
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
+  const { renderVegaSvg } = await import('./charts.js');
+  return renderVegaSvg(spec);
 }
