@@ -113,7 +113,7 @@ export function linearAxis(lo: number, hi: number, count = 5): Axis {
 }
 
 function powerLabel(m: number, e: number): string {
-  if (e >= -3 && e <= 4) return (m * 10 ** e).toFixed(Math.max(0, -e));
+  if (e >= -3 && e <= 3) return (m * 10 ** e).toFixed(Math.max(0, -e));
   return `${m}e${e}`;
 }
 
