@@ -4,7 +4,7 @@ export { readNpy, writeNpyAtomic } from './io/npy-node.js';
 export { writeFileAtomic } from './io/atomic-node.js';
 export { readStateFolder, readTensors } from './io/state-folder.js';
 export { writeRunOutputs } from './experiments/outputs-node.js';
-export { loadMnistDigits, mnistDigitsDir } from './data/mnist-node.js';
+export { loadMnistDigits, mnistDigitsFile } from './data/mnist-node.js';
 export { svgToPng, writeFigure } from './report/png-node.js';
 export {
   runSweep,
