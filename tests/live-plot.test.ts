@@ -52,7 +52,7 @@ function drawAndMeasure(page: Page, rows: MetricsRow[], options: Record<string, 
       await plot.set(rows);
       const svg = el.querySelector('svg')!;
       const box = svg.getBoundingClientRect();
-      const texts = [...svg.querySelectorAll('text')].map((t) => ({ s: t.textContent ?? '', r: t.getBoundingClientRect(), size: parseFloat(getComputedStyle(t).fontSize) }));
+      const texts = Array.from(svg.querySelectorAll('text')).map((t) => ({ s: t.textContent ?? '', r: t.getBoundingClientRect(), size: parseFloat(getComputedStyle(t).fontSize) }));
       const outside = texts.filter(({ r }) => r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5).map((t) => t.s);
       const overlaps: string[] = [];
       for (let i = 0; i < texts.length; i++)
@@ -61,7 +61,7 @@ function drawAndMeasure(page: Page, rows: MetricsRow[], options: Record<string, 
           // a pixel of slack: glyph boxes of neighbouring tick labels may touch
           if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1) overlaps.push(`${texts[i].s} / ${texts[j].s}`);
         }
-      const panelX = [...svg.querySelectorAll<SVGGElement>(':scope > g')].map((g) => g.transform.baseVal.getItem(0).matrix.e);
+      const panelX = Array.from(svg.querySelectorAll<SVGGElement>(':scope > g')).map((g) => g.transform.baseVal.getItem(0).matrix.e);
       return {
         elementWidth: el.clientWidth,
         svgs: el.querySelectorAll('svg').length,
