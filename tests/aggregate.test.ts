@@ -9,10 +9,10 @@ import {
   tCritical95,
   T_TABLE_975,
   type RunData,
-} from '../src/experiments/aggregate.js';
-import { estimateRunCost, parseGridArg, parseShard, planSweep, safeName, SweepError } from '../src/experiments/sweep.js';
+} from '../src/sweep/aggregate.js';
+import { estimateRunCost, parseGridArg, parseShard, planSweep, safeName, SweepError } from '../src/sweep/plan.js';
 import { resolveConfig } from '../src/config/resolve.js';
-import { METRIC_COLUMNS, type MetricsRow } from '../src/analysis/metrics.js';
+import { METRIC_COLUMNS, type MetricsRow } from '../src/tasks/toy/metrics.js';
 
 /**
  * P(T <= t) for Student's t with nu degrees of freedom, independently of the table: with

@@ -2,7 +2,7 @@
 // small GEMM shapes, one repeat, no peers, no browser, no sweep). Speed itself is never asserted
 // here: that is the bench's job (npm run bench).
 import { describe, expect, it } from 'vitest';
-import { runBench, formatReport } from '../src/bench/index.js';
+import { runBench, formatReport } from '../src/node/bench/index.js';
 
 describe('bench', () => {
   it('a tiny run gives JSON with every figure, ratio and target', async () => {

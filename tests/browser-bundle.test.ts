@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import * as lib from '../src/index.js';
 import { createTrainer, runExperiment, type RunOptions } from '../src/index.js';
 import { launchChromium, PageWatch, serve, type Served } from './browser-helpers.js';
-import { loadMnistDigits } from '../src/data/mnist-node.js';
+import { loadMnistDigits } from '../src/node/mnist-digits.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist', 'browser');

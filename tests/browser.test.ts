@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from 'vite';
 import type { Browser, Page } from 'playwright-core';
 import { encodeNpy, runExperiment, type RunResult, type Summary } from '../src/index.js';
-import { metricsCsv } from '../src/analysis/metrics.js';
-import { loadMnistDigits } from '../src/data/mnist-node.js';
+import { metricsCsv } from '../src/tasks/toy/metrics.js';
+import { loadMnistDigits } from '../src/node/mnist-digits.js';
 import { launchChromium, PageWatch, serve, type Served } from './browser-helpers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

@@ -2,7 +2,7 @@
 // covers what lr 1e-3 does in about 4000 (SGD with momentum: the product lr x steps governs
 // the early phase), so these runs take seconds.
 import { describe, it, expect } from 'vitest';
-import { runExperiment } from '../src/experiments/run.js';
+import { runExperiment } from '../src/run/loop.js';
 
 const theory = { 'train.lr': 0.01, 'train.iterations': 400, 'train.evalEvery': 100 };
 

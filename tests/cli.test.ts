@@ -4,8 +4,8 @@ import { fclab, BIN } from './helpers/cli.js';
 import { mkdtemp, readFile, readdir, rm, writeFile, mkdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readNpy } from '../src/io/npy-node.js';
-import { METRIC_COLUMNS } from '../src/analysis/metrics.js';
+import { readNpy } from '../src/node/npy.js';
+import { METRIC_COLUMNS } from '../src/tasks/toy/metrics.js';
 
 const FIX = join(import.meta.dirname, 'fixtures');
 
@@ -201,7 +201,7 @@ describe('interrupt and resume', () => {
 
 /** Every file of a run folder parses completely (JSON, CSV rows, .npy, PNG, SVG, HTML, checkpoint). */
 async function checkComplete(dir: string): Promise<string[]> {
-  const { decodeCheckpoint } = await import('../src/experiments/checkpoint.js');
+  const { decodeCheckpoint } = await import('../src/run/checkpoint.js');
   const { parseNpy } = await import('../src/io/npy.js');
   const seen: string[] = [];
   const walk = async (d: string): Promise<void> => {

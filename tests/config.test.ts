@@ -6,7 +6,7 @@ import { resolveConfig, parseSetArg, parseSetValue, ConfigError, CONFIG_KEYS, va
 import { PRESETS } from '../src/config/presets.js';
 import { KEY_HELP } from '../src/config/schema.js';
 import { VERSION } from '../src/version.js';
-import { createTrainer, resolveEngineSettings } from '../src/engine/trainer.js';
+import { createTrainer, resolveEngineSettings } from '../src/tasks/toy/trainer.js';
 
 function errorOf(fn: () => unknown): string {
   try {

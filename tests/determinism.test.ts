@@ -2,8 +2,8 @@
 // hash; builds and interruptions do not matter; named PRNG sub-streams keep unrelated parts of a
 // config from reshuffling each other.
 import { describe, it, expect } from 'vitest';
-import { createTrainer, type Trainer } from '../src/engine/trainer.js';
-import { runExperiment } from '../src/experiments/run.js';
+import { createTrainer, type Trainer } from '../src/tasks/toy/trainer.js';
+import { runExperiment } from '../src/run/loop.js';
 import type { SetValue } from '../src/config/resolve.js';
 
 const small: Record<string, SetValue> = { 'data.n': 200, 'train.iterations': 30, 'train.evalEvery': 10 };
@@ -134,7 +134,7 @@ describe('run chunking does not matter', () => {
 
 describe('a run resumed from a checkpoint equals one uninterrupted', () => {
   it('library: checkpoint at 20 of 50 iterations, encode, decode, resume', async () => {
-    const { encodeCheckpoint, decodeCheckpoint } = await import('../src/experiments/checkpoint.js');
+    const { encodeCheckpoint, decodeCheckpoint } = await import('../src/run/checkpoint.js');
     const set = { 'data.n': 200, 'train.iterations': 50, 'train.evalEvery': 10, 'train.batchSize': 32 };
     const whole = await runExperiment({ set });
     const saved: Uint8Array[] = [];
@@ -150,7 +150,7 @@ describe('a run resumed from a checkpoint equals one uninterrupted', () => {
   });
 
   it('train.checkpointEvery: any interval (between evaluations too), the same hash as without checkpoints', async () => {
-    const { encodeCheckpoint, decodeCheckpoint } = await import('../src/experiments/checkpoint.js');
+    const { encodeCheckpoint, decodeCheckpoint } = await import('../src/run/checkpoint.js');
     const set = { 'data.n': 100, 'train.iterations': 40, 'train.evalEvery': 8, 'model.hidden': 32 };
     const whole = await runExperiment({ set });
     const saved: Uint8Array[] = [];

@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fclab } from './helpers/cli.js';
-import { runDistill, roleSeed, type DistillResult } from '../src/experiments/distill.js';
-import { runSweep } from '../src/experiments/sweep-node.js';
-import { runExperiment } from '../src/experiments/run.js';
-import { DISTILL_COLUMNS } from '../src/analysis/distill-metrics.js';
+import { runDistill, roleSeed, type DistillResult } from '../src/tasks/distill/trainer.js';
+import { runSweep } from '../src/node/sweep.js';
+import { runExperiment } from '../src/run/loop.js';
+import { DISTILL_COLUMNS } from '../src/tasks/distill/metrics.js';
 import { ConfigError } from '../src/config/resolve.js';
 
 const SEEDS = [2024, 2025, 2026];

@@ -3,13 +3,13 @@
 // from the very same weights, and keep every determinism property. Also: the module's online
 // sampler draws exactly what the TypeScript OnlineSampler draws.
 import { describe, expect, it } from 'vitest';
-import { createTrainer, resolveEngineSettings, type NamedTensor } from '../src/engine/trainer.js';
+import { createTrainer, resolveEngineSettings, type NamedTensor } from '../src/tasks/toy/trainer.js';
 import { lossAndGrads64, type Tensor64 } from './helpers/mlp64.js';
 import { resolveConfig } from '../src/config/resolve.js';
-import { runExperiment } from '../src/experiments/run.js';
+import { runExperiment } from '../src/run/loop.js';
 import { loadKernels } from '../src/engine/wasm.js';
 import { Arena } from '../src/engine/arena.js';
-import { OnlineSampler, makeTransform, onlinePositives } from '../src/data/feature-model.js';
+import { OnlineSampler, makeTransform, onlinePositives } from '../src/tasks/toy/data.js';
 import type { SetValue } from '../src/config/resolve.js';
 
 const theory: Record<string, SetValue> = { 'data.n': 200, 'train.lr': 0.01, 'train.evalEvery': 50 };

@@ -13,7 +13,7 @@ import {
   type RunFigureRow,
 } from '../src/report/figures.js';
 import { renderReport, type ReportDoc } from '../src/report/html.js';
-import { svgToPng, writeFigure } from '../src/report/png-node.js';
+import { svgToPng, writeFigure } from '../src/node/png.js';
 
 const rows: RunFigureRow[] = Array.from({ length: 40 }, (_, i) => ({
   iteration: i * 25,

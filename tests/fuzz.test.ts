@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { ConfigError, CONFIG_KEYS, parseSetArg, resolveConfig, validateConfig } from '../src/config/resolve.js';
 import { parseJsonText } from '../src/config/json-text.js';
 import { NpyError, encodeNpy, parseNpy } from '../src/io/npy.js';
-import { decodeCheckpoint, encodeCheckpoint } from '../src/experiments/checkpoint.js';
-import { runExperiment } from '../src/experiments/run.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../src/run/checkpoint.js';
+import { runExperiment } from '../src/run/loop.js';
 import type { Config } from '../src/config/schema.js';
 
 const FIX = join(import.meta.dirname, 'fixtures');

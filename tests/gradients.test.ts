@@ -3,7 +3,7 @@
 // (b) the WASM trainer's float32 gradients (SIMD and scalar builds) against float64 finite differences;
 // (c) one and three optimizer steps of the trainer against PyTorch's update formulas computed by hand.
 import { describe, it, expect, afterAll } from 'vitest';
-import { createTrainer, type ImportedState, type NamedTensor, type Trainer } from '../src/engine/trainer.js';
+import { createTrainer, type ImportedState, type NamedTensor, type Trainer } from '../src/tasks/toy/trainer.js';
 import type { Build } from '../src/engine/wasm.js';
 import { mulberry32 } from './reference.js';
 import {

@@ -4,10 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { chartSvg, linearAxis, logAxis, wrapText, type ChartPanel } from '../src/browser/live-chart.js';
 import { livePanels } from '../src/browser/live-plot.js';
-import type { MetricsRow } from '../src/index.js';
+import type { MetricRow } from '../src/index.js';
 
 /** Rows shaped like a toy run's evaluations (every 50 iterations). */
-function rows(n: number, f: (i: number) => Partial<MetricsRow> = () => ({})): MetricsRow[] {
+function rows(n: number, f: (i: number) => Partial<MetricRow> = () => ({})): MetricRow[] {
   return Array.from({ length: n }, (_, i) => ({
     iteration: i * 50,
     trainLoss: 0.69 * Math.exp(-i / 4),
@@ -16,7 +16,7 @@ function rows(n: number, f: (i: number) => Partial<MetricsRow> = () => ({})): Me
     bgProj: 0.2 + 0.05 * i,
     asymmetry: 0.05 / (1 + i),
     ...f(i),
-  })) as MetricsRow[];
+  })) as MetricRow[];
 }
 
 /** Every translate(x,y) of the panel groups. */

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { runExperiment, type MetricsRow } from '../src/index.js';
+import { runExperiment, type MetricRow } from '../src/index.js';
+import { runFigureSpec } from '../src/tasks/toy/figures.js';
 import { launchChromium, serve, type Served } from './browser-helpers.js';
 
 const DIST = join(fileURLToPath(new URL('..', import.meta.url)), 'dist', 'browser');
@@ -18,7 +19,7 @@ const BLANK =
 
 let served: Served;
 let browser: Browser;
-let rows: MetricsRow[];
+let rows: MetricRow[];
 const problems: string[] = [];
 const pages: Page[] = [];
 
@@ -43,7 +44,7 @@ interface Layout {
 }
 
 /** Draws `rows` with the bundle's LivePlot in #plot and measures every text box. */
-function drawAndMeasure(page: Page, rows: MetricsRow[], options: Record<string, unknown>): Promise<Layout> {
+function drawAndMeasure(page: Page, rows: MetricRow[], options: Record<string, unknown>): Promise<Layout> {
   return page.evaluate(
     async ({ rows, options }) => {
       const m = await (window as unknown as { load(u: string): Promise<any> }).load('/fclab.js'); // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -130,11 +131,12 @@ describe('LivePlot in Chromium', () => {
     await drawAndMeasure(page, rows, {});
     expect(served.requests).toContain('/fclab.js');
     expect(served.requests).not.toContain('/fclab.charts.js');
-    const svgs = await page.evaluate(async (rows) => {
+    // a static figure's spec (built here: spec builders are plain JSON), rendered by the bundle
+    const spec = JSON.parse(JSON.stringify(runFigureSpec(rows as never, { title: 'static', asymmetry: true }))) as unknown;
+    const svgs = await page.evaluate(async (spec) => {
       const m = await (window as unknown as { load(u: string): Promise<any> }).load('/fclab.js'); // eslint-disable-line @typescript-eslint/no-explicit-any
-      const spec = m.runFigureSpec(rows, { title: 'static', asymmetry: true });
       return [await m.renderSvg(spec), await m.renderSvg(spec)] as string[];
-    }, rows);
+    }, spec);
     expect(svgs[0]).toMatch(/^<svg/);
     expect(svgs[0]).toContain('>Activation asymmetry<');
     expect(svgs[1]).toBe(svgs[0]);

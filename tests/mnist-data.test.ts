@@ -9,8 +9,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { loadMnistDigits, mnistDigitsFile } from '../src/data/mnist-node.js';
-import { decodeMnistDigits, DIGIT_PIXELS, MNIST_LEVELS } from '../src/data/mnist-padded.js';
+import { loadMnistDigits, mnistDigitsFile } from '../src/node/mnist-digits.js';
+import { decodeMnistDigits, DIGIT_PIXELS, MNIST_LEVELS } from '../src/tasks/mnist/data.js';
 import { runExperiment } from '../src/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

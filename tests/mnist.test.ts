@@ -4,15 +4,15 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFile, mkdtemp, rm, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadMnistDigits } from '../src/data/mnist-node.js';
-import { buildPaddedMnist, borderMask, MNIST_LEVELS, DIGIT_PIXELS, type MnistDigits } from '../src/data/mnist-padded.js';
+import { loadMnistDigits } from '../src/node/mnist-digits.js';
+import { buildPaddedMnist, borderMask, MNIST_LEVELS, DIGIT_PIXELS, type MnistDigits } from '../src/tasks/mnist/data.js';
 import { loadKernels } from '../src/engine/wasm.js';
 import { resolveConfig, ConfigError } from '../src/config/resolve.js';
-import { runExperiment, type RunResult } from '../src/experiments/run.js';
-import { MNIST_COLUMNS, METRIC_COLUMNS } from '../src/analysis/metrics.js';
+import { runExperiment, type RunResult } from '../src/run/loop.js';
+import { MNIST_COLUMNS, METRIC_COLUMNS } from '../src/tasks/toy/metrics.js';
 import { fclab } from './helpers/cli.js';
-import { runSweep } from '../src/experiments/sweep-node.js';
-import { MNIST_AGG } from '../src/experiments/aggregate.js';
+import { runSweep } from '../src/node/sweep.js';
+import { MNIST_AGG } from '../src/sweep/aggregate.js';
 
 let digits: MnistDigits;
 beforeAll(async () => {

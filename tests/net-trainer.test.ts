@@ -9,7 +9,7 @@
 // (e) bad specs get messages naming the field.
 import { describe, expect, it } from 'vitest';
 import { createNetTrainer, type NetTrainerSpec } from '../src/engine/net-trainer.js';
-import { createTrainer, type NamedTensor } from '../src/engine/trainer.js';
+import { createTrainer, type NamedTensor } from '../src/tasks/toy/trainer.js';
 import { loadKernels, type Build, type Kernels } from '../src/engine/wasm.js';
 import { mulberry32, randomF32 } from './reference.js';
 import { forward64, lossAndGrads64, lossGradC64, meanLossC64, type Act, type LossName, type Tensor64 } from './helpers/mlp64.js';

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeNpy, parseNpy, NpyError, type NpyArray } from '../src/io/npy.js';
-import { readNpy, writeNpyAtomic } from '../src/io/npy-node.js';
-import { writeFileAtomic } from '../src/io/atomic-node.js';
+import { readNpy, writeNpyAtomic } from '../src/node/npy.js';
+import { writeFileAtomic } from '../src/node/atomic.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const FIX = join(HERE, 'fixtures', 'npy');

@@ -8,8 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTrainer, type ImportedState } from '../src/engine/trainer.js';
-import { readNpy } from '../src/io/npy-node.js';
+import { createTrainer, type ImportedState } from '../src/tasks/toy/trainer.js';
+import { readNpy } from '../src/node/npy.js';
 import type { Activation, Loss, Optimizer } from '../src/config/schema.js';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'combos');

@@ -9,9 +9,9 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTrainer, type Trainer } from '../src/engine/trainer.js';
-import { readStateFolder, readTensors } from '../src/io/state-folder.js';
-import type { ImportedState } from '../src/engine/trainer.js';
+import { createTrainer, type Trainer } from '../src/tasks/toy/trainer.js';
+import { readStateFolder, readTensors } from '../src/node/state-folder.js';
+import type { ImportedState } from '../src/tasks/toy/trainer.js';
 import { lossAndGrads64, type Tensor64 } from './helpers/mlp64.js';
 
 const FIX = join(import.meta.dirname, 'fixtures');

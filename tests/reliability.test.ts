@@ -4,13 +4,13 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runExperiment, run, RunInterrupted } from '../src/experiments/run.js';
-import { createTrainer, resolveEngineSettings } from '../src/engine/trainer.js';
-import { memoryPlan, MEMORY_LIMIT_BYTES } from '../src/engine/memory.js';
+import { runExperiment, run, RunInterrupted } from '../src/run/loop.js';
+import { createTrainer, resolveEngineSettings } from '../src/tasks/toy/trainer.js';
+import { memoryPlan, MEMORY_LIMIT_BYTES } from '../src/tasks/toy/memory.js';
 import { ConfigError, resolveConfig } from '../src/config/resolve.js';
-import { runHash } from '../src/experiments/hash.js';
-import { METRIC_COLUMNS, type MetricsRow } from '../src/analysis/metrics.js';
-import { runSweep } from '../src/experiments/sweep-node.js';
+import { runHash } from '../src/run/hash.js';
+import { METRIC_COLUMNS, type MetricsRow } from '../src/tasks/toy/metrics.js';
+import { runSweep } from '../src/node/sweep.js';
 import type { Arena } from '../src/engine/arena.js';
 
 /** SGD at lr 1000 on the MSE loss: the weights overflow within 40 updates (small, so fast). */

@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { reproduce, type ReproduceOutcome } from '../src/experiments/reproduce-node.js';
-import { QUICK_SEEDS, reproducePlan } from '../src/experiments/reproduce.js';
-import { pairedDifference, type CellAggregate } from '../src/experiments/aggregate.js';
-import { readSweep } from '../src/experiments/sweep-node.js';
+import { reproduce, type ReproduceOutcome } from '../src/node/reproduce.js';
+import { QUICK_SEEDS, reproducePlan } from '../src/paper/reproduce.js';
+import { pairedDifference, type CellAggregate } from '../src/sweep/aggregate.js';
+import { readSweep } from '../src/node/sweep.js';
 import { VERSION } from '../src/version.js';
 
 let tmp: string;

@@ -6,10 +6,10 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runSweep, mergeSweeps, readSweep, type SweepOutcome } from '../src/experiments/sweep-node.js';
-import { planSweep, SweepError, type SweepSpec } from '../src/experiments/sweep.js';
-import { runExperiment } from '../src/experiments/run.js';
-import type { MetricsRow } from '../src/analysis/metrics.js';
+import { runSweep, mergeSweeps, readSweep, type SweepOutcome } from '../src/node/sweep.js';
+import { planSweep, SweepError, type SweepSpec } from '../src/sweep/plan.js';
+import { runExperiment } from '../src/run/loop.js';
+import type { MetricsRow } from '../src/tasks/toy/metrics.js';
 
 
 

@@ -2,7 +2,7 @@
 // in a page): training ms per iteration for the bench's cases, GEMM throughput in the trainer's
 // shapes and layouts, and the ceiling they are held against. Every figure is the median of
 // repeats after a warm-up.
-import { createTrainer } from '../engine/trainer.js';
+import { createTrainer } from '../tasks/toy/trainer.js';
 import { loadKernels, type Build, type Kernels } from '../engine/wasm.js';
 import type { SetValue } from '../config/resolve.js';
 

@@ -4,7 +4,7 @@
 // error) and the finished run's hash in data-hash, for pages and tests that watch it.
 import { LivePlot } from './live-plot.js';
 import { WorkerRun, type WorkerRunOptions, type WorkerRunOutcome } from './worker-client.js';
-import type { Summary } from '../experiments/run.js';
+import type { Summary } from '../run/loop.js';
 
 export interface MountOptions extends WorkerRunOptions {
   /** Start training at once (default: wait for the Train button). */

@@ -3,7 +3,7 @@
 // stream in, at most every `intervalMs`. Drawn by live-chart.ts (hand-written SVG, no charting
 // library), laid out for the element's width: panels side by side, or stacked on a phone. Used by
 // the demo page and by mount().
-import type { MetricsRow } from '../analysis/metrics.js';
+import type { MetricRow } from '../tasks/task.js';
 import { chartSvg, type ChartPanel, type ChartSeries } from './live-chart.js';
 
 export interface LivePlotOptions {
@@ -22,7 +22,7 @@ export interface LivePlotOptions {
   onError?: (err: unknown) => void;
 }
 
-function series(rows: readonly MetricsRow[], name: string, color: string, pick: (r: MetricsRow) => number | undefined): ChartSeries {
+function series(rows: readonly MetricRow[], name: string, color: string, pick: (r: MetricRow) => number | undefined): ChartSeries {
   const points: Array<[number, number]> = [];
   for (const r of rows) {
     const v = pick(r);
@@ -32,7 +32,7 @@ function series(rows: readonly MetricsRow[], name: string, color: string, pick: 
 }
 
 /** The panels for `rows` (the same series, names and colours as the static run figures). */
-export function livePanels(rows: readonly MetricsRow[], options: Pick<LivePlotOptions, 'kind' | 'logLoss'> = {}): ChartPanel[] {
+export function livePanels(rows: readonly MetricRow[], options: Pick<LivePlotOptions, 'kind' | 'logLoss'> = {}): ChartPanel[] {
   const r = rows;
   if (options.kind === 'mnist')
     return [
@@ -74,7 +74,7 @@ function contentWidth(el: HTMLElement): number {
 }
 
 export class LivePlot {
-  private rows: MetricsRow[] = [];
+  private rows: MetricRow[] = [];
   private dirty = false;
   private timer: ReturnType<typeof setInterval> | undefined;
   private resize: ResizeObserver | undefined;
@@ -114,7 +114,7 @@ export class LivePlot {
   }
 
   /** Adds one evaluation; the first shows at once, later ones at the next tick. */
-  push(row: MetricsRow): void {
+  push(row: MetricRow): void {
     this.rows.push(row);
     this.dirty = true;
     if (this.rows.length === 1) void this.draw();
@@ -125,7 +125,7 @@ export class LivePlot {
   }
 
   /** Replaces the rows (a finished or resumed run) and draws them; resolves once drawn. */
-  set(rows: readonly MetricsRow[]): Promise<void> {
+  set(rows: readonly MetricRow[]): Promise<void> {
     this.rows = rows.slice();
     return this.draw();
   }

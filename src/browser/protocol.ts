@@ -1,11 +1,10 @@
 // Messages between a page and its training Web Worker (worker-host.ts <-> worker-client.ts).
 // Everything here survives structured cloning: no functions, typed arrays only.
 import type { Build } from '../engine/wasm.js';
-import type { NamedTensor } from '../engine/trainer.js';
+import type { NamedTensor } from '../tasks/toy/trainer.js';
 import type { ConfigInput } from '../config/resolve.js';
-import type { MetricsRow } from '../analysis/metrics.js';
-import type { MnistRunInfo, ProgressEvent, Summary } from '../experiments/run.js';
-import type { RunCheckpoint } from '../experiments/checkpoint.js';
+import type { MetricRow, ProgressEvent, Summary } from '../run/loop.js';
+import type { RunCheckpoint } from '../run/checkpoint.js';
 
 /** The serialisable part of RunOptions that a worker run takes. */
 export interface WorkerRunSpec extends ConfigInput {
@@ -31,8 +30,8 @@ export type FromWorker =
   /** The run uses fewer kernel threads than asked for, and why. */
   | { type: 'threads'; threads: number; note: string }
   | { type: 'progress'; event: ProgressEvent }
-  /** mnist: padded-MNIST runs only (the image side and the first layer's initial weights, for W − W0) */
-  | { type: 'done'; summary: Summary; metrics: MetricsRow[]; parameters: NamedTensor[]; mnist?: MnistRunInfo }
+  /** extra: the kind's data for its figures (RunResult.extra; e.g. padded MNIST's initial weights, for W − W0) */
+  | { type: 'done'; summary: Summary; metrics: MetricRow[]; parameters: NamedTensor[]; extra?: unknown }
   /**
    * The run ended on a stop request. `checkpoint` is the state at the last evaluation (absent if it
    * stopped before the first one); resuming from it gives the hash of an uninterrupted run.

@@ -1,10 +1,9 @@
 // The page side of a training run in a Web Worker: the page never trains on its main thread, so it
 // stays responsive. One WorkerRun per run; stop() ends it at a checkpoint and resume() continues
 // from there in a fresh worker, with the hash of an uninterrupted run.
-import type { NamedTensor } from '../engine/trainer.js';
-import type { MetricsRow } from '../analysis/metrics.js';
-import type { MnistRunInfo, ProgressEvent, Summary } from '../experiments/run.js';
-import type { RunCheckpoint } from '../experiments/checkpoint.js';
+import type { NamedTensor } from '../tasks/toy/trainer.js';
+import type { MetricRow, ProgressEvent, Summary } from '../run/loop.js';
+import type { RunCheckpoint } from '../run/checkpoint.js';
 import type { FromWorker, ToWorker, WorkerRunSpec } from './protocol.js';
 
 export type { WorkerRunSpec };
@@ -17,8 +16,8 @@ export interface WorkerRunOptions extends WorkerRunSpec {
 }
 
 export type WorkerRunOutcome =
-  /** mnist: padded-MNIST runs only (image side, border width and the first layer's initial weights) */
-  | { status: 'done'; summary: Summary; metrics: MetricsRow[]; parameters: NamedTensor[]; mnist?: MnistRunInfo }
+  /** extra: the kind's data for its figures (RunResult.extra) */
+  | { status: 'done'; summary: Summary; metrics: MetricRow[]; parameters: NamedTensor[]; extra?: unknown }
   /** `iteration`: where a resume continues from (the last evaluation before the stop). */
   | { status: 'stopped'; iteration: number; checkpoint?: RunCheckpoint };
 
@@ -78,7 +77,7 @@ export class WorkerRun {
             this.emit('progress', m.event);
             break;
           case 'done':
-            end({ status: 'done', summary: m.summary, metrics: m.metrics, parameters: m.parameters, ...(m.mnist ? { mnist: m.mnist } : {}) });
+            end({ status: 'done', summary: m.summary, metrics: m.metrics, parameters: m.parameters, ...(m.extra !== undefined ? { extra: m.extra } : {}) });
             break;
           case 'stopped':
             end({ status: 'stopped', iteration: m.iteration, checkpoint: m.checkpoint });

@@ -5,16 +5,16 @@
 // request ends it at the next evaluation (a 'stop' message, read between evaluations) or within one
 // chunk of updates (the shared flag, on cross-origin isolated pages); the reply carries the last
 // checkpoint, and a run resumed from it ends with the hash of an uninterrupted one.
-import { runExperiment } from '../experiments/run.js';
+import { runExperiment } from '../run/loop.js';
 import { resolveConfig } from '../config/resolve.js';
 import { simdSupported, threadsSupported } from '../engine/wasm.js';
-import type { RunCheckpoint } from '../experiments/checkpoint.js';
+import type { RunCheckpoint } from '../run/checkpoint.js';
 import type { FromWorker, ToWorker } from './protocol.js';
-import { decodeMnistDigits, type MnistDigits } from '../data/mnist-padded.js';
+import { decodeMnistDigits, type MnistDigits } from '../tasks/mnist/data.js';
 
 export interface ServeOptions {
   /**
-   * The MNIST digits for data.source = mnist-padded runs, loaded on first use (the demo page fetches
+   * The MNIST digits, for the kinds that train on them, loaded on first use (the demo page fetches
    * its bundled digits file); without it such runs fail with a message saying so.
    */
   digits?: () => Promise<MnistDigits>;
@@ -105,7 +105,7 @@ export function serveTrainer(scope: WorkerScope, options: ServeOptions = {}): vo
           post({ type: 'progress', event: e });
         },
       });
-      post({ type: 'done', summary: result.summary, metrics: result.metrics, parameters: result.parameters, ...(result.mnist ? { mnist: result.mnist } : {}) });
+      post({ type: 'done', summary: result.summary, metrics: result.metrics, parameters: result.parameters, ...(result.extra !== undefined ? { extra: result.extra } : {}) });
     })()
       .catch((err: unknown) => {
         if (err === STOPPED) post({ type: 'stopped', iteration: last?.snapshot.iteration ?? 0, checkpoint: last });

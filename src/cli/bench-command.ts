@@ -1,7 +1,6 @@
 // `fclab bench`: a thin shell over the bench module (src/bench); `npm run bench` calls it too.
 import type { Command } from 'commander';
-import { runBench, formatReport } from '../bench/index.js';
-import { writeFileAtomic } from '../io/atomic-node.js';
+import { runBench, formatReport, writeFileAtomic } from '../node.js';
 
 export function registerBenchCommand(program: Command): void {
   program

@@ -3,26 +3,32 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
-import { VERSION } from '../version.js';
-import { PRESETS } from '../config/presets.js';
-import { KEY_HELP } from '../config/schema.js';
-import { readJsonFile } from './config-file.js';
-import { ConfigError, parseSetArg, resolveConfig, type SetValue } from '../config/resolve.js';
-import { NpyError } from '../io/npy.js';
-import { readStateFolder } from '../io/state-folder.js';
-import { runExperiment, RunInterrupted, type RunResult } from '../experiments/run.js';
-import { DistillDiverged } from '../experiments/distill.js';
-import { writeRunOutputs } from '../experiments/outputs-node.js';
-import { loadMnistDigits } from '../data/mnist-node.js';
-import { encodeCheckpoint, decodeCheckpoint, type RunCheckpoint } from '../experiments/checkpoint.js';
-import { writeFileAtomic } from '../io/atomic-node.js';
+import {
+  VERSION,
+  PRESETS,
+  configKeys,
+  keyHelp,
+  resolveConfig,
+  parseSetArg,
+  runExperiment,
+  RunInterrupted,
+  encodeCheckpoint,
+  decodeCheckpoint,
+  taskOf,
+  InputError,
+  DivergedError,
+  type RunResult,
+  type RunCheckpoint,
+  type SetValue,
+} from '../index.js';
+import { readStateFolder, writeRunOutputs, loadMnistDigits, writeFileAtomic, readJsonFile } from '../node.js';
+
 import { createProgress } from './progress.js';
 import { registerSweepCommands } from './sweep-commands.js';
-import { registerDistillCommand } from './distill-command.js';
 import { registerBenchCommand } from './bench-command.js';
 
 /** Errors that are the user's input: printed without a stack, exit code 2. */
-export class UsageError extends Error {}
+export class UsageError extends InputError {}
 
 /** Exit codes: 0 done, 1 an unexpected error, 2 bad input (nothing written), 3 the run diverged. */
 export const EXIT_USAGE = 2;
@@ -82,23 +88,7 @@ function stamp(): string {
 
 export function summaryLine(r: RunResult, dir: string): string {
   const s = r.summary;
-  const f = (v: number) => v.toPrecision(3);
-  if (s.config.data.source === 'mnist-padded')
-    return (
-      `${s.preset} (${s.config.model.activation}, ${s.config.train.loss}, ${s.config.train.optimizer}) seed ${s.seed}: ` +
-      `${s.iterations} it in ${s.timing.wallSeconds.toFixed(1)} s (${s.timing.msPerIter.toFixed(2)} ms/it) | ` +
-      `train acc ${f(s.final.trainAcc)}, ID test acc ${f(s.final.idTestAcc ?? NaN)}, OOD acc ${f(s.final.oodAcc)} | ` +
-      `bgEnergy ${f(s.initial.bgEnergy ?? NaN)} -> ${f(s.final.bgEnergy ?? NaN)}, learned share on border ${f(s.final.bgShareLearned ?? NaN)} | ` +
-      `hash ${s.hash.slice(0, 12)} | ${dir}`
-    );
-  return (
-    `${s.preset} (${s.config.model.activation}, ${s.config.train.loss}, ${s.config.train.optimizer}) seed ${s.seed}: ` +
-    `${s.iterations} it in ${s.timing.wallSeconds.toFixed(1)} s (${s.timing.msPerIter.toFixed(2)} ms/it) | ` +
-    `train loss ${f(s.initial.trainLoss)} -> ${f(s.final.trainLoss)}, OOD loss ${f(s.initial.oodLoss)} -> ${f(s.final.oodLoss)} | ` +
-    `bgProj ${f(s.initial.bgProj)} -> ${f(s.final.bgProj)}, coreProj ${f(s.initial.coreProj)} -> ${f(s.final.coreProj)} | ` +
-    `hash ${s.hash.slice(0, 12)} | ${dir}` +
-    (s.diverged ? ` | DIVERGED at iteration ${s.diverged.iteration}` : '')
-  );
+  return `${taskOf(s.config).summaryLine(s)} | ${dir}` + (s.diverged ? ` | DIVERGED at iteration ${s.diverged.iteration}` : '');
 }
 
 export function buildProgram(): Command {
@@ -123,20 +113,32 @@ export function buildProgram(): Command {
     .description('list the config keys usable with --set, with their defaults in a preset')
     .option('-p, --preset <name>', 'preset whose values to show', 'toy-default')
     .action((opts: { preset: string }) => {
-      const c = resolveConfig({ preset: opts.preset }) as unknown as Record<string, Record<string, unknown>>;
-      const w = Math.max(...Object.keys(KEY_HELP).map((k) => k.length));
-      for (const [k, help] of Object.entries(KEY_HELP)) {
-        const [a, b] = k.split('.');
-        const v = b ? c[a]?.[b] : c[a];
-        if (v === undefined) continue; // a section this preset does not carry (mnist.*, distill.* elsewhere)
-        console.log(`${k.padEnd(w)}  ${JSON.stringify(v).padEnd(10)}  ${help}`);
+      // only the keys of the preset's kind: a padded-MNIST preset has no feature-model keys
+      const c = resolveConfig({ preset: opts.preset });
+      const keys = configKeys(c.task);
+      const w = Math.max(...keys.map((k) => k.length));
+      for (const k of keys) {
+        const v = k.split('.').reduce<unknown>((node, p) => (node as Record<string, unknown>)[p], c);
+        console.log(`${k.padEnd(w)}  ${JSON.stringify(v).padEnd(10)}  ${keyHelp(c.task, k)}`);
       }
     });
 
+  addRunCommand(program, 'run', 'train one network (any preset) and write config.json, metrics.csv, summary.json, weights, figures and report.html', 'toy-default');
+  // the distillation preset's own name for `run` (its default preset differs)
+  addRunCommand(program, 'distill', "fit a student MLP to a robust teacher's representation (MSE, ID inputs only) and probe both ID and OOD: fclab run with --preset distill-toy as the default", 'distill-toy');
+
+
+  registerSweepCommands(program);
+  registerBenchCommand(program);
+  return program;
+}
+
+function addRunCommand(program: Command, name: string, description: string, defaultPreset: string): void {
+  const kinds = new Set(PRESETS.filter((p) => name === 'run' || p.config.task === PRESETS.find((q) => q.name === defaultPreset)?.config.task).map((p) => p.name));
   program
-    .command('run')
-    .description('train one network and write config.json, metrics.csv, summary.json, weights and figures')
-    .option('-p, --preset <name>', `preset (${PRESETS.map((p) => p.name).join(', ')})`, 'toy-default')
+    .command(name)
+    .description(description)
+    .option('-p, --preset <name>', `preset (${[...kinds].join(', ')})`, defaultPreset)
     .option('-c, --config <file>', 'JSON config merged over the preset')
     .option('-s, --set <key=value>', 'override one config key, e.g. train.iterations=2000 (repeatable)', collect, [])
     .option('-o, --out <dir>', 'output folder (default: runs/<preset>-<date>-<time>)')
@@ -173,7 +175,10 @@ export function buildProgram(): Command {
         const set = parseSets(opts.set);
         if (opts.checkpointEvery !== undefined) set['train.checkpointEvery'] = opts.checkpointEvery;
         inputs = { preset: opts.preset, config: opts.config ? await readConfigFile(opts.config) : undefined, set };
-        label = resolveConfig(inputs).preset;
+        const c = resolveConfig(inputs);
+        if (!kinds.has(c.preset) && name !== 'run')
+          throw new UsageError(`fclab ${name}: preset ${JSON.stringify(opts.preset)} is not one of ${[...kinds].join(', ')}; use fclab run`);
+        label = c.preset;
       }
       const imported = opts.importNpy ? await readStateFolder(opts.importNpy) : undefined;
       const dir = opts.out ?? opts.resume ?? join('runs', `${label}-${stamp()}`);
@@ -190,7 +195,8 @@ export function buildProgram(): Command {
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
-      const progress = createProgress(label, process.stderr, opts.quiet);
+      const task = taskOf(resume ? resume.config : resolveConfig(inputs));
+      const progress = createProgress(label, process.stderr, opts.quiet, (row) => task.progressText(row));
       let result: RunResult;
       try {
         result = await runExperiment({
@@ -232,23 +238,18 @@ export function buildProgram(): Command {
         process.exitCode = EXIT_DIVERGED;
       }
     });
-
-  registerSweepCommands(program);
-  registerDistillCommand(program);
-  registerBenchCommand(program);
-  return program;
 }
 
 export async function main(argv = process.argv): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof NpyError || e instanceof UsageError) {
+    if (e instanceof InputError) {
       console.error(`fclab: error: ${e.message}`);
       process.exitCode = EXIT_USAGE;
       return;
     }
-    if (e instanceof DistillDiverged) {
+    if (e instanceof DivergedError) {
       console.error(`fclab: error: ${e.message}`);
       process.exitCode = EXIT_DIVERGED;
       return;

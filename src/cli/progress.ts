@@ -1,21 +1,24 @@
 // Progress for long runs: a live bar on a terminal, plain lines (every 10%) otherwise.
 import cliProgress from 'cli-progress';
-import type { ProgressEvent } from '../experiments/run.js';
+import type { MetricRow, ProgressEvent } from '../index.js';
 
 export interface Progress {
   update(e: ProgressEvent): void;
   stop(): void;
 }
 
-const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toPrecision(3));
-
-export function createProgress(label: string, stream: NodeJS.WriteStream = process.stderr, quiet = false): Progress {
+/**
+ * `describe` turns the last evaluation into a few numbers (the kind's Task.progressText), shown
+ * after the counts; '-' until the first evaluation.
+ */
+export function createProgress(label: string, stream: NodeJS.WriteStream = process.stderr, quiet = false, describe: (row: MetricRow) => string = () => ''): Progress {
+  const text = (row: MetricRow | undefined) => (row ? describe(row) : '-');
   if (quiet) return { update() {}, stop() {} };
   let last: ProgressEvent['metrics'];
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
-        format: `${label} {bar} {percentage}% | {value}/{total} it | {eta_formatted} left | train {train} OOD {ood} bgProj {bg}`,
+        format: `${label} {bar} {percentage}% | {value}/{total} it | {eta_formatted} left | {metrics}`,
         hideCursor: true,
         stream,
         etaBuffer: 200,
@@ -26,7 +29,7 @@ export function createProgress(label: string, stream: NodeJS.WriteStream = proce
     return {
       update(e) {
         if (e.metrics) last = e.metrics;
-        const payload = { train: fmt(last?.trainLoss), ood: fmt(last?.oodLoss), bg: fmt(last?.bgProj) };
+        const payload = { metrics: text(last) };
         if (!started) {
           bar.start(e.total, e.iteration, payload);
           started = true;
@@ -45,7 +48,7 @@ export function createProgress(label: string, stream: NodeJS.WriteStream = proce
       if (pct < nextPct && e.iteration !== e.total) return;
       nextPct = pct - (pct % 10) + 10;
       stream.write(
-        `${label} [${String(pct).padStart(3)}%] it ${e.iteration}/${e.total} | train ${fmt(last?.trainLoss)} OOD ${fmt(last?.oodLoss)} bgProj ${fmt(last?.bgProj)} | ${e.elapsedSeconds.toFixed(1)} s\n`,
+        `${label} [${String(pct).padStart(3)}%] it ${e.iteration}/${e.total} | ${text(last)} | ${e.elapsedSeconds.toFixed(1)} s\n`,
       );
     },
     stop() {},

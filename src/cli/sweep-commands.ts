@@ -3,14 +3,8 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { parseSetArg, type SetValue } from '../config/resolve.js';
-import { readJsonFile } from './config-file.js';
-import { PRESETS } from '../config/presets.js';
-import { formatStat } from '../experiments/aggregate.js';
-import { parseGridArg, parseShard, planSweep, SweepError, type GridAxis } from '../experiments/sweep.js';
-import { mergeSweeps, runPlan, type SweepProgressEvent } from '../experiments/sweep-node.js';
-import { reproduce } from '../experiments/reproduce-node.js';
-import { FIGURE_IDS, type FigureId } from '../experiments/reproduce.js';
+import { parseSetArg, PRESETS, formatStat, parseGridArg, parseShard, planSweep, SweepError, FIGURE_IDS, type SetValue, type GridAxis, type FigureId } from '../index.js';
+import { mergeSweeps, runPlan, reproduce, readJsonFile, type SweepProgressEvent } from '../node.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 

@@ -1,13 +1,33 @@
 // Resolution: preset, then a partial config (e.g. a JSON file), then dotted `--set` overrides,
-// then validation. Every error names the field, the value found and what was expected.
-import { configSchema, KEY_HELP, type Config } from './schema.js';
+// then validation. Every error names the field, the value found and what was expected. The keys a
+// config accepts are those of its kind (the preset decides the kind).
+import { configSchema, KEY_HELP, migrateConfig, TASK_KINDS, type Config, type TaskKind } from './schema.js';
 import { PRESETS, findPreset } from './presets.js';
+import { InputError } from '../engine/errors.js';
 
-export class ConfigError extends Error {
+export class ConfigError extends InputError {
   override name = 'ConfigError';
 }
 
-export const CONFIG_KEYS = Object.keys(KEY_HELP);
+function leaves(obj: Record<string, unknown>, prefix = ''): string[] {
+  return Object.entries(obj).flatMap(([k, v]) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? leaves(v as Record<string, unknown>, `${prefix}${k}.`) : [`${prefix}${k}`],
+  );
+}
+
+/** The settable keys of one kind (every leaf of its presets but `task`, which the preset fixes). */
+export function configKeys(kind: TaskKind): string[] {
+  const p = PRESETS.find((q) => q.config.task === kind);
+  return p ? leaves(p.config as unknown as Record<string, unknown>).filter((k) => k !== 'task') : [];
+}
+
+/** What a key means in a kind's runs (`fclab keys`). */
+export function keyHelp(kind: TaskKind, key: string): string {
+  return KEY_HELP[kind][key] ?? '';
+}
+
+/** Every key of every kind, for suggestions. */
+export const CONFIG_KEYS: readonly string[] = [...new Set(TASK_KINDS.flatMap(configKeys))];
 
 export type SetValue = string | number | boolean;
 
@@ -35,15 +55,15 @@ function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
-function suggest(key: string): string {
+function suggest(key: string, keys: readonly string[] = CONFIG_KEYS): string {
   const lower = key.toLowerCase();
   let best = '';
   let bestD = Infinity;
-  for (const k of CONFIG_KEYS) {
+  for (const k of keys) {
     const d = Math.min(editDistance(lower, k.toLowerCase()), editDistance(lower, k.split('.').pop()!.toLowerCase()) + 1);
     if (d < bestD) [best, bestD] = [k, d];
   }
-  return bestD <= Math.max(2, Math.floor(key.length / 3)) ? `; did you mean "${best}"?` : `; known keys: ${CONFIG_KEYS.join(', ')}`;
+  return bestD <= Math.max(2, Math.floor(key.length / 3)) ? `; did you mean "${best}"?` : `; known keys: ${keys.join(', ')}`;
 }
 
 /** Parses a --set value: JSON where it parses (numbers, booleans, quoted strings), else the raw string. */
@@ -67,27 +87,32 @@ export function parseSetArg(arg: string): [string, SetValue] {
 }
 
 function setPath(target: Record<string, unknown>, key: string, value: unknown, source: string): void {
-  if (!CONFIG_KEYS.includes(key)) throw new ConfigError(`${source}: unknown key "${key}"${suggest(key)}`);
+  const kind = target.task as TaskKind;
+  const keys = configKeys(kind);
+  if (key === 'task')
+    throw new ConfigError(`${source}: the experiment kind (task = ${show(kind)}) is fixed by the preset; choose another --preset (${PRESETS.map((p) => p.name).join(', ')})`);
+  if (!keys.includes(key)) {
+    const owners = TASK_KINDS.filter((k) => k !== kind && configKeys(k).includes(key));
+    if (owners.length) {
+      const presets = PRESETS.filter((p) => owners.includes(p.config.task)).map((p) => p.name);
+      throw new ConfigError(`${source}: key "${key}" does not apply to preset ${show(target.preset)} (a ${kind} run); it belongs to ${presets.join(', ')}`);
+    }
+    throw new ConfigError(`${source}: unknown key "${key}"${suggest(key, keys)}`);
+  }
   const parts = key.split('.');
   let node = target;
-  for (const p of parts.slice(0, -1)) {
-    if (node[p] === undefined || node[p] === null || typeof node[p] !== 'object')
-      throw new ConfigError(
-        `${source}: key "${key}" does not apply to this preset (it has no ${p} section; mnist.* keys need --preset mnist-padded, distill.* keys need --preset distill-toy)`,
-      );
-    node = node[p] as Record<string, unknown>;
-  }
+  for (const p of parts.slice(0, -1)) node = node[p] as Record<string, unknown>;
   node[parts[parts.length - 1]] = value;
 }
 
-/** Flattens a nested partial config into dotted keys, rejecting unknown ones. */
+/** Flattens a nested partial config into dotted keys (setPath checks them against the kind). */
 function flatten(obj: unknown, source: string, prefix = ''): Array<[string, unknown]> {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj))
     throw new ConfigError(`${source}: ${prefix || 'config'} = ${show(obj)} is not valid: expected an object`);
   const out: Array<[string, unknown]> = [];
   for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
     const key = prefix ? `${prefix}.${k}` : k;
-    if (CONFIG_KEYS.includes(key)) out.push([key, v]);
+    if (CONFIG_KEYS.includes(key) || key === 'task') out.push([key, v]);
     else if (CONFIG_KEYS.some((c) => c.startsWith(key + '.'))) out.push(...flatten(v, source, key));
     else throw new ConfigError(`${source}: unknown key "${key}"${suggest(key)}`);
   }
@@ -101,7 +126,8 @@ function getPath(obj: unknown, path: PropertyKey[]): unknown {
 }
 
 /** Validates a full config object; throws ConfigError listing every problem. */
-export function validateConfig(candidate: unknown, source = 'config'): Config {
+export function validateConfig(input: unknown, source = 'config'): Config {
+  const candidate = migrateConfig(input);
   const r = configSchema.safeParse(candidate);
   if (r.success) return r.data;
   const lines = r.error.issues.map((issue) => {
@@ -114,6 +140,7 @@ export function validateConfig(candidate: unknown, source = 'config'): Config {
     else if (issue.code === 'invalid_type') expected = `expected ${issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`}`;
     else if (issue.code === 'too_small') expected = `expected ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`;
     else if (issue.code === 'too_big') expected = `expected ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`;
+    else if (issue.code === 'invalid_union' && issue.path[0] === 'task') expected = `expected one of ${TASK_KINDS.join(', ')}`;
     else if (issue.code === 'invalid_union') expected = `expected "auto", true or false`;
     if (value === undefined) return `${key} is missing: ${expected}`;
     return `${key} = ${show(value)} is not valid: ${expected}`;
@@ -129,7 +156,11 @@ export function resolveConfig(input: ConfigInput = {}): Config {
     throw new ConfigError(`preset = ${show(name)} is not valid: expected one of ${PRESETS.map((p) => p.name).join(', ')}`);
   const config = structuredClone(preset.config) as unknown as Record<string, unknown>;
   if (input.config !== undefined) {
-    for (const [k, v] of flatten(input.config, 'config')) setPath(config, k, v, 'config');
+    for (const [k, v] of flatten(input.config, 'config')) {
+      // a whole config.json (its own kind given) may be passed back: the kind must match the preset's
+      if (k === 'task' && v === config.task) continue;
+      setPath(config, k, v, 'config');
+    }
   }
   for (const [k, raw] of Object.entries(input.set ?? {})) {
     setPath(config, k, typeof raw === 'string' ? parseSetValue(raw) : raw, `--set ${k}`);
@@ -137,7 +168,7 @@ export function resolveConfig(input: ConfigInput = {}): Config {
   return validateConfig(config, 'config');
 }
 
-/** Every leaf of a config as [dotted key, value] (keys a config does not carry are left out). */
+/** Every settable leaf of a config as [dotted key, value]. */
 export function flattenConfig(c: Config): Array<[string, unknown]> {
-  return CONFIG_KEYS.map((k): [string, unknown] => [k, getPath(c, k.split('.'))]).filter(([, v]) => v !== undefined);
+  return configKeys(c.task).map((k): [string, unknown] => [k, getPath(c, k.split('.'))]);
 }

@@ -5,7 +5,7 @@
 // function of the spec, for any build and thread count.
 import { loadEngine, type Build, type Engine, type Kernels } from './wasm.js';
 import { Arena, type F32Buf } from './arena.js';
-import { ConfigError } from '../config/resolve.js';
+import { InputError } from './errors.js';
 import {
   Net,
   ACT_ID,
@@ -91,7 +91,7 @@ const DEFAULTS = { activation: 'relu', bias: true, optimizer: 'adamw', lr: 1e-3,
 
 function fail(field: string, value: unknown, expected: string): never {
   const v = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  throw new ConfigError(`createNetTrainer: ${field} = ${v} is not valid: expected ${expected}`);
+  throw new InputError(`createNetTrainer: ${field} = ${v} is not valid: expected ${expected}`);
 }
 
 function oneOf<T extends string>(field: string, value: T, table: Record<T, number>): T {

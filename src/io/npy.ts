@@ -3,6 +3,7 @@
 // Spec: numpy/lib/format.py. Only little-endian float32/float64 in C order are
 // supported, because that is what the trainer consumes and produces.
 
+import { InputError } from '../engine/errors.js';
 export type NpyDtype = 'float32' | 'float64';
 
 export interface NpyArray {
@@ -12,7 +13,7 @@ export interface NpyArray {
   version: [number, number];
 }
 
-export class NpyError extends Error {
+export class NpyError extends InputError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'NpyError';

@@ -1,6 +1,6 @@
-// vega-lite -> vega -> SVG. The only module that imports vega's code: figures.ts loads it on the
-// first renderSvg() call, so the browser bundle keeps vega in a chunk fetched only when a static
-// figure is drawn (the live plot draws its own SVG, src/browser/live-chart.ts).
+// vega-lite -> vega -> SVG: the one module that imports vega's code. render.ts loads it on the first
+// renderSvg() call through one dynamic import, so the browser bundle keeps vega, vega-lite and d3
+// in one chunk (dist/browser/fclab.charts.js) fetched only when a static figure is drawn.
 import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 import * as vega from 'vega';

@@ -1,18 +1,6 @@
-// Figure specs (vega-lite) and SVG rendering (vega). Isomorphic: no node: imports. vega itself
-// loads on the first renderSvg() call (charts.ts): a bundle that only builds specs, or never
-// renders one, does not carry it.
+// Figure specs (vega-lite JSON), the building blocks every kind's figures use. Only types come
+// from vega-lite here: rendering (./render.ts) is the one module that loads vega, on demand.
 import type { Config, TopLevelSpec } from 'vega-lite';
-
-/** The fields of a training MetricsRow that the run figure needs (any MetricsRow fits). */
-export interface RunFigureRow {
-  iteration: number;
-  trainLoss: number;
-  oodLoss: number;
-  coreProj: number;
-  bgProj: number;
-  /** drawn as a third panel when runFigureSpec's `asymmetry` option is on */
-  asymmetry?: number;
-}
 
 export interface BandPoint { x: number; mean: number; lo: number; hi: number }
 export interface BandSeries {
@@ -28,13 +16,13 @@ export type FigureTitle = string | { text: string; subtitle?: string | string[] 
 export interface HeatCell { x: string; y: string; value: number; label?: string }
 export interface ScatterPoint { x: number; y: number; group?: string }
 
-type ConcatChild = Extract<TopLevelSpec, { hconcat: unknown }>['hconcat'][number];
+export type ConcatChild = Extract<TopLevelSpec, { hconcat: unknown }>['hconcat'][number];
 
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 // DejaVu first so Node/resvg output is stable; browsers without it fall back to sans-serif.
-const FONT = 'DejaVu Sans, sans-serif';
+export const FONT = 'DejaVu Sans, sans-serif';
 
-const CONFIG: Config = {
+export const CONFIG: Config = {
   font: FONT,
   background: 'white',
   padding: 8,
@@ -46,10 +34,10 @@ const CONFIG: Config = {
   line: { strokeWidth: 2 },
 };
 
-const W = 360;
-const H = 240;
+export const W = 360;
+export const H = 240;
 
-const finite = (v: number): boolean => Number.isFinite(v);
+export const finite = (v: number): boolean => Number.isFinite(v);
 
 /** Three significant digits, no exponent noise for ordinary magnitudes. */
 export function formatValue(v: number): string {
@@ -60,7 +48,7 @@ export function formatValue(v: number): string {
   return String(Number(v.toPrecision(3)));
 }
 
-function top(spec: Record<string, unknown>, title?: FigureTitle): TopLevelSpec {
+export function top(spec: Record<string, unknown>, title?: FigureTitle): TopLevelSpec {
   const t = typeof title === 'string' ? { text: title } : title;
   return {
     $schema: SCHEMA,
@@ -73,7 +61,7 @@ function top(spec: Record<string, unknown>, title?: FigureTitle): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-function linePanel(
+export function linePanel(
   title: string,
   yTitle: string,
   values: Array<{ iteration: number; series: string; value: number }>,
@@ -101,141 +89,6 @@ function linePanel(
       },
     },
   } as ConcatChild;
-}
-
-/**
- * Loss (train vs OOD) and core/background projection norms vs iteration, side by side; with
- * `asymmetry`, a third panel with the mean activation asymmetry (the paper's mechanism).
- */
-export function runFigureSpec(
-  rows: readonly RunFigureRow[],
-  opts: { title?: string; asymmetry?: boolean; width?: number; height?: number } = {},
-): TopLevelSpec {
-  const loss: Array<{ iteration: number; series: string; value: number }> = [];
-  const proj: Array<{ iteration: number; series: string; value: number }> = [];
-  const asym: Array<{ iteration: number; series: string; value: number }> = [];
-  // JSON would turn NaN/Infinity into null; drop them so a diverged run still plots.
-  for (const r of rows) {
-    if (!finite(r.iteration)) continue;
-    if (finite(r.trainLoss)) loss.push({ iteration: r.iteration, series: 'Train (ID) loss', value: r.trainLoss });
-    if (finite(r.oodLoss)) loss.push({ iteration: r.iteration, series: 'OOD loss', value: r.oodLoss });
-    if (finite(r.coreProj)) proj.push({ iteration: r.iteration, series: 'Core features', value: r.coreProj });
-    if (finite(r.bgProj)) proj.push({ iteration: r.iteration, series: 'Background features', value: r.bgProj });
-    if (opts.asymmetry && r.asymmetry !== undefined && finite(r.asymmetry))
-      asym.push({ iteration: r.iteration, series: 'Activation asymmetry', value: r.asymmetry });
-  }
-  const size = { width: opts.width, height: opts.height };
-  return top(
-    {
-      hconcat: [
-        linePanel('Loss', 'Loss', loss, ['Train (ID) loss', 'OOD loss'], ['#1f77b4', '#ff7f0e'], size),
-        linePanel('Feature projection', 'Mean projection norm', proj, ['Core features', 'Background features'], ['#2ca02c', '#d62728'], size),
-        ...(opts.asymmetry
-          ? [linePanel('Activation asymmetry', 'Mean asymmetry', asym, ['Activation asymmetry'], ['#9467bd'], size)]
-          : []),
-      ],
-      resolve: { scale: { color: 'independent' } },
-      spacing: 30,
-    },
-    opts.title,
-  );
-}
-
-/** The fields of an MNIST run's rows that its figure needs. */
-export interface MnistFigureRow {
-  iteration: number;
-  trainAcc: number;
-  oodAcc: number;
-  idTestAcc?: number;
-  bgEnergy?: number;
-  bgShareLearned?: number;
-}
-
-/** MNIST run: accuracies (train, ID test, OOD) and the border's share of first-layer weight energy. */
-export function mnistRunFigureSpec(rows: readonly MnistFigureRow[], opts: { title?: string; width?: number; height?: number } = {}): TopLevelSpec {
-  const size = { width: opts.width, height: opts.height };
-  const acc: Array<{ iteration: number; series: string; value: number }> = [];
-  const energy: Array<{ iteration: number; series: string; value: number }> = [];
-  const push = (out: typeof acc, it: number, series: string, v: number | undefined) => {
-    if (v !== undefined && finite(v)) out.push({ iteration: it, series, value: v });
-  };
-  for (const r of rows) {
-    if (!finite(r.iteration)) continue;
-    push(acc, r.iteration, 'Train', r.trainAcc);
-    push(acc, r.iteration, 'ID test', r.idTestAcc);
-    push(acc, r.iteration, 'OOD (border changed)', r.oodAcc);
-    push(energy, r.iteration, 'bgEnergy (weights)', r.bgEnergy);
-    push(energy, r.iteration, 'bgShareLearned (W − W0)', r.bgShareLearned);
-  }
-  return top(
-    {
-      hconcat: [
-        linePanel('Accuracy', 'Accuracy', acc, ['Train', 'ID test', 'OOD (border changed)'], ['#1f77b4', '#2ca02c', '#ff7f0e'], size),
-        linePanel('First-layer weights on the border', 'Fraction of energy', energy, ['bgEnergy (weights)', 'bgShareLearned (W − W0)'], ['#d62728', '#9467bd'], size),
-      ],
-      resolve: { scale: { color: 'independent' } },
-      spacing: 30,
-    },
-    opts.title,
-  );
-}
-
-/**
- * First-layer weights as images: per panel, the first `neurons` rows of a [rows x side^2] matrix,
- * each reshaped to side x side and scaled by its own max |w| (so every image spans -1..1), laid
- * out `columns` per row with a one-pixel gap; diverging colours, red > 0 > blue. Rect marks.
- */
-export function weightGridSpec(opts: {
-  title?: FigureTitle;
-  side: number;
-  panels: Array<{ title: FigureTitle; weights: ArrayLike<number> }>;
-  neurons?: number;
-  columns?: number;
-  /** pixels per image pixel (default 2; integers keep the SVG's coordinates short) */
-  scale?: number;
-}): TopLevelSpec {
-  const side = opts.side;
-  const D = side * side;
-  const columns = opts.columns ?? 4;
-  const children = opts.panels.map((p) => {
-    const rows = Math.min(opts.neurons ?? 16, Math.floor(p.weights.length / D));
-    const gridRows = Math.ceil(rows / columns);
-    const values: Array<{ x: number; y: number; v: number }> = [];
-    for (let k = 0; k < rows; k++) {
-      let max = 0;
-      for (let j = 0; j < D; j++) max = Math.max(max, Math.abs(p.weights[k * D + j]));
-      const ox = (k % columns) * (side + 1);
-      const oy = Math.floor(k / columns) * (side + 1);
-      for (let j = 0; j < D; j++) {
-        const v = max > 0 ? p.weights[k * D + j] / max : 0;
-        values.push({ x: ox + (j % side), y: oy + Math.floor(j / side), v: Number(v.toFixed(3)) });
-      }
-    }
-    const wUnits = columns * (side + 1) - 1;
-    const hUnits = gridRows * (side + 1) - 1;
-    const px = opts.scale ?? 2;
-    const axis = null;
-    return {
-      title: p.title,
-      width: wUnits * px,
-      height: hUnits * px,
-      data: { values },
-      transform: [{ calculate: 'datum.x + 1', as: 'x2' }, { calculate: 'datum.y + 1', as: 'y2' }],
-      // no per-rect aria labels: tens of thousands of them would make the SVG several times larger
-      mark: { type: 'rect', strokeWidth: 0, aria: false },
-      encoding: {
-        x: { field: 'x', type: 'quantitative', scale: { domain: [0, wUnits], nice: false, zero: false }, axis },
-        x2: { field: 'x2' },
-        y: { field: 'y', type: 'quantitative', scale: { domain: [0, hUnits], nice: false, zero: false, reverse: true }, axis },
-        y2: { field: 'y2' },
-        color: { field: 'v', type: 'quantitative', title: 'w / max|w|', scale: { scheme: 'redblue', reverse: true, domain: [-1, 1] } },
-      },
-    };
-  });
-  return top(
-    { hconcat: children, resolve: { scale: { color: 'shared' } }, spacing: 24, config: { ...CONFIG, view: { stroke: null } } },
-    opts.title,
-  );
 }
 
 /** Mean lines with shaded 95% CI bands, one colour per series. */
@@ -355,7 +208,7 @@ export function bandLineSpec(opts: {
 }
 
 // Category10, used when some but not all series have a fixed colour.
-const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+export const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
 /** Rect heat map with each cell's label (or value) printed; diverging scale around 0 for signed data. */
 export function heatmapSpec(opts: {
@@ -559,10 +412,4 @@ export function panelsSpec(specs: TopLevelSpec[], title?: FigureTitle): TopLevel
     },
     title,
   );
-}
-
-/** Compile and render to an SVG string. Deterministic for equal input. */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const { renderVegaSvg } = await import('./charts.js');
-  return renderVegaSvg(spec);
 }

@@ -1,0 +1,278 @@
+// `npm run bench` / `fclab bench`: fclab side by side with its peers in one process run, as
+// medians over repeats after a warm-up, with every ratio and the issue's targets evaluated.
+//   - GEMM GFLOP/s in the trainer's shapes and layouts against the measured ceiling;
+//   - training ms per iteration of the bench's cases (src/bench/core.ts) for fclab on 1 and all
+//     threads, TensorFlow.js (wasm, cpu), and PyTorch (1 and all threads) when available;
+//   - the same fclab measurements in Chromium;
+//   - sweep throughput with 1 worker and with all cores.
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { CASES, runCore, type CoreResults, type BenchCase } from '../../bench/core.js';
+import { loadTf, timeTfjs, type PeerStart, type PeerTiming } from './peer-tfjs.js';
+import { dumpStart, pytorchAvailable, timePytorch } from './peer-pytorch.js';
+import { browserAvailable, runBrowserLeg, type BrowserResults } from './browser.js';
+import { createTrainer } from '../../tasks/toy/trainer.js';
+import { runSweep } from '../sweep.js';
+import { VERSION } from '../../version.js';
+
+export interface BenchOptions {
+  quick?: boolean;
+  /** legs to skip */
+  peers?: boolean;
+  browser?: boolean;
+  sweep?: boolean;
+  /** progress lines (stderr in the CLI) */
+  log?: (line: string) => void;
+  /** a note stored in the JSON (e.g. "taken while other jobs loaded the machine") */
+  note?: string;
+  /** only these cases (ids of CASES), GEMM shapes up to this many multiply-adds, this many repeats */
+  cases?: string[];
+  maxGemmWork?: number;
+  repeats?: number;
+}
+
+export interface Target {
+  id: string;
+  goal: string;
+  /** the measured value the goal is about */
+  value: number | null;
+  limit: number;
+  /** 'max': value must be at most limit; 'min': at least */
+  kind: 'max' | 'min';
+  met: boolean | null;
+}
+
+export interface BenchReport {
+  fclab: string;
+  date: string;
+  machine: { cpu: string; cores: number; node: string; platform: string };
+  settings: { quick: boolean; repeats: number };
+  note?: string;
+  node: CoreResults;
+  peers: Record<string, Array<PeerTiming & { peer: string }>>;
+  /** first losses (before updates 1-3) of each implementation on the full-batch cases */
+  agreement: Record<string, Record<string, number[]>>;
+  browser: (BrowserResults & { ratioToNode: Record<string, number> }) | { skipped: string };
+  sweep: { runs: number; iterations: number; oneWorker: { seconds: number; runsPerMinute: number }; allWorkers: { workers: number; seconds: number; runsPerMinute: number }; speedup: number } | { skipped: string };
+  /** for each case: every implementation's ms and its ratio to fclab's best */
+  ratios: Record<string, Record<string, { ms: number; vsFclab: number }>>;
+  targets: Target[];
+  skipped: string[];
+}
+
+const tfWasmDir = (): string | undefined => {
+  try {
+    return createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm').replace(/[^/\\]+$/, '');
+  } catch {
+    return undefined;
+  }
+};
+
+async function startOf(c: BenchCase): Promise<PeerStart> {
+  const t = await createTrainer({ preset: c.preset, set: c.set });
+  const d = t.dataset();
+  const start = { config: t.config, params: t.parameters(), trainX: d.trainX, y: d.y, transform: d.transform, n: d.n, inputDim: d.inputDim, featDim: d.featDim };
+  t.dispose();
+  return start;
+}
+
+async function sweepThroughput(quick: boolean, cores: number, log: (s: string) => void): Promise<BenchReport['sweep']> {
+  const iterations = quick ? 300 : 1000;
+  const spec = { preset: 'toy-theory', grid: [['model.activation', ['relu', 'identity']]] as Array<[string, string[]]>, set: { 'train.iterations': iterations, 'train.evalEvery': 100 }, seeds: 2 };
+  const timeWith = async (workers: number) => {
+    const out = mkdtempSync(join(tmpdir(), 'fclab-bench-sweep-'));
+    try {
+      const s = performance.now();
+      const r = await runSweep(spec, { out, workers, figure: false, reuse: false });
+      const seconds = (performance.now() - s) / 1000;
+      return { seconds, runsPerMinute: (60 * r.runs.length) / seconds, runs: r.runs.length };
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  };
+  const one = await timeWith(1);
+  log(`sweep, 1 worker: ${one.seconds.toFixed(1)} s`);
+  const all = await timeWith(cores);
+  log(`sweep, ${cores} workers: ${all.seconds.toFixed(1)} s`);
+  return { runs: one.runs, iterations, oneWorker: { seconds: one.seconds, runsPerMinute: one.runsPerMinute }, allWorkers: { workers: cores, seconds: all.seconds, runsPerMinute: all.runsPerMinute }, speedup: one.seconds / all.seconds };
+}
+
+export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
+  const quick = !!o.quick;
+  const log = o.log ?? (() => {});
+  const repeats = o.repeats ?? (quick ? 5 : 9);
+  const cores = availableParallelism();
+  const threads = [...new Set([1, cores])];
+  const skipped: string[] = [];
+
+  log(`fclab in Node (${quick ? 'quick' : 'full'}: median of ${repeats})`);
+  const node = await runCore({ quick, repeats, threads, cases: o.cases, maxGemmWork: o.maxGemmWork, log: (s) => log(`  ${s}`) });
+
+  const peers: BenchReport['peers'] = {};
+  const agreement: BenchReport['agreement'] = {};
+  if (o.peers !== false) {
+    let tf: Awaited<ReturnType<typeof loadTf>> | null = null;
+    try {
+      tf = await loadTf(tfWasmDir());
+    } catch {
+      skipped.push('TensorFlow.js: @tensorflow/tfjs and @tensorflow/tfjs-backend-wasm are not installed');
+    }
+    const torch = await pytorchAvailable();
+    if (!torch) skipped.push('PyTorch: /usr/bin/python3 has no torch (Debian: apt-get install python3-torch)');
+    for (const c of CASES) {
+      if (o.cases && !o.cases.includes(c.id)) continue;
+      const start = await startOf(c);
+      peers[c.id] = [];
+      const budget = quick ? 150 : 400; // ms per timed repeat
+      const fcl = node.fclab[c.id]?.[0];
+      if (fcl?.firstLosses) agreement[c.id] = { fclab: fcl.firstLosses };
+      if (tf) {
+        for (const backend of ['wasm', 'cpu'] as const) {
+          // the cpu backend is slow: fewer repeats
+          const r = await timeTfjs(tf, backend, c, start, budget, backend === 'cpu' ? 3 : repeats);
+          peers[c.id].push({ ...r, peer: `tfjs-${backend}` });
+          if (r.firstLosses) agreement[c.id][`tfjs-${backend}`] = r.firstLosses;
+          log(`  tfjs-${backend} ${c.id} ${r.ms.toFixed(4)} ms`);
+        }
+      }
+      if (torch) {
+        const { dir, cleanup } = dumpStart(start);
+        try {
+          for (const t of threads) {
+            const r = await timePytorch(c, start, dir, t, budget, repeats);
+            const peer = `pytorch-${t}t`;
+            peers[c.id].push({ ...r, peer });
+            if (r.firstLosses) agreement[c.id][peer] = r.firstLosses;
+            log(`  ${peer} ${c.id} ${r.ms.toFixed(4)} ms`);
+          }
+        } finally {
+          cleanup();
+        }
+      }
+    }
+  }
+
+  let browser: BenchReport['browser'] = { skipped: 'not requested' };
+  if (o.browser !== false) {
+    if (await browserAvailable()) {
+      log('fclab in Chromium');
+      try {
+        const b = await runBrowserLeg({ quick, repeats, threads });
+        const ratioToNode: Record<string, number> = {};
+        for (const [id, rows] of Object.entries(b.result.fclab)) {
+          rows.forEach((r, i) => (ratioToNode[`${id}@${r.threads}t`] = r.ms / node.fclab[id][i].ms));
+        }
+        browser = { ...b, ratioToNode };
+      } catch (e) {
+        browser = { skipped: `failed: ${(e as Error).message}` };
+        skipped.push(`Chromium: ${(e as Error).message}`);
+      }
+    } else {
+      browser = { skipped: 'Chromium (/usr/bin/chromium), playwright-core or vite not available' };
+      skipped.push(browser.skipped);
+    }
+  }
+
+  let sweep: BenchReport['sweep'] = { skipped: 'not requested' };
+  if (o.sweep !== false) sweep = await sweepThroughput(quick, cores, (s) => log(`  ${s}`));
+
+  const ratios: BenchReport['ratios'] = {};
+  for (const c of CASES) {
+    const rows = node.fclab[c.id];
+    if (!rows) continue;
+    const best = Math.min(...rows.filter((r) => r.build === 'simd').map((r) => r.ms));
+    const entry: Record<string, { ms: number; vsFclab: number }> = {};
+    rows.forEach((r) => (entry[`fclab-${r.build}-${r.threads}t`] = { ms: r.ms, vsFclab: r.ms / best }));
+    for (const p of peers[c.id] ?? []) entry[p.peer] = { ms: p.ms, vsFclab: p.ms / best };
+    ratios[c.id] = entry;
+  }
+  const report: BenchReport = {
+    fclab: VERSION,
+    date: new Date().toISOString(),
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores, node: process.version, platform: `${process.platform}-${process.arch}` },
+    settings: { quick, repeats },
+    note: o.note,
+    node,
+    peers,
+    agreement,
+    browser,
+    sweep,
+    ratios,
+    targets: [],
+    skipped,
+  };
+  report.targets = evaluateTargets(report);
+  return report;
+}
+
+/** The issue's targets, from this run's figures. */
+export function evaluateTargets(r: BenchReport): Target[] {
+  const t: Target[] = [];
+  const add = (id: string, goal: string, value: number | null | undefined, limit: number, kind: 'max' | 'min') => {
+    const v = value === undefined || value === null || !Number.isFinite(value) ? null : value;
+    t.push({ id, goal, value: v, limit, kind, met: v === null ? null : kind === 'max' ? v <= limit : v >= limit });
+  };
+  const trainerShapes = r.node.gemm.filter((g) => /dense layer|factored forward|feature gradient/.test(g.shape));
+  add('gemm', 'GEMM on the trainer\'s shapes: worst shape/layout at >= 85% of the ceiling', trainerShapes.length ? Math.min(...trainerShapes.map((g) => g.ofCeiling)) : null, 0.85, 'min');
+  const best = (id: string) => {
+    const rows = r.node.fclab[id]?.filter((x) => x.build === 'simd');
+    return rows?.length ? Math.min(...rows.map((x) => x.ms)) : null;
+  };
+  const peer = (id: string, name: string) => r.peers[id]?.find((p) => p.peer === name)?.ms ?? null;
+  const ratio = (a: number | null, b: number | null) => (a === null || b === null ? null : a / b);
+  add('default-vs-tfjs-wasm', 'toy-default: tfjs-wasm time / fclab time >= 5', ratio(peer('toy-default', 'tfjs-wasm'), best('toy-default')), 5, 'min');
+  add('default-vs-pytorch', 'toy-default: fclab time / PyTorch 1-thread time <= 0.7', ratio(best('toy-default'), peer('toy-default', 'pytorch-1t')), 0.7, 'max');
+  add('theory-vs-pytorch', 'toy-theory: fclab time / PyTorch 1-thread time <= 0.25', ratio(best('toy-theory'), peer('toy-theory', 'pytorch-1t')), 0.25, 'max');
+  add('b1-vs-tfjs-wasm', 'online SGD batch 1: tfjs-wasm time / fclab time >= 50', ratio(peer('online-b1', 'tfjs-wasm'), best('online-b1')), 50, 'min');
+  const torchBest = (id: string) => {
+    const ps = (r.peers[id] ?? []).filter((p) => p.peer.startsWith('pytorch'));
+    return ps.length ? Math.min(...ps.map((p) => p.ms)) : null;
+  };
+  add('b1-vs-pytorch', 'online SGD batch 1: fastest PyTorch time / fclab time >= 10', ratio(torchBest('online-b1'), best('online-b1')), 10, 'min');
+  if ('ratioToNode' in r.browser) {
+    const worst = Math.max(...Object.values(r.browser.ratioToNode));
+    add('chromium-vs-node', 'Chromium: worst case time / Node time <= 1.25', worst, 1.25, 'max');
+  } else add('chromium-vs-node', 'Chromium: worst case time / Node time <= 1.25', null, 1.25, 'max');
+  return t;
+}
+
+const fmtMs = (ms: number) => (ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms >= 0.01 ? ms.toFixed(3) : ms.toFixed(4));
+
+/** The terminal table. */
+export function formatReport(r: BenchReport): string {
+  const L: string[] = [];
+  L.push(`fclab ${r.fclab} bench, ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.machine.node}, ${r.settings.quick ? 'quick' : 'full'}: medians of ${r.settings.repeats} repeats`);
+  if (r.note) L.push(`note: ${r.note}`);
+  L.push('');
+  L.push(`GEMM (GFLOP/s, 2 per multiply-add; ceiling = independent multiply-add chains: ${r.node.ceiling.gflops.toFixed(1)})`);
+  for (const g of r.node.gemm) L.push(`  ${g.shape.padEnd(34)} ${g.layout.padEnd(4)} ${g.gflops.toFixed(1).padStart(6)}  ${(100 * g.ofCeiling).toFixed(0).padStart(3)}% of ceiling`);
+  for (const c of CASES) {
+    const ratios = r.ratios[c.id];
+    if (!ratios) continue;
+    L.push('');
+    L.push(`${c.title} (ms per iteration; x = time / fclab's best)`);
+    for (const [name, v] of Object.entries(ratios)) {
+      const info = r.peers[c.id]?.find((p) => p.peer === name)?.info ?? '';
+      L.push(`  ${name.padEnd(20)} ${fmtMs(v.ms).padStart(8)} ms  ${v.vsFclab.toFixed(2).padStart(7)}x  ${info}`);
+    }
+    const ag = r.agreement[c.id];
+    if (ag) L.push(`  first losses: ${Object.entries(ag).map(([k, v]) => `${k} ${v.map((x) => x.toFixed(6)).join('/')}`).join(', ')}`);
+  }
+  L.push('');
+  if ('ratioToNode' in r.browser) {
+    L.push(`fclab in ${r.browser.browser} (cross-origin isolated: ${r.browser.isolated}); time / Node time`);
+    for (const [k, v] of Object.entries(r.browser.ratioToNode)) L.push(`  ${k.padEnd(22)} ${v.toFixed(2)}x`);
+    L.push(`  GEMM 1000x256x256 AB: ${r.browser.result.gemm.find((g) => g.layout === 'AB')?.gflops.toFixed(1)} GFLOP/s, ceiling ${r.browser.result.ceiling.gflops.toFixed(1)}`);
+  } else L.push(`Chromium: skipped (${r.browser.skipped})`);
+  L.push('');
+  if ('speedup' in r.sweep)
+    L.push(`sweep (${r.sweep.runs} toy-theory runs x ${r.sweep.iterations} iterations): 1 worker ${r.sweep.oneWorker.runsPerMinute.toFixed(1)} runs/min, ${r.sweep.allWorkers.workers} workers ${r.sweep.allWorkers.runsPerMinute.toFixed(1)} runs/min (${r.sweep.speedup.toFixed(2)}x)`);
+  else L.push(`sweep: skipped (${r.sweep.skipped})`);
+  L.push('');
+  L.push('targets');
+  for (const t of r.targets) L.push(`  ${t.met === null ? 'n/a ' : t.met ? 'met ' : 'MISS'}  ${t.goal}: ${t.value === null ? 'not measured' : t.value.toFixed(3)}`);
+  for (const s of r.skipped) L.push(`skipped: ${s}`);
+  return L.join('\n');
+}

@@ -1,0 +1,165 @@
+// Run checkpoints: everything needed to continue a run bit-identically (trainer state, the metrics
+// and neuron traces logged so far). Binary container, isomorphic:
+//   "FCLABCK1" | u32 LE header length | JSON header | blobs (lengths in the header)
+import { z } from 'zod';
+import type { TrainerSnapshot } from '../engine/net.js';
+import { validateConfig } from '../config/resolve.js';
+import type { Config } from '../config/schema.js';
+import { taskOf } from '../tasks/registry.js';
+import type { MetricRow, NeuronTraces } from '../tasks/task.js';
+
+export interface RunCheckpoint {
+  /** the resolved config */
+  config: Config;
+  /** whether the run started from imported state (which the checkpoint does not carry) */
+  imported: boolean;
+  snapshot: TrainerSnapshot;
+  metrics: MetricRow[];
+  neurons: NeuronTraces;
+  /** training time spent before the checkpoint, for summary.timing */
+  trainMs: number;
+}
+
+const MAGIC = 'FCLABCK1';
+
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** The header as read from a file: checked before use (the config separately, by validateConfig). */
+const headerSchema = z.object({
+  format: z.literal(1),
+  config: z.unknown(),
+  imported: z.boolean(),
+  iteration: count,
+  optimizerStep: count,
+  metricRows: count,
+  neuronIterations: z.array(count),
+  trainMs: z.number().min(0).finite(),
+  state: z.array(count),
+  neuronWidth: count,
+});
+
+interface Header {
+  format: 1;
+  config: Config;
+  imported: boolean;
+  iteration: number;
+  optimizerStep: number;
+  metricRows: number;
+  neuronIterations: number[];
+  trainMs: number;
+  state: number[];
+  neuronWidth: number;
+}
+
+export function encodeCheckpoint(cp: RunCheckpoint): Uint8Array {
+  const n = cp.neurons;
+  const header: Header = {
+    format: 1,
+    config: cp.config,
+    imported: cp.imported,
+    iteration: cp.snapshot.iteration,
+    optimizerStep: cp.snapshot.optimizerStep,
+    metricRows: cp.metrics.length,
+    neuronIterations: n.iterations,
+    trainMs: cp.trainMs,
+    state: cp.snapshot.state.map((b) => b.length),
+    neuronWidth: n.bgNorm[0]?.length ?? 0,
+  };
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const columns = taskOf(cp.config).columns(cp.config);
+  const metricValues = Float64Array.from(cp.metrics.flatMap((r) => columns.map((c) => r[c] ?? NaN)));
+  const traces = [metricValues, ...n.coreNorm, ...n.bgNorm, ...n.asymmetry];
+  const blobBytes = cp.snapshot.state.reduce((s, b) => s + b.length, 0) + traces.reduce((s, t) => s + t.byteLength, 0);
+  const out = new Uint8Array(8 + 4 + json.length + blobBytes);
+  out.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(out.buffer).setUint32(8, json.length, true);
+  out.set(json, 12);
+  let off = 12 + json.length;
+  for (const b of cp.snapshot.state) {
+    out.set(b, off);
+    off += b.length;
+  }
+  for (const t of traces) {
+    const dv = new DataView(out.buffer, off, t.byteLength);
+    t.forEach((v, i) => dv.setFloat64(i * 8, v, true));
+    off += t.byteLength;
+  }
+  return out;
+}
+
+export function decodeCheckpoint(input: Uint8Array, source = 'checkpoint'): RunCheckpoint {
+  // a plain view: Node's Buffer.slice shares memory instead of copying
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  const bad = (why: string) => new Error(`${source}: not a valid fclab checkpoint (${why})`);
+  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) throw bad('bad magic');
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const len = dv.getUint32(8, true);
+  if (12 + len > bytes.length) throw bad('truncated header');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + len)));
+  } catch {
+    throw bad('header is not JSON');
+  }
+  const format = raw && typeof raw === 'object' ? (raw as { format?: unknown }).format : undefined;
+  if (format !== 1) throw bad(`format ${JSON.stringify(format) ?? 'missing'}, expected 1`);
+  const parsed = headerSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw bad(`header field ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  const h = parsed.data as Header;
+  if (h.metricRows < 1 || h.neuronIterations.length !== h.metricRows)
+    throw bad(`${h.metricRows} metric rows and ${h.neuronIterations.length} neuron trace rows; expected the same number, at least 1`);
+  let config: Config;
+  try {
+    config = validateConfig(h.config, `${source}: config`);
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
+  // a checkpoint records the resolved config: resolving it again must change nothing
+  let resolved: Config;
+  try {
+    resolved = taskOf(config).resolve(config, { imported: h.imported });
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
+  if (JSON.stringify(resolved) !== JSON.stringify(config)) throw bad('its config is not resolved (an "auto" setting is left)');
+  // sizes first: a corrupt header must not make us allocate absurd buffers
+  const columns = taskOf(config).columns(config);
+  const cols = columns.length;
+  const expected =
+    12 + len + h.state.reduce((a, b) => a + b, 0) + 8 * h.metricRows * cols + 3 * 8 * h.neuronIterations.length * h.neuronWidth;
+  if (expected > bytes.length) throw bad('truncated data');
+  if (expected < bytes.length) throw bad('trailing bytes');
+  let off = 12 + len;
+  const take = (n: number) => {
+    if (off + n > bytes.length) throw bad('truncated data');
+    const b = bytes.slice(off, off + n);
+    off += n;
+    return b;
+  };
+  const state = h.state.map((n) => take(n));
+  const f64s = (count: number) => {
+    const b = take(count * 8);
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    return Float64Array.from({ length: count }, (_, i) => v.getFloat64(i * 8, true));
+  };
+  const mv = f64s(h.metricRows * cols);
+  const metrics = Array.from({ length: h.metricRows }, (_, r) =>
+    Object.fromEntries(columns.map((c, i) => [c, mv[r * cols + i]])) as MetricRow,
+  );
+  const evals = h.neuronIterations.length;
+  const readTraces = () => Array.from({ length: evals }, () => f64s(h.neuronWidth));
+  const coreNorm = readTraces();
+  const bgNorm = readTraces();
+  const asymmetry = readTraces();
+  if (off !== bytes.length) throw bad('trailing bytes');
+  return {
+    config,
+    imported: h.imported,
+    snapshot: { iteration: h.iteration, optimizerStep: h.optimizerStep, state },
+    metrics,
+    neurons: { iterations: h.neuronIterations, coreNorm, bgNorm, asymmetry },
+    trainMs: h.trainMs,
+  };
+}

@@ -1,0 +1,123 @@
+// Figures of representation distillation (fclab distill): a run's curves, and the
+// effective-robustness plot (ID against OOD probe accuracy, the y = x line being "as robust in
+// distribution as out of it"). Isomorphic: vega-lite specs only.
+import type { TopLevelSpec } from 'vega-lite';
+import { bandLineSpec, panelsSpec, type BandSeries, type FigureTitle } from '../../report/figures.js';
+import type { DistillRow } from './metrics.js';
+
+const C_STUDENT = '#d62728';
+const C_LINEAR = '#1f77b4';
+const C_TEACHER = '#2ca02c';
+
+function line(name: string, rows: readonly DistillRow[], pick: (r: DistillRow) => number, color: string, dashed = false): BandSeries {
+  return { name, color, dashed, points: rows.map((r) => ({ x: r.iteration, mean: pick(r), lo: pick(r), hi: pick(r) })) };
+}
+
+/** One run: fit error (log), probe accuracies with the teacher's, background projection. */
+export function distillRunFigureSpec(rows: readonly DistillRow[], teacher: { idAcc: number; oodAcc: number }, title?: FigureTitle): TopLevelSpec {
+  const fit = bandLineSpec({
+    title: "Fit to the teacher's representation (MSE)",
+    x: 'Iterations',
+    y: 'Mean squared error',
+    yScale: 'log',
+    legend: 'bottom',
+    series: [
+      line('MLP student, ID', rows, (r) => r.fitId, C_STUDENT),
+      line('MLP student, OOD', rows, (r) => r.fitOod, C_STUDENT, true),
+      line('Linear student, ID', rows, (r) => r.linFitId, C_LINEAR),
+      line('Linear student, OOD', rows, (r) => r.linFitOod, C_LINEAR, true),
+    ],
+  });
+  const acc = bandLineSpec({
+    title: 'Linear probe accuracy',
+    x: 'Iterations',
+    y: 'Accuracy (held-out)',
+    yDomain: [0.4, 1],
+    legend: 'bottom',
+    series: [
+      line('Teacher, ID', rows, () => teacher.idAcc, C_TEACHER),
+      line('Teacher, OOD', rows, () => teacher.oodAcc, C_TEACHER, true),
+      line('MLP student, ID', rows, (r) => r.idAcc, C_STUDENT),
+      line('MLP student, OOD', rows, (r) => r.oodAcc, C_STUDENT, true),
+      line('Linear student, ID', rows, (r) => r.linIdAcc, C_LINEAR),
+      line('Linear student, OOD', rows, (r) => r.linOodAcc, C_LINEAR, true),
+    ],
+  });
+  const proj = bandLineSpec({
+    title: 'First layer on the background',
+    x: 'Iterations',
+    y: 'bgProj',
+    legend: 'bottom',
+    series: [line('MLP student', rows, (r) => r.bgProj, C_STUDENT), line('Linear student', rows, (r) => r.linBgProj, C_LINEAR)],
+  });
+  return panelsSpec([fit, acc, proj], title);
+}
+
+export type RobustnessKind = 'teacher' | 'MLP student' | 'linear student';
+
+/** One probe's accuracies, for the effective-robustness plot. */
+export interface RobustnessPoint {
+  /** what the colour shows: the teacher, or a student setting, e.g. "MLP, hidden 256" */
+  group: string;
+  kind: RobustnessKind;
+  idAcc: number;
+  oodAcc: number;
+  seed: number;
+}
+
+/** The three points of one distillation run (teacher, MLP student, linear student). */
+export function robustnessPoints(
+  s: { seed: number; teacher: { idAcc: number; oodAcc: number }; student: { idAcc: number; oodAcc: number }; linearStudent: { idAcc: number; oodAcc: number } },
+  label: string,
+): RobustnessPoint[] {
+  return [
+    { group: 'teacher', kind: 'teacher', idAcc: s.teacher.idAcc, oodAcc: s.teacher.oodAcc, seed: s.seed },
+    { group: label, kind: 'MLP student', idAcc: s.student.idAcc, oodAcc: s.student.oodAcc, seed: s.seed },
+    { group: 'linear student', kind: 'linear student', idAcc: s.linearStudent.idAcc, oodAcc: s.linearStudent.oodAcc, seed: s.seed },
+  ];
+}
+
+const PALETTE = ['#d62728', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#bcbd22', '#17becf', '#7f7f7f', '#aec7e8', '#ff9896'];
+
+/**
+ * Effective-robustness scatter: probe accuracy on held-out ID inputs (x) against their OOD twins
+ * (y), a point per seed, with the y = x line. Groups keep their first-appearance order; the
+ * teacher is green and the linear student blue in every figure.
+ */
+export function effectiveRobustnessSpec(points: readonly RobustnessPoint[], title?: FigureTitle): TopLevelSpec {
+  const groups = [...new Set(points.map((p) => p.group))];
+  let k = 0;
+  const range = groups.map((g) => (g === 'teacher' ? C_TEACHER : g === 'linear student' ? C_LINEAR : PALETTE[k++ % PALETTE.length]));
+  const lo = Math.min(0.4, ...points.map((p) => Math.min(p.idAcc, p.oodAcc)).filter(Number.isFinite));
+  const domain = [Math.floor(lo * 20) / 20, 1];
+  const axis = (field: string, t: string) => ({ field, type: 'quantitative', title: t, scale: { domain } });
+  const panel = {
+    title: 'Probe accuracy: in distribution vs out of distribution',
+    width: 420,
+    height: 380,
+    layer: [
+      {
+        data: { values: domain.map((v) => ({ id: v, ood: v })) },
+        mark: { type: 'line', color: '#888', strokeDash: [5, 4], strokeWidth: 1.5 },
+        encoding: { x: axis('id', 'ID accuracy (held-out test inputs)'), y: axis('ood', 'OOD accuracy (background sign-flipped)') },
+      },
+      {
+        data: { values: points.filter((p) => Number.isFinite(p.idAcc) && Number.isFinite(p.oodAcc)).map((p) => ({ ...p })) },
+        mark: { type: 'point', filled: true, size: 80, opacity: 0.8 },
+        encoding: {
+          x: axis('idAcc', 'ID accuracy (held-out test inputs)'),
+          y: axis('oodAcc', 'OOD accuracy (background sign-flipped)'),
+          color: { field: 'group', type: 'nominal', title: null, scale: { domain: groups, range }, legend: { symbolOpacity: 1, labelLimit: 400 } },
+          shape: {
+            field: 'kind',
+            type: 'nominal',
+            title: null,
+            scale: { domain: ['teacher', 'MLP student', 'linear student'], range: ['diamond', 'circle', 'square'] },
+          },
+          tooltip: [{ field: 'group' }, { field: 'seed' }, { field: 'idAcc' }, { field: 'oodAcc' }],
+        },
+      },
+    ],
+  };
+  return panelsSpec([panel as unknown as TopLevelSpec], title);
+}
