@@ -1,5 +1,5 @@
 // Types of scripts/mnist-asset.mjs (used by web/vite.config.ts and the tests).
-import type { MnistDigits } from '../src/data/mnist-padded.js';
+import type { MnistDigits } from '../src/tasks/mnist/data.js';
 export const MNIST_DATA_FILE: string;
 export function mnistPackageDigits(): Promise<MnistDigits>;
 export function mnistAssetBytes(): Promise<Uint8Array>;

@@ -3,7 +3,7 @@
 // every image and every class (a constant intensity, or one fixed random texture), so the border is
 // uncorrelated with the label. The OOD set holds the same test digits with another border.
 //
-// Isomorphic: the caller hands over the digits (src/data/mnist-node.ts reads the package's
+// Isomorphic: the caller hands over the digits (src/node/mnist-digits.ts reads the package's
 // data/mnist-digits.bin.gz in Node; the browser builds fetch the same bytes unpacked). The train/test split and the texture come
 // from fclab's PRNG ('data' and 'texture' streams), so a split is a pure function of the seed.
 import { Arena } from '../../engine/arena.js';
