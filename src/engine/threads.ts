@@ -24,6 +24,17 @@ if (typeof self === 'undefined') {
 }
 `;
 
+/** What the engine uses of node:worker_threads (typed here, so the core compiles without @types/node). */
+interface NodeWorker {
+  on(event: string, fn: (arg: never) => void): NodeWorker;
+  off(event: string, fn: (arg: never) => void): NodeWorker;
+  unref(): void;
+  terminate(): unknown;
+}
+interface NodeWorkerThreads {
+  Worker: new (source: string, options: { eval: boolean; workerData: unknown }) => NodeWorker;
+}
+
 interface Handle {
   /** resolves when the worker has instantiated the module */
   ready: Promise<void>;
@@ -35,7 +46,7 @@ async function spawn(module: WebAssembly.Module, memory: WebAssembly.Memory, ind
   if (g.process?.versions?.node) {
     // a computed specifier keeps browser bundlers from trying to bundle a Node module
     const nodeWorkers = 'node:worker_threads';
-    const { Worker } = (await import(/* @vite-ignore */ nodeWorkers)) as typeof import('node:worker_threads');
+    const { Worker } = (await import(/* @vite-ignore */ nodeWorkers)) as NodeWorkerThreads;
     const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, index, generation } });
     const ready = new Promise<void>((resolve, reject) => {
       const onMessage = (m: { ready?: number }) => {

@@ -27,7 +27,7 @@ import {
   mnistWeightsSpec,
   type MnistClaim,
   type MnistReproduceSettings,
-} from '../tasks/mnist/paper.js';
+} from '../paper/mnist.js';
 
 export type MnistReproduceOptions = ReproducePartOptions;
 

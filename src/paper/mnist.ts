@@ -6,13 +6,13 @@
 // Quick mode: 300 updates, metrics every 25 (the signature is already clear there: ReLU's learned
 // border share is 15–25× the identity network's).
 import type { TopLevelSpec } from 'vega-lite';
-import type { SetValue } from '../../config/resolve.js';
-import type { MnistRunConfig } from './config.js';
-import { bandLineSpec, gridSpec, type BandPoint, type BandSeries } from '../../report/figures.js';
-import { weightGridSpec } from './figures.js';
-import { formatStat, pairedDifference, type CellAggregate, type Stat } from '../../sweep/aggregate.js';
-import { ACTIVATION_COLOR, ACTIVATION_LABEL } from '../../paper/reproduce.js';
-import type { SweepSpec } from '../../sweep/plan.js';
+import type { SetValue } from '../config/resolve.js';
+import type { MnistRunConfig } from '../tasks/mnist/config.js';
+import { bandLineSpec, gridSpec, type BandPoint, type BandSeries } from '../report/figures.js';
+import { weightGridSpec } from '../tasks/mnist/figures.js';
+import { formatStat, pairedDifference, type CellAggregate, type Stat } from '../sweep/aggregate.js';
+import { ACTIVATION_COLOR, ACTIVATION_LABEL } from './reproduce.js';
+import type { SweepSpec } from '../sweep/plan.js';
 
 export const MNIST_PRESET = 'mnist-padded';
 export const MNIST_WEIGHTS_FIGURE = 'M1-mnist-weights';
