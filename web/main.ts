@@ -328,13 +328,6 @@ function applyQuery(params: URLSearchParams): boolean {
 
 // ---------------------------------------------------------------- the figure
 
-/** Panel size for the figure box's width: three panels side by side, each with its axis margins. */
-function panelSize(): { width: number; height: number } {
-  const w = Math.max(150, Math.min(320, Math.floor((ui.figure.clientWidth || 900) / 3) - 92));
-  // at least 180 high: a y-axis title taller than its panel would lift that panel's title
-  return { width: w, height: Math.max(180, Math.round(w * 0.75)) };
-}
-
 const plot = new LivePlot(ui.figure, {
   intervalMs: 350,
   onError: (err) => showError(`figure: ${err instanceof Error ? err.message : String(err)}`),
@@ -494,7 +487,7 @@ function follow(run: WorkerRun, spec: RunSpec, threads: number, resumedRows: Met
   const trainingStatus = (simd: boolean) =>
     `Training (WebAssembly ${simd && spec.build !== 'scalar' ? 'SIMD' : 'scalar'}, ${threads} thread${threads === 1 ? '' : 's'})…`;
   let simd = true;
-  plot.reset({ title: `${spec.preset}: ${ui.activation.value}, ${ui.loss.value}, ${ui.optimizer.value}`, kind: isMnist(spec.preset) ? 'mnist' : 'toy', ...panelSize() }, 'Starting…');
+  plot.reset({ title: `${spec.preset}: ${ui.activation.value}, ${ui.loss.value}, ${ui.optimizer.value}`, kind: isMnist(spec.preset) ? 'mnist' : 'toy' }, 'Starting…');
   hideWeights();
   for (const r of resumedRows) plot.push(r);
   setControls('running');

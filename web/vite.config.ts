@@ -21,7 +21,7 @@ const isolationHeaders = {
 
 /**
  * The padded-MNIST digits as one compact file (web/generated/mnist-digits.bin, 7.8 MB, one byte per
- * pixel), generated from the installed `mnist` package before the build or dev server starts. The
+ * pixel), unpacked from the shipped data/mnist-digits.bin.gz before the build or dev server starts. The
  * worker imports its URL, so the build emits it as a hashed asset; it is fetched only when an MNIST
  * run starts, never on page load.
  */

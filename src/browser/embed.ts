@@ -95,10 +95,8 @@ export function mountTrainer(target: HTMLElement | string, options: MountOptions
   root.append(bar, plotBox, hash, error);
   host.replaceChildren(root);
 
-  // Three panels side by side in the host's width (each panel plus its axis and legend margins).
-  // (at least 180 high: a taller y-axis title than its panel would lift that panel's title)
-  const panel = Math.max(150, Math.min(300, Math.floor(((host.clientWidth || 900) - 34) / 3) - 92));
-  const plot = new LivePlot(plotBox, { title: options.title ?? describe(options), width: panel, height: Math.max(180, Math.round(panel * 0.72)) });
+  // The plot lays its panels out for the box's width (side by side, or stacked on a phone).
+  const plot = new LivePlot(plotBox, { title: options.title ?? describe(options) });
   plot.reset({}, 'Press Train to start; the curves appear here as the network learns.');
 
   let current: WorkerRun | undefined;
@@ -187,7 +185,7 @@ export function mountTrainer(target: HTMLElement | string, options: MountOptions
     destroy() {
       const run = current;
       current = undefined;
-      plot.pause();
+      plot.dispose();
       void run?.stop();
       host.replaceChildren();
     },

@@ -1,43 +1,108 @@
-// The live training figure (loss, core vs background projection, activation asymmetry), redrawn
-// from the metric rows as they stream in: at most every `intervalMs`, renders never overlap, and a
-// stale render (after reset) never lands. Used by the demo page and by mount().
-import { renderSvg } from '../report/render.js';
-import { runFigureSpec } from '../tasks/toy/figures.js';
-import { mnistRunFigureSpec } from '../tasks/mnist/figures.js';
+// The live training figure (loss, core vs background projection, activation asymmetry; for padded
+// MNIST the accuracies and the border's share of the weights), redrawn from the metric rows as they
+// stream in, at most every `intervalMs`. Drawn by live-chart.ts (hand-written SVG, no charting
+// library), laid out for the element's width: panels side by side, or stacked on a phone. Used by
+// the demo page and by mount().
 import type { MetricRow } from '../tasks/task.js';
-import type { MetricsRow } from '../tasks/toy/metrics.js';
-import type { MnistRow } from '../tasks/mnist/metrics.js';
+import { chartSvg, type ChartPanel, type ChartSeries } from './live-chart.js';
 
 export interface LivePlotOptions {
   title?: string;
-  /** width and height of each of the three panels, in pixels */
+  /** the figure's width in CSS pixels (default: the element's content width, followed on resize) */
   width?: number;
+  /** each panel's plot height in pixels (default: from the panel's width) */
   height?: number;
   /** minimum time between redraws while rows stream in */
   intervalMs?: number;
   /** 'mnist': a padded-MNIST run's figure (accuracies and the border's energy shares) */
   kind?: 'toy' | 'mnist';
-  /** called when a render fails (default: rethrown into the console) */
+  /** draw the losses on a log10 axis */
+  logLoss?: boolean;
+  /** called when a render fails (default: logged to the console) */
   onError?: (err: unknown) => void;
+}
+
+function series(rows: readonly MetricRow[], name: string, color: string, pick: (r: MetricRow) => number | undefined): ChartSeries {
+  const points: Array<[number, number]> = [];
+  for (const r of rows) {
+    const v = pick(r);
+    if (v !== undefined) points.push([r.iteration, v]);
+  }
+  return { name, color, points };
+}
+
+/** The panels for `rows` (the same series, names and colours as the static run figures). */
+export function livePanels(rows: readonly MetricRow[], options: Pick<LivePlotOptions, 'kind' | 'logLoss'> = {}): ChartPanel[] {
+  const r = rows;
+  if (options.kind === 'mnist')
+    return [
+      {
+        title: 'Accuracy',
+        series: [
+          series(r, 'Train', '#1f77b4', (x) => x.trainAcc),
+          series(r, 'ID test', '#2ca02c', (x) => x.idTestAcc),
+          series(r, 'OOD (border changed)', '#ff7f0e', (x) => x.oodAcc),
+        ],
+      },
+      {
+        title: 'First-layer weights on the border',
+        series: [
+          series(r, 'bgEnergy (weights)', '#d62728', (x) => x.bgEnergy),
+          series(r, 'bgShareLearned (W − W0)', '#9467bd', (x) => x.bgShareLearned),
+        ],
+      },
+    ];
+  return [
+    {
+      title: 'Loss',
+      log: options.logLoss,
+      series: [series(r, 'Train (ID) loss', '#1f77b4', (x) => x.trainLoss), series(r, 'OOD loss', '#ff7f0e', (x) => x.oodLoss)],
+    },
+    {
+      title: 'Feature projection',
+      series: [series(r, 'Core features', '#2ca02c', (x) => x.coreProj), series(r, 'Background features', '#d62728', (x) => x.bgProj)],
+    },
+    { title: 'Activation asymmetry', series: [series(r, 'Activation asymmetry', '#9467bd', (x) => x.asymmetry)] },
+  ];
+}
+
+/** The element's content width (without padding); 0 while it is not laid out. */
+function contentWidth(el: HTMLElement): number {
+  const style = typeof getComputedStyle === 'function' ? getComputedStyle(el) : undefined;
+  const pad = style ? (parseFloat(style.paddingLeft) || 0) + (parseFloat(style.paddingRight) || 0) : 0;
+  return Math.max(0, el.clientWidth - pad);
 }
 
 export class LivePlot {
   private rows: MetricRow[] = [];
-  private generation = 0;
-  private chain: Promise<void> = Promise.resolve();
   private dirty = false;
   private timer: ReturnType<typeof setInterval> | undefined;
+  private resize: ResizeObserver | undefined;
+  private drawnWidth = 0;
+  private resizeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly element: HTMLElement,
     private options: LivePlotOptions = {},
-  ) {}
+  ) {
+    if (typeof ResizeObserver === 'function') {
+      // Redrawn after the resize (not inside the observer's callback, where changing the layout
+      // would start another round of observations).
+      this.resize = new ResizeObserver(() => {
+        if (this.rows.length === 0 || this.options.width !== undefined || this.resizeTimer !== undefined) return;
+        this.resizeTimer = setTimeout(() => {
+          this.resizeTimer = undefined;
+          if (this.rows.length > 0 && Math.abs(contentWidth(this.element) - this.drawnWidth) >= 2) void this.draw();
+        }, 50);
+      });
+      this.resize.observe(element);
+    }
+  }
 
   /** Forgets the rows (a new run); `placeholder` is shown until the first row. */
   reset(options: Partial<LivePlotOptions> = {}, placeholder = ''): void {
     this.options = { ...this.options, ...options };
     this.rows = [];
-    this.generation++;
     this.dirty = false;
     this.element.replaceChildren();
     if (placeholder) {
@@ -75,24 +140,26 @@ export class LivePlot {
     this.timer = undefined;
   }
 
-  /** Draws the current rows after any render in flight. */
+  /** Stops the timer and no longer follows the element's size. */
+  dispose(): void {
+    this.pause();
+    this.resize?.disconnect();
+    if (this.resizeTimer !== undefined) clearTimeout(this.resizeTimer);
+  }
+
+  /** Draws the current rows now (synchronous; the promise is kept for callers that await a draw). */
   draw(): Promise<void> {
     this.dirty = false;
-    const rows = this.rows.slice();
-    const gen = this.generation;
-    const { title, width = 250, height = 190, kind } = this.options;
-    this.chain = this.chain
-      .then(async () => {
-        if (gen !== this.generation || rows.length === 0) return;
-        const spec = kind === 'mnist' ? mnistRunFigureSpec(rows as unknown as MnistRow[], { title, width: Math.round(1.4 * width), height }) : runFigureSpec(rows as unknown as MetricsRow[], { title, asymmetry: true, width, height });
-        const svg = await renderSvg(spec);
-        if (gen !== this.generation) return;
-        this.element.innerHTML = svg;
-      })
-      .catch((err: unknown) => {
-        if (this.options.onError) this.options.onError(err);
-        else console.error('fclab plot:', err);
-      });
-    return this.chain;
+    if (this.rows.length === 0) return Promise.resolve();
+    try {
+      const { title, width, height, kind, logLoss } = this.options;
+      const w = width ?? (contentWidth(this.element) || 900);
+      this.element.innerHTML = chartSvg(livePanels(this.rows, { kind, logLoss }), { width: w, title, plotHeight: height });
+      this.drawnWidth = w;
+    } catch (err) {
+      if (this.options.onError) this.options.onError(err);
+      else console.error('fclab plot:', err);
+    }
+    return Promise.resolve();
   }
 }

