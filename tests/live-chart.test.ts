@@ -1,6 +1,7 @@
 // The live plot's hand-written SVG (src/browser/live-chart.ts, drawn by LivePlot in the demo page and
 // mount()): nice linear and log ticks, the layout for a phone and a desktop width, legends, escaping,
 // and rows of a diverged run. The same SVG in Chromium: tests/live-plot.test.ts.
+import { taskOf } from '../src/tasks/registry.js';
 import { describe, expect, it } from 'vitest';
 import { chartSvg, linearAxis, logAxis, wrapText, type ChartPanel } from '../src/browser/live-chart.js';
 import { livePanels } from '../src/browser/live-plot.js';
@@ -112,8 +113,8 @@ describe('chartSvg', () => {
 
   it('a padded-MNIST run: accuracies and the border\'s energy shares', () => {
     const mn = rows(5, (i) => ({ trainAcc: 0.5 + i / 10, oodAcc: 0.4, idTestAcc: 0.45 + i / 20, bgEnergy: 0.3, bgShareLearned: 0.1 * i }));
-    const svg = chartSvg(livePanels(mn, { kind: 'mnist' }), { width: 900 });
-    for (const t of ['Accuracy', 'Train', 'ID test', 'OOD (border changed)', 'bgEnergy (weights)', 'bgShareLearned (W − W0)']) expect(texts(svg)).toContain(t);
+    const svg = chartSvg(livePanels(mn, { panels: taskOf({ task: 'mnist' }).livePanels }), { width: 900 });
+    for (const t of ['Accuracy', 'Train', 'ID test', 'OOD (border removed)', 'bgEnergy (weights)', 'bgShareLearned (W − W0)']) expect(texts(svg)).toContain(t);
     expect(panelOrigins(svg).length).toBe(2);
   });
 });

@@ -3,6 +3,7 @@
 // its panels stack on the phone, no text runs outside the figure or into other text (measured with
 // the browser's own fonts), and drawing it never fetches the charts chunk; renderSvg fetches
 // fclab.charts.js (vega) once, on the first static figure.
+import { taskOf } from '../src/tasks/registry.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -118,7 +119,7 @@ describe('LivePlot in Chromium', () => {
     const mn = rows.map((r, i) => ({ ...r, trainAcc: 0.5 + i / 80, oodAcc: 0.3, idTestAcc: 0.45 + i / 90, bgEnergy: 0.3, bgShareLearned: 0.01 * i }));
     for (const width of [1280, 390]) {
       const p = width === 1280 ? page : await open(width);
-      const m = await drawAndMeasure(p, mn, { kind: 'mnist', title: 'mnist-padded' });
+      const m = await drawAndMeasure(p, mn, { panels: taskOf({ task: 'mnist' }).livePanels, title: 'mnist-padded' });
       expect(m.panelX.length).toBe(2);
       expect(m.outside).toEqual([]);
       expect(m.overlaps).toEqual([]);

@@ -3,6 +3,8 @@
 // page never freezes. The widget reports its state in data-state (idle, running, stopped, done,
 // error) and the finished run's hash in data-hash, for pages and tests that watch it.
 import { LivePlot } from './live-plot.js';
+import { taskOf } from '../tasks/registry.js';
+import { resolveConfig } from '../config/resolve.js';
 import { WorkerRun, type WorkerRunOptions, type WorkerRunOutcome } from './worker-client.js';
 import type { Summary } from '../run/loop.js';
 
@@ -152,7 +154,14 @@ export function mountTrainer(target: HTMLElement | string, options: MountOptions
       if (current?.running) return;
       delete root.dataset.hash;
       hash.textContent = '';
-      plot.reset({}, 'Starting…');
+      // the live plot draws what the run's kind streams (bad input is reported by the run itself)
+      let panels;
+      try {
+        panels = taskOf(resolveConfig({ preset: options.preset, config: options.config, set: options.set })).livePanels;
+      } catch {
+        panels = undefined;
+      }
+      plot.reset({ panels }, 'Starting…');
       status.textContent = 'Starting the worker…';
       try {
         follow(new WorkerRun(options));

@@ -5,6 +5,8 @@
 // the demo page and by mount().
 import type { MetricRow } from '../tasks/task.js';
 import { chartSvg, type ChartPanel, type ChartSeries } from './live-chart.js';
+import type { LivePanel } from '../tasks/task.js';
+import { TOY_LIVE_PANELS as DEFAULT_PANELS } from '../tasks/toy/live.js';
 
 export interface LivePlotOptions {
   title?: string;
@@ -14,8 +16,8 @@ export interface LivePlotOptions {
   height?: number;
   /** minimum time between redraws while rows stream in */
   intervalMs?: number;
-  /** 'mnist': a padded-MNIST run's figure (accuracies and the border's energy shares) */
-  kind?: 'toy' | 'mnist';
+  /** what to draw: the run's kind's panels (taskOf(config).livePanels; default: the feature model's) */
+  panels?: readonly LivePanel[];
   /** draw the losses on a log10 axis */
   logLoss?: boolean;
   /** called when a render fails (default: logged to the console) */
@@ -31,39 +33,13 @@ function series(rows: readonly MetricRow[], name: string, color: string, pick: (
   return { name, color, points };
 }
 
-/** The panels for `rows` (the same series, names and colours as the static run figures). */
-export function livePanels(rows: readonly MetricRow[], options: Pick<LivePlotOptions, 'kind' | 'logLoss'> = {}): ChartPanel[] {
-  const r = rows;
-  if (options.kind === 'mnist')
-    return [
-      {
-        title: 'Accuracy',
-        series: [
-          series(r, 'Train', '#1f77b4', (x) => x.trainAcc),
-          series(r, 'ID test', '#2ca02c', (x) => x.idTestAcc),
-          series(r, 'OOD (border changed)', '#ff7f0e', (x) => x.oodAcc),
-        ],
-      },
-      {
-        title: 'First-layer weights on the border',
-        series: [
-          series(r, 'bgEnergy (weights)', '#d62728', (x) => x.bgEnergy),
-          series(r, 'bgShareLearned (W − W0)', '#9467bd', (x) => x.bgShareLearned),
-        ],
-      },
-    ];
-  return [
-    {
-      title: 'Loss',
-      log: options.logLoss,
-      series: [series(r, 'Train (ID) loss', '#1f77b4', (x) => x.trainLoss), series(r, 'OOD loss', '#ff7f0e', (x) => x.oodLoss)],
-    },
-    {
-      title: 'Feature projection',
-      series: [series(r, 'Core features', '#2ca02c', (x) => x.coreProj), series(r, 'Background features', '#d62728', (x) => x.bgProj)],
-    },
-    { title: 'Activation asymmetry', series: [series(r, 'Activation asymmetry', '#9467bd', (x) => x.asymmetry)] },
-  ];
+/** The panels for `rows` from the kind's declarative live panels (Task.livePanels): columns, names, colours. */
+export function livePanels(rows: readonly MetricRow[], options: Pick<LivePlotOptions, 'panels' | 'logLoss'> = {}): ChartPanel[] {
+  return (options.panels ?? DEFAULT_PANELS).map((p) => ({
+    title: p.title,
+    ...(p.log && options.logLoss ? { log: true } : {}),
+    series: p.series.map((s) => series(rows, s.name, s.color, (x) => x[s.column])),
+  }));
 }
 
 /** The element's content width (without padding); 0 while it is not laid out. */
@@ -152,9 +128,9 @@ export class LivePlot {
     this.dirty = false;
     if (this.rows.length === 0) return Promise.resolve();
     try {
-      const { title, width, height, kind, logLoss } = this.options;
+      const { title, width, height, panels, logLoss } = this.options;
       const w = width ?? (contentWidth(this.element) || 900);
-      this.element.innerHTML = chartSvg(livePanels(this.rows, { kind, logLoss }), { width: w, title, plotHeight: height });
+      this.element.innerHTML = chartSvg(livePanels(this.rows, { panels, logLoss }), { width: w, title, plotHeight: height });
       this.drawnWidth = w;
     } catch (err) {
       if (this.options.onError) this.options.onError(err);

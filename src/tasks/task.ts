@@ -129,6 +129,14 @@ export interface RunFigure {
   caption: string;
 }
 
+/** One panel of the browser's live plot: series drawn from metric columns (no rendering code here). */
+export interface LivePanel {
+  title: string;
+  /** may be drawn on a log axis (the losses) */
+  log?: boolean;
+  series: ReadonlyArray<{ name: string; color: string; column: string }>;
+}
+
 export interface Task<C extends Config = Config> {
   readonly kind: TaskKind;
   /** one line for `fclab presets` and the docs */
@@ -160,6 +168,8 @@ export interface Task<C extends Config = Config> {
   };
   /** a relative cost of one run (updates × rows × weights touched), for scheduling sweeps and their ETA */
   cost(config: C): number;
+  /** what the browser's live plot draws while the run streams in */
+  readonly livePanels: readonly LivePanel[];
   /** the run's static figures */
   figures(result: RunResult): RunFigure[];
   /** report.html: what the run's numbers mean (the figures and config are added around it) */

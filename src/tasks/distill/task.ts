@@ -61,6 +61,27 @@ export const distillTask: Task<DistillConfig> = {
     const evals = c.train.iterations / c.train.evalEvery + 1;
     return c.train.iterations * rows * 3 * (student + c.data.inputDim * r) + evals * 2 * c.distill.probeIterations * c.data.n * r * 3 + 1;
   },
+  livePanels: [
+    {
+      title: 'Fit to the teacher (MSE)',
+      log: true,
+      series: [
+        { name: 'MLP ID', color: '#1f77b4', column: 'fitId' },
+        { name: 'MLP OOD', color: '#ff7f0e', column: 'fitOod' },
+        { name: 'linear ID', color: '#2ca02c', column: 'linFitId' },
+        { name: 'linear OOD', color: '#d62728', column: 'linFitOod' },
+      ],
+    },
+    {
+      title: 'Probe accuracy',
+      series: [
+        { name: 'MLP ID', color: '#1f77b4', column: 'idAcc' },
+        { name: 'MLP OOD', color: '#ff7f0e', column: 'oodAcc' },
+        { name: 'linear ID', color: '#2ca02c', column: 'linIdAcc' },
+        { name: 'linear OOD', color: '#d62728', column: 'linOodAcc' },
+      ],
+    },
+  ],
   figures(result: RunResult) {
     const s = result.summary as Summary & DistillSummaryFields;
     const c = result.config as DistillConfig;

@@ -78,6 +78,23 @@ export const mnistTask: Task<MnistRunConfig> = {
     const side = DIGIT_SIDE + 2 * c.mnist.borderWidth;
     return denseCost(c.train.batchSize || c.data.n, side * side, c.model, c.train, c.data.n + c.mnist.testN, c.mnist.task === 'ten' ? 10 : 1);
   },
+  livePanels: [
+    {
+      title: 'Accuracy',
+      series: [
+        { name: 'Train', color: '#1f77b4', column: 'trainAcc' },
+        { name: 'ID test', color: '#2ca02c', column: 'idTestAcc' },
+        { name: 'OOD (border removed)', color: '#ff7f0e', column: 'oodAcc' },
+      ],
+    },
+    {
+      title: 'First-layer weights on the border',
+      series: [
+        { name: 'bgEnergy (weights)', color: '#d62728', column: 'bgEnergy' },
+        { name: 'bgShareLearned (W − W0)', color: '#9467bd', column: 'bgShareLearned' },
+      ],
+    },
+  ],
   figures(result: RunResult) {
     const c = result.config as MnistRunConfig;
     const title = runTitle(c);

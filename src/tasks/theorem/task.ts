@@ -152,6 +152,23 @@ export const theoremTask: Task<TheoremConfig> = {
     help: THEOREM_METRIC_HELP,
   },
   cost: (c) => denseCost(c.train.batchSize, c.data.coreDim + c.data.bgDim, { hidden: c.model.hidden, layers: 2, activation: c.model.activation }, c.train, c.data.testN),
+  livePanels: [
+    { title: 'Theorem 1: asymmetric neurons', series: [{ name: 'asymmetric fraction', color: '#0072b2', column: 'asymFraction' }] },
+    {
+      title: 'Theorem 2: S_core and S_bg',
+      series: [
+        { name: 'S_core', color: '#0072b2', column: 'sCoreAll' },
+        { name: 'S_bg', color: '#d55e00', column: 'sBgAll' },
+      ],
+    },
+    {
+      title: 'Theorem 3: 0-1 risk',
+      series: [
+        { name: 'ID', color: '#009e73', column: 'idError' },
+        { name: 'OOD', color: '#d55e00', column: 'oodError' },
+      ],
+    },
+  ],
   figures(result: RunResult) {
     const c = result.config as TheoremConfig;
     return [

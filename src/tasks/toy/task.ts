@@ -7,6 +7,7 @@ import { createTrainer, resolveEngineSettings, type Trainer } from './trainer.js
 import { memoryPlan } from './memory.js';
 import { AGG_METRICS, DERIVED_HELP, derivedRow, METRIC_COLUMNS, METRIC_HELP, type MetricsRow } from './metrics.js';
 import { runFigureSpec } from './figures.js';
+import { TOY_LIVE_PANELS } from './live.js';
 
 const f3 = (v: number) => v.toPrecision(3);
 
@@ -103,6 +104,7 @@ export const toyTask: Task<ToyConfig> = {
     const inDim = c.data.coreDim + c.data.bgDim;
     return denseCost(rows, inDim, c.model, c.train, c.data.n);
   },
+  livePanels: TOY_LIVE_PANELS,
   figures(result: RunResult) {
     return [
       {
