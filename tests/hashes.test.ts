@@ -23,14 +23,14 @@ const options = async (c: Case) => ({
 
 describe('run hashes are those of the fixture', () => {
   for (const threads of [1, 2])
-    it(`${CASES.length} configs at ${threads} thread(s)`, async () => {
+    it(`${CASES.length} configs at ${threads} thread(s)`, { timeout: 900_000 }, async () => {
       for (const c of CASES) {
         const r = await runExperiment({ preset: c.preset, set: c.set, threads, ...(await options(c)) });
         expect(r.summary.hash, `${c.name}, ${threads} thread(s)`).toBe(c.hash);
       }
     });
 
-  it('every preset interrupted at a checkpoint and resumed (2 threads) ends with the same hash', async () => {
+  it('every preset interrupted at a checkpoint and resumed (2 threads) ends with the same hash', { timeout: 900_000 }, async () => {
     const presets = CASES.filter((c) => c.name === c.preset);
     expect(presets.map((c) => c.preset).sort()).toEqual(['distill-toy', 'mnist-padded', 'theorem', 'toy-default', 'toy-theory']);
     for (const c of presets) {
