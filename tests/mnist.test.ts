@@ -150,7 +150,9 @@ describe('config', () => {
   });
 
   it('needs the digits to run', async () => {
-    await expect(runExperiment({ preset: 'mnist-padded', set: { 'train.iterations': 1 } })).rejects.toThrow(/needs the digits/);
+    const run = runExperiment({ preset: 'mnist-padded', set: { 'train.iterations': 1 } });
+    await expect(run).rejects.toThrow(ConfigError);
+    await expect(run).rejects.toThrow(/preset "mnist-padded" needs the MNIST digits: pass options\.digits/);
   });
 });
 
