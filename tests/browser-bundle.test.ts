@@ -169,7 +169,7 @@ describe('browser bundle in Chromium', () => {
       const m = await (window as unknown as Loader).load(url);
       const done = await m.runInWorker({ preset: 'mnist-padded', set }).finished;
       if (done.status !== 'done') throw new Error(`expected a finished run, got ${done.status}`);
-      return { hash: done.summary.hash, idTestAcc: done.summary.final.idTestAcc, side: done.mnist?.side };
+      return { hash: done.summary.hash, idTestAcc: done.summary.final.idTestAcc, side: done.extra?.side };
     }, { set, url: '/fclab.js' });
     const node = (await runExperiment({ preset: 'mnist-padded', set, digits: loadMnistDigits })).summary;
     expect(out.side).toBe(36);

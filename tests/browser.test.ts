@@ -12,8 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from 'vite';
 import type { Browser, Page } from 'playwright-core';
-import { encodeNpy, runExperiment, type RunResult, type Summary } from '../src/index.js';
-import { metricsCsv } from '../src/tasks/toy/metrics.js';
+import { encodeNpy, metricsCsv, runExperiment, taskOf, type RunResult, type Summary } from '../src/index.js';
 import { loadMnistDigits } from '../src/node/mnist-digits.js';
 import { launchChromium, PageWatch, serve, type Served } from './browser-helpers.js';
 
@@ -33,6 +32,9 @@ let plainUrl = '';
 let browser: Browser | undefined;
 let watch: PageWatch;
 const timings: Record<string, number> = {};
+
+/** metrics.csv of a run, as `fclab run` writes it (the columns are the run's kind's). */
+const csvOf = (r: RunResult): string => metricsCsv(r.metrics, taskOf(r.config).columns(r.config));
 
 function openPage(query: string, base = baseUrl): Promise<Page> {
   return watch.open(base + query, base, query);
@@ -145,7 +147,7 @@ describe('demo page in Chromium', () => {
     // Downloads: byte-identical to what `fclab run` writes.
     const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
     expect(csv.suggestedFilename()).toBe('metrics.csv');
-    expect(readFileSync((await csv.path())!, 'utf8')).toBe(metricsCsv(nodeDefault.metrics));
+    expect(readFileSync((await csv.path())!, 'utf8')).toBe(csvOf(nodeDefault));
     const [json] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')]);
     expect(json.suggestedFilename()).toBe('summary.json');
     const downloaded = JSON.parse(readFileSync((await json.path())!, 'utf8')) as Summary;
@@ -407,7 +409,7 @@ describe('demo page in Chromium', () => {
     expect(JSON.parse(JSON.stringify(summary.final))).toEqual(JSON.parse(JSON.stringify(node.summary.final)));
     expect(summary.hash).toBe(node.summary.hash);
     const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
-    expect(readFileSync((await csv.path())!, 'utf8')).toBe(metricsCsv(node.metrics));
+    expect(readFileSync((await csv.path())!, 'utf8')).toBe(csvOf(node));
   }, 120_000);
 
   it('(d) no console errors, page errors, failed or external requests', () => {

@@ -36,6 +36,30 @@ describe('fclab presets / keys', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/train\.optimizer\s+"sgd"/);
     expect(r.stdout).toMatch(/model\.freezeOutput\s+true/);
+    expect(r.stdout).toMatch(/engine\.factorInput\s+"auto"/);
+    expect(r.stdout).not.toMatch(/^(mnist|distill)\./m);
+  });
+
+  it("lists only the preset's kind's keys, and refuses another kind's", async () => {
+    const keysOf = (stdout: string) => stdout.trim().split('\n').map((l) => l.split(/\s+/)[0]);
+    const m = await fclab('keys', '--preset', 'mnist-padded');
+    expect(m.code).toBe(0);
+    const mk = keysOf(m.stdout);
+    expect(mk).toEqual(expect.arrayContaining(['seed', 'data.n', 'mnist.task', 'mnist.borderWidth', 'model.hidden', 'train.loss']));
+    for (const k of ['data.core', 'data.coreDim', 'data.bgDim', 'data.inputDim', 'data.bgMean', 'train.online', 'engine.factorInput', 'engine.featureCoords', 'distill.testN'])
+      expect(mk, k).not.toContain(k);
+    expect(m.stdout).toMatch(/train\.loss\s+"softmax"/);
+    const d = await fclab('keys', '--preset', 'distill-toy');
+    expect(d.code).toBe(0);
+    const dk = keysOf(d.stdout);
+    expect(dk).toEqual(expect.arrayContaining(['data.core', 'distill.teacherWidth', 'train.lr']));
+    for (const k of ['train.loss', 'train.online', 'model.freezeOutput', 'engine.factorInput', 'mnist.task']) expect(dk, k).not.toContain(k);
+
+    const out = join(tmp, 'wrong-kind');
+    const r = await fclab('run', '--preset', 'mnist-padded', '--set', 'data.core=uniform', '--out', out);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--set data\.core: key "data\.core" does not apply to preset "mnist-padded" \(a mnist run\); it belongs to toy-default, toy-theory, distill-toy/);
+    await expect(stat(out)).rejects.toThrow();
   });
 });
 

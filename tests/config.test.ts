@@ -2,9 +2,9 @@
 // the value and what was expected.
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { resolveConfig, parseSetArg, parseSetValue, ConfigError, CONFIG_KEYS, validateConfig } from '../src/config/resolve.js';
+import { resolveConfig, parseSetArg, parseSetValue, ConfigError, CONFIG_KEYS, configKeys, keyHelp, validateConfig } from '../src/config/resolve.js';
 import { PRESETS } from '../src/config/presets.js';
-import { KEY_HELP } from '../src/config/schema.js';
+import { KEY_HELP, TASK_KINDS, type ToyConfig } from '../src/config/schema.js';
 import { VERSION } from '../src/version.js';
 import { createTrainer, resolveEngineSettings } from '../src/tasks/toy/trainer.js';
 
@@ -30,7 +30,8 @@ describe('presets', () => {
   });
 
   it('toy-theory: uniform core, hinge, SGD with momentum 0.9, frozen output', () => {
-    const c = resolveConfig({ preset: 'toy-theory' });
+    const c = resolveConfig({ preset: 'toy-theory' }) as ToyConfig;
+    expect(c.task).toBe('toy');
     expect(c.data.core).toBe('uniform');
     expect(c.train).toMatchObject({ loss: 'hinge', optimizer: 'sgd', momentum: 0.9, lr: 1e-3, weightDecay: 1e-3, iterations: 20000 });
     expect(c.model.freezeOutput).toBe(true);
@@ -45,15 +46,33 @@ describe('presets', () => {
   });
 
   it('every config key is documented and reachable', () => {
-    expect(CONFIG_KEYS.sort()).toEqual(Object.keys(KEY_HELP).sort());
-    // toy keys in every preset; experiment and distill.* in the distillation preset
+    // each kind's keys are the leaves of its presets (task excluded: the preset fixes it), each
+    // has help, and the help names no key that no kind has
+    for (const kind of TASK_KINDS) {
+      const keys = configKeys(kind);
+      expect(keys.length, kind).toBeGreaterThan(10);
+      for (const k of keys) expect(keyHelp(kind, k), `${kind} ${k}`).not.toBe('');
+      for (const k of Object.keys(KEY_HELP[kind])) if (k !== 'task') expect(CONFIG_KEYS, `${kind} ${k}`).toContain(k);
+    }
+    expect([...CONFIG_KEYS].sort()).toEqual([...new Set(TASK_KINDS.flatMap(configKeys))].sort());
     const configs = PRESETS.map((p) => resolveConfig({ preset: p.name }) as unknown as Record<string, Record<string, unknown>>);
     for (const k of CONFIG_KEYS) {
       const [a, b] = k.split('.');
       expect(configs.some((c) => (b ? c[a]?.[b] : c[a]) !== undefined), k).toBe(true);
     }
+    // each kind carries its own keys and no other kind's
     const toy = resolveConfig() as unknown as Record<string, unknown>;
-    expect('experiment' in toy || 'distill' in toy).toBe(false);
+    expect(toy.task).toBe('toy');
+    expect('experiment' in toy || 'distill' in toy || 'mnist' in toy).toBe(false);
+    const toyKeys = configKeys('toy');
+    const mnistKeys = configKeys('mnist');
+    const distillKeys = configKeys('distill');
+    expect(toyKeys).toEqual(expect.arrayContaining(['data.core', 'train.online', 'train.loss', 'model.freezeOutput', 'engine.factorInput', 'engine.featureCoords']));
+    expect(toyKeys.filter((k) => k.startsWith('mnist.') || k.startsWith('distill.'))).toEqual([]);
+    expect(mnistKeys).toEqual(expect.arrayContaining(['data.n', 'mnist.task', 'mnist.border', 'train.loss']));
+    expect(mnistKeys.filter((k) => ['data.core', 'data.coreDim', 'data.bgDim', 'data.inputDim', 'data.bgMean', 'train.online'].includes(k) || /^(engine|distill)\./.test(k))).toEqual([]);
+    expect(distillKeys).toEqual(expect.arrayContaining(['data.core', 'distill.teacherWidth', 'model.hidden']));
+    expect(distillKeys.filter((k) => ['train.loss', 'train.online', 'model.freezeOutput'].includes(k) || /^(engine|mnist)\./.test(k))).toEqual([]);
   });
 });
 
@@ -72,7 +91,7 @@ describe('--set', () => {
       preset: 'toy-theory',
       config: { model: { hidden: 64 }, train: { iterations: 10 } },
       set: { 'train.iterations': '2000', 'model.activation': 'gelu', seed: 7, 'data.core': 'sphere' },
-    });
+    }) as ToyConfig;
     expect(c.model.hidden).toBe(64);
     expect(c.train.iterations).toBe(2000);
     expect(c.model.activation).toBe('gelu');
@@ -155,10 +174,11 @@ describe('bad input names the field, the value and what was expected', () => {
   });
 
   it('factored inputs need generated data', async () => {
-    const c = resolveConfig({ set: { 'engine.factorInput': true } });
+    const c = resolveConfig({ set: { 'engine.factorInput': true } }) as ToyConfig;
+    const toy = resolveConfig() as ToyConfig;
     expect(errorOf(() => resolveEngineSettings(c, true))).toMatch(/engine\.factorInput = true is not valid with imported data/);
-    expect(resolveEngineSettings(resolveConfig(), true).engine.factorInput).toBe(false);
-    expect(resolveEngineSettings(resolveConfig(), false).engine.factorInput).toBe(true);
+    expect(resolveEngineSettings(toy, true).engine.factorInput).toBe(false);
+    expect(resolveEngineSettings(toy, false).engine.factorInput).toBe(true);
     await expect(createTrainer({ set: { 'model.hidden': -3 } })).rejects.toThrow(/model\.hidden = -3/);
   });
 
@@ -166,6 +186,71 @@ describe('bad input names the field, the value and what was expected', () => {
     const t = await createTrainer({ set: { 'data.n': 20 } });
     expect(() => t.step(-1)).toThrow(/k = -1 is not valid: expected a non-negative integer/);
     expect(() => t.step(1.5)).toThrow(/k = 1.5/);
+  });
+});
+
+describe('the config is a union on task', () => {
+  it('every preset names its kind, and its config validates as that kind', () => {
+    for (const p of PRESETS) {
+      const c = resolveConfig({ preset: p.name });
+      expect(TASK_KINDS, p.name).toContain(c.task);
+      expect(c.task).toBe(p.config.task);
+      expect(validateConfig(structuredClone(c))).toEqual(c);
+    }
+    expect(resolveConfig({ preset: 'mnist-padded' }).task).toBe('mnist');
+    expect(resolveConfig({ preset: 'distill-toy' }).task).toBe('distill');
+  });
+
+  it("another kind's key is refused, naming the preset and the presets it belongs to", () => {
+    expect(errorOf(() => resolveConfig({ preset: 'mnist-padded', set: { 'data.core': 'uniform' } }))).toMatch(
+      /--set data\.core: key "data\.core" does not apply to preset "mnist-padded" \(a mnist run\); it belongs to toy-default, toy-theory, distill-toy/,
+    );
+    expect(errorOf(() => resolveConfig({ preset: 'mnist-padded', set: { 'engine.factorInput': true } }))).toMatch(/does not apply to preset "mnist-padded"/);
+    expect(errorOf(() => resolveConfig({ preset: 'distill-toy', set: { 'train.loss': 'mse' } }))).toMatch(/key "train\.loss" does not apply to preset "distill-toy" \(a distill run\)/);
+    expect(errorOf(() => resolveConfig({ preset: 'distill-toy', config: { model: { freezeOutput: true } } }))).toMatch(/config: key "model\.freezeOutput" does not apply/);
+    expect(errorOf(() => resolveConfig({ set: { 'mnist.borderWidth': 2 } }))).toMatch(/key "mnist\.borderWidth" does not apply to preset "toy-default" \(a toy run\); it belongs to mnist-padded/);
+    expect(errorOf(() => resolveConfig({ set: { 'distill.probeLr': 0.1 } }))).toMatch(/it belongs to distill-toy/);
+  });
+
+  it('the kind is fixed by the preset', () => {
+    expect(errorOf(() => resolveConfig({ set: { task: 'mnist' } }))).toMatch(/task = "toy"\) is fixed by the preset; choose another --preset/);
+    expect(errorOf(() => resolveConfig({ config: { task: 'distill' } }))).toMatch(/is fixed by the preset/);
+    // a config.json passed back whole (its own task given) resolves to itself
+    const m = resolveConfig({ preset: 'mnist-padded' });
+    expect(resolveConfig({ preset: 'mnist-padded', config: m })).toEqual(m);
+    // validateConfig on an unknown kind lists the kinds
+    const c = structuredClone(resolveConfig()) as unknown as Record<string, unknown>;
+    c.task = 'cifar';
+    expect(errorOf(() => validateConfig(c))).toMatch(/task = "cifar" is not valid: expected one of toy, mnist, distill/);
+  });
+
+  it('configs written before the union (experiment, data.source) are migrated to today\'s form', () => {
+    const strip = (c: Record<string, unknown>) => {
+      const { task: _t, ...rest } = structuredClone(c);
+      return rest as Record<string, Record<string, unknown>>;
+    };
+    // a toy config.json had no task key
+    const toy = resolveConfig({ preset: 'toy-theory' });
+    expect(validateConfig(strip(toy))).toEqual(toy);
+    const oldToy = strip(toy) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    oldToy.experiment = 'toy';
+    oldToy.data.source = 'features';
+    expect(validateConfig(oldToy)).toEqual(toy);
+    // an MNIST one carried data.source and the feature model's keys
+    const mnist = resolveConfig({ preset: 'mnist-padded' });
+    const oldMnist = strip(mnist);
+    Object.assign(oldMnist.data, { source: 'mnist-padded', core: 'sphere', coreDim: 32, bgDim: 32, inputDim: 256, bgMean: 0.5 });
+    oldMnist.train.online = false;
+    oldMnist.engine = { factorInput: 'auto', featureCoords: 'auto' };
+    expect(validateConfig(oldMnist)).toEqual(mnist);
+    // a distillation one had experiment: 'distill' and toy-only keys
+    const distill = resolveConfig({ preset: 'distill-toy' });
+    const oldDistill = strip(distill) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    oldDistill.experiment = 'distill';
+    oldDistill.model.freezeOutput = false;
+    Object.assign(oldDistill.train, { loss: 'mse', online: false });
+    oldDistill.engine = { factorInput: 'auto', featureCoords: 'auto' };
+    expect(validateConfig(oldDistill)).toEqual(distill);
   });
 });
 

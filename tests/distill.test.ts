@@ -8,9 +8,10 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fclab } from './helpers/cli.js';
-import { runDistill, roleSeed, type DistillResult } from '../src/tasks/distill/trainer.js';
+import { roleSeed, type DistillSummaryFields } from '../src/tasks/distill/trainer.js';
 import { runSweep } from '../src/node/sweep.js';
-import { runExperiment } from '../src/run/loop.js';
+import { planRun, runExperiment, RunInterrupted, type RunOptions, type RunResult, type Summary } from '../src/run/loop.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../src/run/checkpoint.js';
 import { DISTILL_COLUMNS } from '../src/tasks/distill/metrics.js';
 import { ConfigError } from '../src/config/resolve.js';
 
@@ -25,13 +26,19 @@ const small = {
   'distill.probeIterations': 200,
 };
 
+/** A distillation run's result: the common summary plus the teacher's and the students' numbers. */
+type DistillResult = RunResult & { summary: Summary & DistillSummaryFields };
+/** Distillation is a run of preset distill-toy through the one run loop. */
+const runDistill = async (o: RunOptions = {}): Promise<DistillResult> => (await runExperiment({ preset: 'distill-toy', ...o })) as DistillResult;
+
 let tmp: string;
 let runs: DistillResult[];
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'fclab-distill-'));
   runs = [];
   for (const seed of SEEDS) runs.push(await runDistill({ set: { seed }, threads: 2 }));
-}, 300_000);
+  // a safety net, not a speed check: three default runs took 300 s on this 2-core machine under load 17
+}, 900_000);
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
@@ -102,11 +109,65 @@ describe('determinism and streams', () => {
     expect(roleSeed(2025, 'student')).not.toBe(roleSeed(2024, 'student'));
   });
 
-  it('refuses configs of the wrong kind, with the key named', async () => {
-    await expect(runDistill({ preset: 'toy-default' })).rejects.toThrow(/not a distillation preset/);
-    await expect(runExperiment({ preset: 'distill-toy' })).rejects.toThrow(/fclab distill/);
-    await expect(runDistill({ set: { 'train.loss': 'logistic' } })).rejects.toThrow(/train\.loss = "logistic" is not valid: expected mse/);
-    await expect(runDistill({ preset: 'toy-default', set: { 'distill.testN': 10 } })).rejects.toThrow(ConfigError);
+  it('refuses keys of other kinds, with the key and the preset named', async () => {
+    // a distill config has no train.loss (always MSE to the teacher), no model.freezeOutput, no engine section
+    await expect(runDistill({ set: { 'train.loss': 'logistic' } })).rejects.toThrow(/key "train\.loss" does not apply to preset "distill-toy" \(a distill run\)/);
+    await expect(runDistill({ set: { 'model.freezeOutput': true } })).rejects.toThrow(/key "model\.freezeOutput" does not apply to preset "distill-toy"/);
+    await expect(runDistill({ set: { 'engine.factorInput': false } })).rejects.toThrow(/key "engine\.factorInput" does not apply/);
+    await expect(runExperiment({ preset: 'toy-default', set: { 'distill.testN': 10 } })).rejects.toThrow(ConfigError);
+    await expect(runExperiment({ preset: 'toy-default', set: { 'distill.testN': 10 } })).rejects.toThrow(/does not apply to preset "toy-default" \(a toy run\); it belongs to distill-toy/);
+    // distillation draws its own held-out set: no imported state
+    expect(() => planRun({ preset: 'distill-toy' }, { imported: true })).toThrow(/--import-npy is not valid with preset "distill-toy" \(a distill run\)/);
+  });
+});
+
+describe('the one run loop drives distillation', () => {
+  it('summary: task distill and the teacher/student/linearStudent fields', async () => {
+    const a = await runDistill({ set: small });
+    expect(a.summary.task).toBe('distill');
+    expect(a.config.task).toBe('distill');
+    expect(a.summary.config).toEqual(a.config);
+    expect(a.summary.iterations).toBe(60);
+    expect(a.metrics.map((m) => m.iteration)).toEqual([0, 30, 60]);
+    for (const k of ['trainAcc', 'idAcc', 'oodAcc'] as const) expect(a.summary.teacher[k], k).toBeGreaterThanOrEqual(0);
+    for (const side of ['student', 'linearStudent'] as const)
+      for (const k of ['idAcc', 'oodAcc', 'fitTrain', 'fitId', 'fitOod', 'coreProj', 'bgProj'] as const) expect(Number.isFinite(a.summary[side][k]), `${side}.${k}`).toBe(true);
+    // the students' final numbers are those of the last evaluation
+    expect(a.summary.student.fitId).toBe(a.summary.final.fitId);
+    expect(a.summary.linearStudent.fitOod).toBe(a.summary.final.linFitOod);
+  });
+
+  it('checkpoints and an AbortSignal: a resumed distillation run has the uninterrupted hash', async () => {
+    const whole = await runDistill({ set: small });
+    const saved: Uint8Array[] = [];
+    const withCp = await runDistill({ set: small, checkpointEvery: 20, onCheckpoint: (cp) => void saved.push(encodeCheckpoint(cp)) });
+    expect(withCp.summary.hash).toBe(whole.summary.hash);
+    expect(saved.map((b) => decodeCheckpoint(b).snapshot.iteration)).toEqual([20, 40]);
+    for (const b of saved) {
+      const cp = decodeCheckpoint(b);
+      expect(cp.config.task).toBe('distill');
+      const resumed = (await runExperiment({ resume: cp })) as DistillResult;
+      expect(resumed.summary.hash).toBe(whole.summary.hash);
+      expect(resumed.metrics).toEqual(whole.metrics);
+      expect(resumed.summary.student).toEqual(whole.summary.student);
+      expect(resumed.summary.linearStudent).toEqual(whole.summary.linearStudent);
+      expect(resumed.summary.teacher).toEqual(whole.summary.teacher);
+    }
+    // a signal aborted at the first progress event after iteration 0 stops it with a checkpoint
+    const ac = new AbortController();
+    const stopped = await runDistill({
+      set: small,
+      signal: ac.signal,
+      onProgress: (e) => {
+        if (e.iteration > 0) ac.abort(new Error('stop'));
+      },
+    }).catch((e: unknown) => e);
+    expect(stopped).toBeInstanceOf(RunInterrupted);
+    const cp = (stopped as RunInterrupted).checkpoint;
+    expect(cp.snapshot.iteration).toBeGreaterThan(0);
+    expect(cp.snapshot.iteration).toBeLessThan(60);
+    const resumed = await runExperiment({ resume: decodeCheckpoint(encodeCheckpoint(cp)), threads: 2 });
+    expect(resumed.summary.hash).toBe(whole.summary.hash);
   });
 });
 

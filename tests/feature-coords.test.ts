@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { createTrainer, resolveEngineSettings, type NamedTensor } from '../src/tasks/toy/trainer.js';
 import { lossAndGrads64, type Tensor64 } from './helpers/mlp64.js';
-import { resolveConfig } from '../src/config/resolve.js';
+import { toyConfig } from './helpers/configs.js';
+import type { ToyConfig } from '../src/config/schema.js';
 import { runExperiment } from '../src/run/loop.js';
 import { loadKernels } from '../src/engine/wasm.js';
 import { Arena } from '../src/engine/arena.js';
@@ -29,11 +30,11 @@ function relErr(a: NamedTensor[], exact: Tensor64[]): number[] {
 
 describe('engine.featureCoords', () => {
   it("'auto' picks it exactly where it is exact: SGD on factored inputs", () => {
-    const sgd = resolveConfig({ preset: 'toy-theory' });
+    const sgd = toyConfig({ preset: 'toy-theory' });
     expect(resolveEngineSettings(sgd, false).engine.featureCoords).toBe(true);
     expect(resolveEngineSettings(sgd, true).engine.featureCoords).toBe(false); // imported: no Z
-    expect(resolveEngineSettings(resolveConfig({ preset: 'toy-default' }), false).engine.featureCoords).toBe(false);
-    const adam = resolveConfig({ set: { 'train.optimizer': 'adam', 'engine.featureCoords': true } });
+    expect(resolveEngineSettings(toyConfig({ preset: 'toy-default' }), false).engine.featureCoords).toBe(false);
+    const adam = toyConfig({ set: { 'train.optimizer': 'adam', 'engine.featureCoords': true } });
     expect(() => resolveEngineSettings(adam, false)).toThrow(/engine\.featureCoords = true is not valid with train\.optimizer = adam/);
   });
 
@@ -86,7 +87,8 @@ describe('engine.featureCoords', () => {
   it('the same hash on 1 and 2 threads, SIMD and scalar, resumed or not', async () => {
     const set = { ...theory, 'train.iterations': 60, 'train.batchSize': 32 };
     const a = await runExperiment({ preset: 'toy-theory', set });
-    expect(a.summary.config.engine.featureCoords).toBe(true);
+    expect(a.summary.config.task).toBe('toy');
+    expect((a.summary.config as ToyConfig).engine.featureCoords).toBe(true);
     const b = await runExperiment({ preset: 'toy-theory', set, threads: 2 });
     const c = await runExperiment({ preset: 'toy-theory', set, build: 'scalar' });
     expect(b.summary.hash).toBe(a.summary.hash);
@@ -105,7 +107,7 @@ describe('engine.featureCoords', () => {
 describe('online sampling inside the module', () => {
   it('draws the same bits as the TypeScript sampler', async () => {
     for (const [core, rows] of [['sphere', 7], ['uniform', 32], ['sphere', 1]] as const) {
-      const cfg = { ...resolveConfig().data, core };
+      const cfg = { ...toyConfig().data, core };
       const draws = [];
       for (const inModule of [false, true]) {
         const k = await loadKernels('simd');

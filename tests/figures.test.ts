@@ -3,15 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TopLevelSpec } from 'vega-lite';
-import {
-  bandLineSpec,
-  heatmapSpec,
-  panelsSpec,
-  renderSvg,
-  runFigureSpec,
-  scatterSpec,
-  type RunFigureRow,
-} from '../src/report/figures.js';
+import { bandLineSpec, heatmapSpec, panelsSpec, scatterSpec } from '../src/report/figures.js';
+import { renderSvg } from '../src/report/render.js';
+import { runFigureSpec, type RunFigureRow } from '../src/tasks/toy/figures.js';
 import { renderReport, type ReportDoc } from '../src/report/html.js';
 import { svgToPng, writeFigure } from '../src/node/png.js';
 

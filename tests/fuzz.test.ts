@@ -11,6 +11,7 @@ import { NpyError, encodeNpy, parseNpy } from '../src/io/npy.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../src/run/checkpoint.js';
 import { runExperiment } from '../src/run/loop.js';
 import type { Config } from '../src/config/schema.js';
+import { PRESETS } from '../src/config/presets.js';
 
 const FIX = join(import.meta.dirname, 'fixtures');
 // fixed seed: a failure is reproducible; fast-check prints the counterexample
@@ -32,6 +33,8 @@ function outcome(fn: () => unknown, ...allowed: Array<new (...a: never[]) => Err
 }
 
 const base = resolveConfig();
+// every kind's preset: the union on task is fuzzed from each of its members
+const bases = PRESETS.map((p) => resolveConfig({ preset: p.name }));
 
 /** Any JSON-like value, including the awkward ones (NaN, -0, huge numbers, deep nesting). */
 const anyValue = fc.oneof(
@@ -42,11 +45,14 @@ const anyValue = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
 );
 
-/** A valid config with one to four leaves replaced (by random values or random keys). */
+/** A valid config (of any kind) with one to four leaves replaced (by random values or random keys). */
 const mutatedConfig = fc
-  .array(fc.tuple(fc.oneof(fc.constantFrom(...CONFIG_KEYS), fc.string(), fc.constantFrom('data', 'model', 'train', 'engine', '__proto__', 'constructor')), anyValue), { minLength: 1, maxLength: 4 })
-  .map((edits) => {
-    const c = structuredClone(base) as unknown as Record<string, unknown>;
+  .tuple(
+    fc.constantFrom(...bases),
+    fc.array(fc.tuple(fc.oneof(fc.constantFrom(...CONFIG_KEYS), fc.string(), fc.constantFrom('task', 'data', 'model', 'train', 'engine', 'mnist', 'distill', '__proto__', 'constructor')), anyValue), { minLength: 1, maxLength: 4 }),
+  )
+  .map(([start, edits]) => {
+    const c = structuredClone(start) as unknown as Record<string, unknown>;
     for (const [key, value] of edits) {
       const parts = key.split('.');
       let node = c as Record<string, unknown>;
@@ -68,7 +74,7 @@ describe('config validator', () => {
         if (r === 'ok') {
           // whatever passes really is valid: the checks behind the schema hold
           const v = validateConfig(c) as Config;
-          expect(v.data.coreDim + v.data.bgDim).toBeLessThanOrEqual(v.data.inputDim);
+          if (v.task !== 'mnist') expect(v.data.coreDim + v.data.bgDim).toBeLessThanOrEqual(v.data.inputDim);
           expect(v.train.batchSize).toBeLessThanOrEqual(v.data.n);
           expect(v.train.lr).toBeGreaterThan(0);
         } else rejected++;

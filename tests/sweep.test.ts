@@ -193,6 +193,12 @@ describe('fclab sweep / merge (CLI)', () => {
       expect(r.stderr).toMatch(re);
       expect(existsSync(out)).toBe(false);
     }
+    // a grid axis over a key of another kind (mnist-padded has no feature-model data keys)
+    const wrong = join(tmp, 'bad-kind');
+    const k = await fclab('sweep', '--preset', 'mnist-padded', '--grid', 'data.bgMean=0.5,1', '--out', wrong);
+    expect(k.code).toBe(2);
+    expect(k.stderr).toMatch(/^fclab: error: cell "data\.bgMean=0\.5": --set data\.bgMean: key "data\.bgMean" does not apply to preset "mnist-padded" \(a mnist run\)/);
+    expect(existsSync(wrong)).toBe(false);
     const m = await fclab('merge', join(tmp, 'shard-0of3'), '--out', join(tmp, 'bad-merge'));
     expect(m.code).toBe(2);
     expect(m.stderr).toMatch(/fclab: error: merge: 2 of 4 cells missing: 001 \(model\.activation=relu,data\.bgMean=1\), 002 \(model\.activation=identity,data\.bgMean=0\.5\); missing shard\(s\): 1\/3, 2\/3/);

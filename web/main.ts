@@ -12,31 +12,30 @@
 // body[data-state]: idle, running, stopping, stopped, done (summary JSON in body[data-summary] and
 // #summary-json) or error (message in #error).
 import {
-  ACTIVATIONS,
-  LOSSES,
-  metricColumns,
   metricsCsv,
   renderSvg,
-  weightGridSpec,
-  OPTIMIZERS,
+  taskOf,
   PRESETS,
   VERSION,
   encodeNpy,
   parseSetArg,
   type Build,
-  type MetricsRow,
+  type MetricRow as MetricsRow,
   type NamedTensor,
-  type MnistRunInfo,
   type SetValue,
   type Summary,
 } from '../src/index.js';
+// not in the curated API (yet): the form's choices and the MNIST weight images
+import { ACTIVATIONS, LOSSES, OPTIMIZERS } from '../src/config/schema.js';
+import { weightGridSpec } from '../src/tasks/mnist/figures.js';
+import type { MnistRunInfo } from '../src/tasks/mnist/task.js';
 import { LivePlot } from '../src/browser/live-plot.js';
 import { runInWorker, type WorkerRun } from '../src/browser/worker-client.js';
 
 // The page trains the presets of `fclab run`: the feature model and padded MNIST (whose digits the
 // worker fetches when such a run starts); distillation (fclab distill) is not offered here.
-const TOY_PRESETS = PRESETS.filter((p) => p.config.experiment !== 'distill');
-const isMnist = (preset: string) => PRESETS.find((p) => p.name === preset)?.config.data.source === 'mnist-padded';
+const TOY_PRESETS = PRESETS.filter((p) => p.config.task !== 'distill');
+const isMnist = (preset: string) => PRESETS.find((p) => p.name === preset)?.config.task === 'mnist';
 
 type State = 'idle' | 'running' | 'stopping' | 'stopped' | 'done' | 'error';
 
@@ -383,7 +382,7 @@ let lastResult: { summary: Summary; metrics: MetricsRow[]; parameters: NamedTens
 function showResult(summary: Summary, metrics: MetricsRow[], parameters: NamedTensor[]): void {
   lastResult = { summary, metrics, parameters };
   ui.metricsBody.replaceChildren(
-    ...[...HEADLINE, ...(summary.config.data.source === 'mnist-padded' ? MNIST_HEADLINE : [])].map(([key, label]) => {
+    ...[...HEADLINE, ...(summary.config.task === 'mnist' ? MNIST_HEADLINE : [])].map(([key, label]) => {
       const tr = document.createElement('tr');
       const a = summary.initial[key] as number;
       const b = summary.final[key] as number;
@@ -522,7 +521,7 @@ function follow(run: WorkerRun, spec: RunSpec, threads: number, resumedRows: Met
       const { summary, metrics, parameters } = o;
       const json = JSON.stringify(summary, null, 2) + '\n';
       showResult(summary, metrics, parameters);
-      if (o.mnist) void showWeights(run, summary, parameters, o.mnist);
+      if (summary.config.task === 'mnist' && o.extra) void showWeights(run, summary, parameters, o.extra as MnistRunInfo);
       showProgress(summary.iterations, summary.iterations, summary.timing.wallSeconds);
       ui.status.textContent = `Done: ${summary.iterations.toLocaleString('en-US')} iterations in ${fmtSeconds(summary.timing.wallSeconds)}.`;
       // The controls stay as they are (Stop is then a no-op) until the final figure is in the page.
@@ -624,7 +623,7 @@ document.addEventListener('keydown', (event) => {
   }
 });
 ui.downloadCsv.addEventListener('click', () => {
-  if (lastResult) download('metrics.csv', metricsCsv(lastResult.metrics, metricColumns(lastResult.summary.config)), 'text/csv');
+  if (lastResult) download('metrics.csv', metricsCsv(lastResult.metrics, taskOf(lastResult.summary.config).columns(lastResult.summary.config)), 'text/csv');
 });
 ui.downloadJson.addEventListener('click', () => {
   if (lastResult) download('summary.json', JSON.stringify(lastResult.summary, null, 2) + '\n', 'application/json');
