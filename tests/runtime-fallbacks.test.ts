@@ -6,13 +6,16 @@ import { existsSync, watch } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BIN } from './helpers/cli.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BUN = join(ROOT, 'node_modules', '.bin', 'bun');
 const NO_PNG = join(import.meta.dirname, 'helpers', 'no-png-binding.cjs');
 const FAKE_WORKERS = join(import.meta.dirname, 'helpers', 'workers-never-start.cjs');
+// ceilings for a shared, loaded machine (nothing here asserts a duration)
+vi.setConfig({ testTimeout: 600_000, hookTimeout: 600_000 });
+
 const SMALL = ['--preset', 'toy-theory', '--set', 'data.n=200', '--set', 'train.iterations=50'];
 
 interface Ran { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
