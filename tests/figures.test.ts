@@ -108,7 +108,7 @@ describe('PNG', () => {
     expect(out).toEqual({ svg: join(dir, 'run.svg'), png: join(dir, 'run.png') });
     expect(readdirSync(dir).sort()).toEqual(['run.png', 'run.svg']);
     expect(readFileSync(out.svg, 'utf8')).toBe(await renderSvg(cases[0][1]));
-    pngSize(new Uint8Array(readFileSync(out.png)));
+    pngSize(new Uint8Array(readFileSync(out.png!)));
     // Overwriting an existing figure also leaves nothing behind.
     await writeFigure(dir, 'run', cases[1][1]);
     expect(readdirSync(dir).sort()).toEqual(['run.png', 'run.svg']);

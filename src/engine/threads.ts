@@ -1,28 +1,48 @@
-// Worker threads for the kernels, the same code in Node (worker_threads) and browsers (Web
-// Workers from a Blob). Each worker instantiates the module over the shared memory and sits
+// Worker threads for the kernels, the same code in Node and Bun (node:worker_threads) and browsers
+// (Web Workers from a Blob). Each worker instantiates the module over the shared memory and sits
 // in parWorker() until the trainer is disposed.
 
 export interface ThreadPool {
   close(): void;
 }
 
-// Plain JavaScript, run as an eval'd worker in Node and as a Blob worker in browsers.
-const WORKER_SOURCE = `
+// Plain JavaScript, run as an eval'd worker in Node/Bun and as a Blob worker in browsers. The
+// caller picks the entry (START_NODE or START_WEB): a worker must not guess its runtime, since
+// Bun's worker_threads workers also define `self`, and a guess of "browser" there waited forever
+// for a message that never came.
+const WORKER_START = `
 const start = ({ module, memory, index, generation }, post) => {
-  const instance = new WebAssembly.Instance(module, {
-    env: { memory, abort: () => { throw new Error('fclab worker: abort'); } },
-  });
+  let instance;
+  try {
+    instance = new WebAssembly.Instance(module, {
+      env: { memory, abort: () => { throw new Error('fclab worker: abort'); } },
+    });
+  } catch (e) {
+    post({ failed: index, message: String(e && e.message || e) });
+    return;
+  }
   post({ ready: index });
   instance.exports.parWorker(index, generation);
   post({ exited: index });
 };
-if (typeof self === 'undefined') {
-  const { parentPort, workerData } = require('node:worker_threads');
-  start(workerData, (m) => parentPort.postMessage(m));
-} else {
-  self.onmessage = (e) => start(e.data, (m) => self.postMessage(m));
-}
 `;
+const START_NODE = `${WORKER_START}
+const { parentPort, workerData } = require('node:worker_threads');
+start(workerData, (m) => parentPort.postMessage(m));
+`;
+const START_WEB = `${WORKER_START}
+self.onmessage = (e) => start(e.data, (m) => self.postMessage(m));
+`;
+
+/** A worker that did not start: the engine runs on one thread instead, with the same bits. */
+export class WorkerStartError extends Error {}
+
+/**
+ * How long all workers together may take to instantiate the module before the engine gives up on
+ * threads. Only a safety net against a runtime that never starts them (it is no part of any
+ * result, and results do not depend on the thread count); a healthy start takes milliseconds.
+ */
+export const WORKER_START_TIMEOUT_MS = 30_000;
 
 /** What the engine uses of node:worker_threads (typed here, so the core compiles without @types/node). */
 interface NodeWorker {
@@ -36,9 +56,18 @@ interface NodeWorkerThreads {
 }
 
 interface Handle {
-  /** resolves when the worker has instantiated the module */
+  /** resolves when the worker has instantiated the module; rejects if it fails or exits first */
   ready: Promise<void>;
   terminate(): void;
+}
+
+type Message = { ready?: number; failed?: number; message?: string };
+
+function settle(index: number, m: Message, resolve: () => void, reject: (e: Error) => void): boolean {
+  if (m?.ready !== undefined) resolve();
+  else if (m?.failed !== undefined) reject(new WorkerStartError(`worker ${index} could not instantiate the module: ${m.message}`));
+  else return false;
+  return true;
 }
 
 async function spawn(module: WebAssembly.Module, memory: WebAssembly.Memory, index: number, generation: number): Promise<Handle> {
@@ -47,27 +76,29 @@ async function spawn(module: WebAssembly.Module, memory: WebAssembly.Memory, ind
     // a computed specifier keeps browser bundlers from trying to bundle a Node module
     const nodeWorkers = 'node:worker_threads';
     const { Worker } = (await import(/* @vite-ignore */ nodeWorkers)) as NodeWorkerThreads;
-    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, index, generation } });
+    const w = new Worker(START_NODE, { eval: true, workerData: { module, memory, index, generation } });
     const ready = new Promise<void>((resolve, reject) => {
-      const onMessage = (m: { ready?: number }) => {
-        if (m.ready === undefined) return;
+      const done = () => w.off('message', onMessage).off('error', onError).off('exit', onExit);
+      const onMessage = (m: Message) => {
+        if (!settle(index, m, resolve, reject)) return;
         // listeners keep the worker referenced: drop them, so that a trainer that is never
         // disposed does not keep the process alive
-        w.off('message', onMessage).off('error', reject);
+        done();
         w.unref();
-        resolve();
       };
-      w.on('message', onMessage).on('error', reject);
+      const onError = (e: Error) => (done(), reject(new WorkerStartError(`worker ${index} failed to start: ${e.message}`)));
+      const onExit = (code: number) => (done(), reject(new WorkerStartError(`worker ${index} exited (code ${code}) before it started`)));
+      w.on('message', onMessage).on('error', onError).on('exit', onExit);
     });
     return { ready, terminate: () => void w.terminate() };
   }
-  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  const url = URL.createObjectURL(new Blob([START_WEB], { type: 'text/javascript' }));
   const w = new Worker(url);
   URL.revokeObjectURL(url);
   w.postMessage({ module, memory, index, generation });
   const ready = new Promise<void>((resolve, reject) => {
-    w.addEventListener('message', (e) => e.data?.ready !== undefined && resolve());
-    w.addEventListener('error', reject);
+    w.addEventListener('message', (e) => settle(index, e.data, resolve, reject));
+    w.addEventListener('error', (e) => reject(new WorkerStartError(`worker ${index} failed to start: ${e.message ?? 'error event'}`)));
   });
   return { ready, terminate: () => w.terminate() };
 }
@@ -75,9 +106,33 @@ async function spawn(module: WebAssembly.Module, memory: WebAssembly.Memory, ind
 /**
  * Starts n workers (thread indices 1..n) and resolves once each has instantiated the module.
  * `generation` is the task generation now, so no task published after this call is missed.
+ * Rejects with a WorkerStartError (every worker stopped) if one fails, exits, or the start-up
+ * handshake takes longer than `timeoutMs`.
  */
-export async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, n: number, generation: number): Promise<ThreadPool> {
-  const handles = await Promise.all(Array.from({ length: n }, (_, i) => spawn(module, memory, i + 1, generation)));
-  await Promise.all(handles.map((h) => h.ready));
-  return { close: () => handles.forEach((h) => h.terminate()) };
+export async function startWorkers(
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+  n: number,
+  generation: number,
+  timeoutMs = WORKER_START_TIMEOUT_MS,
+): Promise<ThreadPool> {
+  const handles: Handle[] = [];
+  const close = () => handles.forEach((h) => h.terminate());
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    for (let i = 0; i < n; i++) handles.push(await spawn(module, memory, i + 1, generation));
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new WorkerStartError(`${n} worker thread(s) did not start within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
+    });
+    await Promise.race([Promise.all(handles.map((h) => h.ready)), timeout]);
+  } catch (e) {
+    close();
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+  return { close };
 }

@@ -3,7 +3,7 @@
 // serves Node and browsers.
 import { instantiate } from '@assemblyscript/loader';
 import { wasmBytes, type WasmVariant } from './wasm-source.js';
-import { startWorkers, type ThreadPool } from './threads.js';
+import { startWorkers, WorkerStartError, type ThreadPool } from './threads.js';
 
 type Ptr = number;
 
@@ -118,13 +118,17 @@ export interface Engine {
   kernels: Kernels;
   build: Build;
   threads: number;
+  /** Why the engine runs on fewer threads than asked for (then threads is 1). */
+  note?: string;
   /** Stops the workers; the instance stays usable single-threaded. */
   dispose(): void;
 }
 
 /**
  * A fresh instance (its own memory) of the chosen build. With threads > 1 (SIMD only), the
- * memory is shared and threads - 1 workers run kernels on it; results are bit-identical.
+ * memory is shared and threads - 1 workers run kernels on it; results are bit-identical. Where
+ * this runtime cannot run them (no shared memory, or workers that fail or never start), the
+ * engine says so in one line (console.warn, and `note`) and runs on one thread: same bits.
  */
 export async function loadEngine(build: Build = defaultBuild(), threads = 1): Promise<Engine> {
   if (!Number.isInteger(threads) || threads < 1)
@@ -136,14 +140,20 @@ export async function loadEngine(build: Build = defaultBuild(), threads = 1): Pr
   }
   if (build !== 'simd') throw new RangeError(`threads = ${threads} needs the simd build (got ${build})`);
   if (!threadsSupported())
-    throw new RangeError(`threads = ${threads} is not available here: shared WebAssembly memory needs Node or a cross-origin isolated page`);
+    return singleThreaded(build, threads, 'shared WebAssembly memory needs Node, Bun or a cross-origin isolated page');
   const module = await compile('simd-mt');
   const memory = new WebAssembly.Memory({ initial: 16, maximum: 32768, shared: true });
   const { exports } = await instantiate<Record<string, unknown>>(module, { env: { memory } });
   const kernels = exports as unknown as Kernels;
   // workers instantiate over the same memory before anything is written to it (instantiation
   // re-applies the module's data segments)
-  const pool: ThreadPool = await startWorkers(module, memory, threads - 1, kernels.parGeneration());
+  let pool: ThreadPool;
+  try {
+    pool = await startWorkers(module, memory, threads - 1, kernels.parGeneration());
+  } catch (e) {
+    if (e instanceof WorkerStartError) return singleThreaded(build, threads, e.message);
+    throw e;
+  }
   const g = globalThis as { document?: unknown };
   kernels.parSetThreads(threads, g.document === undefined ? 1 : 0);
   let live = true;
@@ -158,6 +168,13 @@ export async function loadEngine(build: Build = defaultBuild(), threads = 1): Pr
       pool.close();
     },
   };
+}
+
+/** The fallback: a fresh single-threaded instance (not the shared one), and one line saying why. */
+async function singleThreaded(build: Build, requested: number, why: string): Promise<Engine> {
+  const note = `fclab: ${requested} threads requested, running on 1 (same results): ${why}`;
+  console.warn(note);
+  return { ...(await loadEngine(build, 1)), note };
 }
 
 /** A fresh single-threaded instance of the chosen build. */

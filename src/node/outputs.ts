@@ -58,11 +58,11 @@ export async function writeRunOutputs(dir: string, result: RunResult, opts: Writ
     const shown: Array<{ title: string; figure: ReportFigure }> = [];
     for (const f of task.figures(result)) {
       const out = await writeFigure(dir, f.name, f.spec);
-      // figures with tens of thousands of marks are embedded as their PNG
-      const svg = f.embedPng
+      // figures with tens of thousands of marks are embedded as their PNG (as SVG without the renderer)
+      const svg = f.embedPng && out.png
         ? `<img alt="${f.title}" style="max-width:100%" src="data:image/png;base64,${Buffer.from(await readFile(out.png)).toString('base64')}">`
         : await readFile(out.svg, 'utf8');
-      shown.push({ title: f.title, figure: { svg, caption: f.caption, png: `${f.name}.png` } });
+      shown.push({ title: f.title, figure: { svg, caption: f.caption, png: out.png ? `${f.name}.png` : undefined } });
     }
     await writeFileAtomic(join(dir, 'report.html'), runReportHtml(result, shown, { fclab: result.summary.engine.version, ...nodeEnvironment() }));
   }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic.js';
 import { renderSvg } from '../report/render.js';
-import { svgToPng } from './png.js';
+import { writePng } from './png.js';
 import { effectiveRobustnessSpec, robustnessPoints, type RobustnessPoint } from '../tasks/distill/figures.js';
 import type { ReportSection } from '../report/html.js';
 import { formatStat, summarize } from '../sweep/aggregate.js';
@@ -94,7 +94,7 @@ export async function reproduceDistill(o: DistillReproduceOptions): Promise<Dist
   const svg = join(figDir, `${DISTILL_FIGURE}.svg`);
   const png = join(figDir, `${DISTILL_FIGURE}.png`);
   await writeFileAtomic(svg, svgText);
-  await writeFileAtomic(png, svgToPng(svgText));
+  await writePng(png, svgText);
 
   const base = byCell.get('default') ?? [];
   const st = (f: (s: DistillSummary) => number) => summarize(base.map(f));

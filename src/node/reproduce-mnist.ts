@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic.js';
 import { readNpy } from './npy.js';
 import { renderSvg } from '../report/render.js';
-import { svgToPng } from './png.js';
+import { writePng } from './png.js';
 import type { ReportSection } from '../report/html.js';
 import { loadMnistDigits } from './mnist-digits.js';
 import { createMnistTrainer } from '../tasks/mnist/trainer.js';
@@ -72,12 +72,11 @@ export async function reproduceMnist(o: MnistReproduceOptions): Promise<MnistRep
     const svg = join(figDir, `${name}.svg`);
     const png = join(figDir, `${name}.png`);
     await writeFileAtomic(svg, svgText);
-    const pngBytes = svgToPng(svgText);
-    await writeFileAtomic(png, pngBytes);
+    const pngBytes = await writePng(png, svgText);
     figures.push({ name, title, svg, png });
     // the weight images have one rect per weight (tens of thousands): the report embeds their PNG
     svgTexts.push(
-      name === MNIST_WEIGHTS_FIGURE
+      name === MNIST_WEIGHTS_FIGURE && pngBytes
         ? `<img alt="first-layer weight changes as images, ReLU beside identity" style="max-width:100%" src="data:image/png;base64,${Buffer.from(pngBytes).toString('base64')}">`
         : svgText,
     );

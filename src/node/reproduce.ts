@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { readNpy } from './npy.js';
 import { writeFileAtomic } from './atomic.js';
 import { renderSvg } from '../report/render.js';
-import { svgToPng } from './png.js';
+import { writePng } from './png.js';
 import { renderReport, type ReportDoc, type ReportSection } from '../report/html.js';
 import { defaultBuild, simdSupported } from '../engine/wasm.js';
 import { VERSION } from '../version.js';
@@ -149,7 +149,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceOut
     const svg = join(figDir, `${f.name}.svg`);
     const png = join(figDir, `${f.name}.png`);
     await writeFileAtomic(svg, svgText);
-    await writeFileAtomic(png, svgToPng(svgText));
+    await writePng(png, svgText);
     figures.push({ id: f.id, title: f.title, caption: f.caption, svg, png });
     svgs.push(svgText);
   }
