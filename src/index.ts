@@ -14,7 +14,7 @@ export { resolveConfig, validateConfig, configKeys, keyHelp, parseSetArg, Config
 export type { ConfigInput, SetValue } from './config/resolve.js';
 export { PRESETS } from './config/presets.js';
 export type { Preset } from './config/presets.js';
-export type { Config, TaskKind, Activation, Loss, Optimizer, ToyConfig, MnistRunConfig, DistillConfig } from './config/schema.js';
+export type { Config, TaskKind, Activation, Loss, Optimizer, ToyConfig, MnistRunConfig, DistillConfig, TheoremConfig } from './config/schema.js';
 export { taskOf } from './tasks/registry.js';
 export type { Task, TaskTrainer, TaskContext, ImportedState, RunFigure } from './tasks/task.js';
 

@@ -1,4 +1,5 @@
 // Statistics across seeds and sweep planning: pure functions, no training.
+import type { ToyConfig } from '../src/config/schema.js';
 import { describe, expect, it } from 'vitest';
 import {
   aggregateCell,
@@ -164,7 +165,7 @@ describe('planSweep', () => {
 
   it('a grid over presets; no grid is one cell named base', () => {
     const plan = planSweep({ seeds: 1, grid: [['preset', ['toy-default', 'toy-theory']]] });
-    expect(plan.cells.map((c) => c.config.train.optimizer)).toEqual(['adamw', 'sgd']);
+    expect(plan.cells.map((c) => (c.config as ToyConfig).train.optimizer)).toEqual(['adamw', 'sgd']);
     expect(planSweep({ seeds: 3 }).cells.map((c) => c.id)).toEqual(['base']);
   });
 
