@@ -189,8 +189,8 @@ export interface NeuronMarks {
 }
 
 /**
- * One mark per first-layer neuron: activation asymmetry (x) against its weight's growth along û
- * since the first frame (y); circles for a positive output weight, squares for a negative one.
+ * One mark per first-layer neuron: activation asymmetry (x) against its weight's growth along the
+ * training background's mean direction −û since the first frame (y); circles for a positive output weight, squares for a negative one.
  */
 export function drawNeurons(canvas: HTMLCanvasElement, frame: PlaneFrame, initialAlong: Float64Array, yMax: number, highlight = -1): NeuronMarks {
   const { g, w, h } = prepare(canvas);
@@ -210,7 +210,8 @@ export function drawNeurons(canvas: HTMLCanvasElement, frame: PlaneFrame, initia
   const ys: number[] = [];
   for (let k = 0; k < frame.asymmetry.length; k++) {
     const x = X(frame.asymmetry[k]);
-    const y = Y(Math.max(-yMax, Math.min(yMax, frame.along[k] - initialAlong[k])));
+    // growth along the training background's mean direction (−û): positive where the weight learns the background
+    const y = Y(Math.max(-yMax, Math.min(yMax, initialAlong[k] - frame.along[k])));
     xs.push(x);
     ys.push(y);
     const positive = frame.outWeight[k] > 0;
@@ -230,7 +231,7 @@ export function drawNeurons(canvas: HTMLCanvasElement, frame: PlaneFrame, initia
       g.stroke();
     }
   }
-  axes(g, box, xr, yr, 'activation asymmetry P(on|y=+1) − P(on|y=−1)', 'growth along û');
+  axes(g, box, xr, yr, 'activation asymmetry P(on|y=+1) − P(on|y=−1)', 'growth along −û');
   return {
     hit(px, py) {
       let best = -1;
