@@ -170,6 +170,32 @@ describe('demo page: feature contamination you can see (Chromium)', () => {
     expect(await again.inputValue('#extra')).toBe('model.hidden=32');
   }, 120_000);
 
+  it('Step pauses after one evaluation interval, Continue finishes with the uninterrupted hashes, Reset clears', async () => {
+    const set = { ...DEFAULTS, 'train.iterations': 200 };
+    const r = await runExperiment({ preset: 'toy-theory', set: { ...set, 'model.activation': 'relu' } });
+    const l = await runExperiment({ preset: 'toy-theory', set: { ...set, 'model.activation': 'identity' } });
+    const page = await watch.open(served!.url + '?preset=toy-theory&set=train.iterations%3D200', served!.url, 'step');
+    await ready(page);
+    await page.click('#step');
+    expect(await settled(page, ['stopped', 'done', 'error'])).toBe('stopped');
+    expect(await page.textContent('#status')).toContain('Paused at iteration 50 of 200');
+    expect(await page.textContent('#run')).toBe('Continue');
+    await page.click('#step');
+    await page.waitForFunction(() => /Paused at iteration 100 /.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: RUN_TIMEOUT });
+    expect(await page.getAttribute('#side-a canvas.decision', 'aria-label')).toContain('iteration 100');
+    await page.click('#run');
+    expect(await settled(page)).toBe('done');
+    const a = JSON.parse((await page.evaluate(() => document.body.dataset.summaryA)) ?? 'null') as Summary;
+    const b = JSON.parse((await page.evaluate(() => document.body.dataset.summaryB)) ?? 'null') as Summary;
+    expect(a.hash).toBe(r.summary.hash);
+    expect(b.hash).toBe(l.summary.hash);
+    await page.click('#reset');
+    expect((await page.textContent('#side-a .hash'))?.trim()).toBe('');
+    expect(await page.evaluate(() => document.body.dataset.summaryA)).toBeUndefined();
+    await ready(page);
+    expect(await page.getAttribute('#side-a canvas.decision', 'aria-label')).toContain('iteration 0');
+  }, 180_000);
+
   it('every config error next to its field, all at once; previous results cleared', async () => {
     const page = await watch.open(served!.url + '?preset=toy-theory&set=train.iterations%3D100', served!.url, 'errors');
     await ready(page);

@@ -67,7 +67,9 @@ const EXPLAIN: Record<string, string> = {
     0.205 → 0.362 and 0.769. The OOD accuracy stays near 1 in this setting: the shift eats the margin (the hinge loss
     rises), it does not cross the boundary.</p>`,
   'toy-default': `<p><b>toy.py as published:</b> the core is a sphere, radius 1 for class +1 and 2 for class −1, so the
-    plane goes through one core axis and a point sits at its core radius (→). Background as in the theory setting.
+    plane goes through one core axis and a point sits at its core radius (→). A point's core is spread over all 32 axes,
+    so the colour under it is f on the axis, not at the point: its own prediction is its outline (black: misclassified,
+    computed at the full point). Background as in the theory setting.
     Logistic loss, AdamW, all layers trained.</p>
     <p><b>A linear network cannot fit the sphere core:</b> the classes differ only in radius, and no linear function of
     the input separates two concentric spheres. At these defaults (n = 250, 1,000 iterations) <code>fclab run</code>
