@@ -21,6 +21,8 @@ const DEFAULTS = { 'train.lr': 0.01, 'train.iterations': 1000, 'train.evalEvery'
 
 let outDir = '';
 let served: Served | undefined;
+/** The same build served without the isolation headers (no shared memory: 1 kernel thread). */
+let plain: Served | undefined;
 let browser: Browser | undefined;
 let watch: PageWatch;
 let relu: RunResult;
@@ -48,6 +50,7 @@ describe('demo page: feature contamination you can see (Chromium)', () => {
     outDir = mkdtempSync(join(tmpdir(), 'fclab-page-'));
     await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
     served = await serve(outDir);
+    plain = await serve(outDir, { isolate: false });
     browser = await launchChromium();
     watch = new PageWatch(browser);
     // the CLI's runs of the page's default comparison (the same code as `fclab run`)
@@ -59,34 +62,48 @@ describe('demo page: feature contamination you can see (Chromium)', () => {
     await watch?.closeAll();
     await browser?.close();
     await served?.close();
+    await plain?.close();
     if (outDir) rmSync(outDir, { recursive: true, force: true });
   });
 
-  it('one click trains ReLU and identity side by side: live decision slices, each hash equal to Node', async () => {
-    const page = await watch.open(served!.url, served!.url, 'compare');
-    await ready(page);
-    // before any run: the data and the untrained networks are drawn
-    const decision = page.getByRole('img', { name: /decision/ });
-    expect(await decision.count()).toBe(2);
-    const initialLabel = (await decision.first().getAttribute('aria-label')) ?? '';
-    expect(initialLabel).toContain('iteration 0');
-    // record the iterations the ReLU slice is drawn at while the runs stream in
-    await page.evaluate(() => {
-      const w = window as unknown as { drawnAt: string[]; frames: Array<[number, number]> };
+  it('a first visit trains ReLU and identity side by side at once: live decision slices, each hash equal to Node', async () => {
+    // record every drawing of the ReLU slice from the page's start (its accessible name carries the iteration and bgShiftProj)
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.addInitScript(() => {
+      const w = window as unknown as { drawnAt: string[]; frames: Array<[number, number, number]> };
       w.drawnAt = [];
       w.frames = [];
-      const c = document.querySelector('#side-a canvas.decision')!;
-      new MutationObserver(() => {
-        const label = c.getAttribute('aria-label') ?? '';
-        w.drawnAt.push(/iteration (\d+)/.exec(label)?.[1] ?? '');
-        w.frames.push([performance.now(), Number(/bgShiftProj ([\d.e-]+)/.exec(label)?.[1])]);
-      }).observe(c, { attributes: true, attributeFilter: ['aria-label'] });
+      document.addEventListener('DOMContentLoaded', () => {
+        const c = document.querySelector('#side-a canvas.decision')!;
+        new MutationObserver(() => {
+          const label = c.getAttribute('aria-label') ?? '';
+          const it = /iteration (\d+)/.exec(label)?.[1] ?? '';
+          w.drawnAt.push(it);
+          w.frames.push([performance.now(), Number(it), Number(/bgShiftProj ([\d.e-]+)/.exec(label)?.[1])]);
+        }).observe(c, { attributes: true, attributeFilter: ['aria-label'] });
+      });
     });
-    const readyAt = await page.evaluate(() => performance.now());
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
     const t0 = performance.now();
-    await page.click('#run');
+    await page.goto(served!.url);
+    expect(await page.getByRole('img', { name: /decision/ }).count()).toBe(2);
     expect(await settled(page)).toBe('done');
-    console.log(`page: ReLU and identity, 1,000 iterations each, done ${Math.round(performance.now() - t0)} ms after Train`);
+    console.log(`page: ReLU and identity, 1,000 iterations each, done ${Math.round(performance.now() - t0)} ms after the page was opened`);
+    // live: the slice was redrawn at evaluations during the run, not only at the end
+    const drawnAt = new Set(await page.evaluate(() => (window as unknown as { drawnAt: string[] }).drawnAt));
+    expect(drawnAt.size).toBeGreaterThanOrEqual(3);
+    // the time to the picture: the first ReLU slice whose bgShiftProj is twice its initial value
+    const frames = await page.evaluate(() => (window as unknown as { frames: Array<[number, number, number]> }).frames);
+    const initial = frames.find(([, it]) => it === 0);
+    expect(initial).toBeDefined();
+    const clear = frames.find(([, , v]) => v >= 2 * initial![2]);
+    expect(clear).toBeDefined();
+    console.log(`time to the picture (ReLU bgShiftProj ${initial![2]} -> ${clear![2]} at iteration ${clear![1]}): ${Math.round(clear![0])} ms after the page started loading; untrained networks drawn at ${Math.round(initial![0])} ms`);
     const a = JSON.parse((await page.evaluate(() => document.body.dataset.summaryA)) ?? 'null') as Summary;
     const b = JSON.parse((await page.evaluate(() => document.body.dataset.summaryB)) ?? 'null') as Summary;
     console.log(`relu: node ${relu.summary.hash} page ${a.hash}\nidentity: node ${linear.summary.hash} page ${b.hash}`);
@@ -97,15 +114,6 @@ describe('demo page: feature contamination you can see (Chromium)', () => {
     expect(relu.summary.hash).not.toBe(linear.summary.hash);
     expect((await page.textContent('#side-a .hash'))?.trim()).toBe(a.hash);
     expect((await page.textContent('#side-b .hash'))?.trim()).toBe(b.hash);
-    // live: the slice was redrawn at evaluations during the run, not only at the end
-    const drawnAt = new Set(await page.evaluate(() => (window as unknown as { drawnAt: string[] }).drawnAt));
-    expect(drawnAt.size).toBeGreaterThanOrEqual(3);
-    // the time to the picture: the first ReLU slice whose bgShiftProj is twice its initial value
-    const frames = await page.evaluate(() => (window as unknown as { frames: Array<[number, number]> }).frames);
-    const firstShift = Number(/bgShiftProj ([\d.e-]+)/.exec(initialLabel)?.[1]);
-    const clear = frames.find(([, v]) => v >= 2 * firstShift);
-    expect(clear).toBeDefined();
-    console.log(`time to the picture (ReLU bgShiftProj ${firstShift} -> ${clear![1]}): ${Math.round(clear![0] - readyAt)} ms after Train, ${Math.round(clear![0])} ms after the page started loading (page ready at ${Math.round(readyAt)} ms)`);
     // the page's verdict is this run's numbers: ReLU's weight along û grew, identity's did not
     const verdict = (await page.textContent('#verdict')) ?? '';
     const shifts = [...verdict.matchAll(/bgShiftProj ([\d.]+) → ([\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
@@ -132,6 +140,8 @@ describe('demo page: feature contamination you can see (Chromium)', () => {
     expect(await page.evaluate(() => document.body.dataset.summaryA)).toBeUndefined();
     expect(await page.textContent('#explain')).toContain('A linear network cannot fit the sphere core');
     expect(new URL(await page.evaluate(() => location.href)).searchParams.get('preset')).toBe('toy-default');
+    expect(problems).toEqual([]);
+    await context.close();
   }, 300_000);
 
   it('the address bar holds the setting: restored on load, replaceState on edits, back and forward', async () => {
@@ -194,6 +204,34 @@ describe('demo page: feature contamination you can see (Chromium)', () => {
     expect(await page.evaluate(() => document.body.dataset.summaryA)).toBeUndefined();
     await ready(page);
     expect(await page.getAttribute('#side-a canvas.decision', 'aria-label')).toContain('iteration 0');
+  }, 180_000);
+
+  it('the scalar build, 2 kernel threads per network, and a page without COOP/COEP (1 thread, said so) all give the Node hashes', async () => {
+    const set = { ...DEFAULTS, 'train.iterations': 100 };
+    const r = await runExperiment({ preset: 'toy-theory', set: { ...set, 'model.activation': 'relu' } });
+    const l = await runExperiment({ preset: 'toy-theory', set: { ...set, 'model.activation': 'identity' } });
+    const q = '?preset=toy-theory&set=train.iterations%3D100';
+    const cases: Array<[string, Served, string, (s: Summary) => void]> = [
+      ['scalar', served!, '&build=scalar', (s) => expect([s.engine.build, s.engine.threads]).toEqual(['scalar', 1])],
+      ['2 threads', served!, '&threads=2', (s) => expect([s.engine.build, s.engine.threads]).toEqual(['simd', 2])],
+      ['not isolated', plain!, '&threads=2', (s) => expect(s.engine.threads).toBe(1)],
+    ];
+    for (const [label, srv, extra, engine] of cases) {
+      const page = await watch.open(srv.url + q + extra + '&autorun=1', srv.url, label);
+      expect(await settled(page)).toBe('done');
+      const a = JSON.parse((await page.evaluate(() => document.body.dataset.summaryA)) ?? 'null') as Summary;
+      const b = JSON.parse((await page.evaluate(() => document.body.dataset.summaryB)) ?? 'null') as Summary;
+      console.log(`${label}: relu ${a.hash} (${a.engine.build}, ${a.engine.threads} threads), identity ${b.hash}`);
+      engine(a);
+      engine(b);
+      expect(a.hash).toBe(r.summary.hash);
+      expect(b.hash).toBe(l.summary.hash);
+      if (label === 'not isolated') {
+        expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
+        expect(await page.isVisible('#side-a .threads-note')).toBe(true);
+        expect(await page.textContent('#side-a .threads-note')).toContain('cross-origin isolated');
+      } else expect(await page.isHidden('#side-a .threads-note')).toBe(true);
+    }
   }, 180_000);
 
   it('every config error next to its field, all at once; previous results cleared', async () => {

@@ -8,6 +8,7 @@
 // The address bar holds the whole setting (replaceState as controls change, a history entry per
 // run; back and forward restore it):
 //   ?preset=toy-theory&set=train.lr=0.01&set=data.n=250&compare=1&threads=1&build=scalar&autorun=1
+// A visit without parameters trains the default comparison at once.
 // body[data-state]: idle, preparing, running, stopping, stopped, done (summaries in
 // body[data-summary-a], [data-summary-b]; [data-summary] and #summary-json hold the first) or error.
 import {
@@ -469,6 +470,9 @@ function clearResults(note: string): void {
     part(el, '.numbers').replaceChildren();
     part(el, '.hash').textContent = '';
     part(el, '.neuron-info').textContent = '';
+    const note = part(el, '.threads-note');
+    note.textContent = '';
+    note.hidden = true;
     delete document.body.dataset[`summary${id.toUpperCase()}`];
   }
   delete document.body.dataset.summary;
@@ -539,7 +543,9 @@ function trainSide(sess: Session, side: Side, threads: number, gen: number): Pro
     requestAnimationFrame(() => flush(sess, side));
   });
   run.on('threads', (t) => {
-    part(side.el, '.hash-line').dataset.note = t.note;
+    const note = part(side.el, '.threads-note');
+    note.textContent = t.note;
+    note.hidden = false;
   });
   return run.finished.then(
     (o: WorkerRunOutcome) => {
@@ -836,7 +842,10 @@ function init(): void {
     });
   });
   setState('idle');
-  if (restore()) void train();
+  // a first visit (no setting in the address) starts the default comparison at once: the picture,
+  // not a form, is what the page is for
+  const firstVisit = location.search === '';
+  if (restore() || firstVisit) void train();
   else if (document.body.dataset.state !== 'error') void showInitial();
 }
 
