@@ -206,6 +206,29 @@ describe('demo page: feature contamination you can see (Chromium)', () => {
     expect(await page.getAttribute('#side-a canvas.decision', 'aria-label')).toContain('iteration 0');
   }, 180_000);
 
+  it('by keyboard: Enter trains, the status gives the time left, Escape pauses, Enter continues to the uninterrupted hashes', async () => {
+    const page = await watch.open(served!.url + '?preset=toy-theory', served!.url, 'keyboard');
+    await ready(page);
+    await page.focus('#iterations');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => /about \d+ s left/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: RUN_TIMEOUT, polling: 20 });
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('stop');
+    await page.keyboard.press('Escape');
+    expect(await settled(page, ['stopped', 'done', 'error'])).toBe('stopped');
+    const status = (await page.textContent('#status')) ?? '';
+    const at = Number(/Paused at iteration ([\d,]+)/.exec(status)?.[1].replace(/,/g, ''));
+    console.log(`Escape: ${status}`);
+    expect(at % 50).toBe(0);
+    expect(at).toBeLessThan(1000);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('run');
+    await page.keyboard.press('Enter');
+    expect(await settled(page)).toBe('done');
+    const a = JSON.parse((await page.evaluate(() => document.body.dataset.summaryA)) ?? 'null') as Summary;
+    const b = JSON.parse((await page.evaluate(() => document.body.dataset.summaryB)) ?? 'null') as Summary;
+    expect(a.hash).toBe(relu.summary.hash);
+    expect(b.hash).toBe(linear.summary.hash);
+  }, 180_000);
+
   it('the scalar build, 2 kernel threads per network, and a page without COOP/COEP (1 thread, said so) all give the Node hashes', async () => {
     const set = { ...DEFAULTS, 'train.iterations': 100 };
     const r = await runExperiment({ preset: 'toy-theory', set: { ...set, 'model.activation': 'relu' } });
