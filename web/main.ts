@@ -1,43 +1,89 @@
-// The demo page: a form over the library's config keys, training in a Web Worker (the library's
-// WorkerRun over worker.ts), the live figure (LivePlot), Stop / Resume, and the result with its
-// downloads. The page never trains on the main thread, so it stays responsive. Keyboard: every
-// control is a native form control; Enter in a field trains, Escape stops, focus follows the run
-// (Stop while training, Resume after a stop).
+// The demo page: feature contamination you can see. One click trains the same seed, data and
+// initial weights with ReLU and with identity, each in its own Web Worker (the library's
+// runInWorker, bit-exact: each hash is the CLI's), and draws for each, live at every evaluation,
+// the decision slice (f over the plane of the class direction and the shift direction û, with the
+// training and OOD points), one mark per neuron and the curves. A thin shell over the public API
+// (src/index.ts, src/browser/index.ts).
 //
-// URL parameters configure and start a run (tests and shared links):
-//   ?preset=toy-theory&set=train.iterations=200&set=model.activation=gelu&build=scalar&threads=2&autorun=1
-// threads: kernel threads (auto = the cores, up to 4); more than 1 needs a cross-origin isolated
-// page (COOP/COEP headers, see vite.config.ts), else the page says so and runs on 1 thread. The
-// hash is the same for any thread count.
-// body[data-state]: idle, running, stopping, stopped, done (summary JSON in body[data-summary] and
-// #summary-json) or error (message in #error).
+// The address bar holds the whole setting (replaceState as controls change, a history entry per
+// run; back and forward restore it):
+//   ?preset=toy-theory&set=train.lr=0.01&set=data.n=250&compare=1&threads=1&build=scalar&autorun=1
+// A visit without parameters trains the default comparison at once.
+// body[data-state]: idle, preparing, running, stopping, stopped, done (summaries in
+// body[data-summary-a], [data-summary-b]; [data-summary] and #summary-json hold the first) or error.
 import {
-  metricsCsv,
-  renderSvg,
-  taskOf,
   PRESETS,
   VERSION,
-  encodeNpy,
+  createTrainer,
   parseSetArg,
-  type Build,
-  type MetricRow as MetricsRow,
+  resolveConfig,
+  drawDecision,
+  drawLines,
+  drawNeurons,
+  featureCoords,
+  runInWorker,
+  COLORS,
+  FeaturePlane,
+  type MetricRow,
   type NamedTensor,
+  type NeuronMarks,
+  type PlaneFrame,
+  type Series,
   type SetValue,
   type Summary,
-} from '../src/index.js';
-// not in the curated API (yet): the form's choices and the MNIST weight images
-import { ACTIVATIONS, LOSSES, OPTIMIZERS } from '../src/config/schema.js';
-import { weightGridSpec } from '../src/tasks/mnist/figures.js';
-import type { MnistRunInfo } from '../src/tasks/mnist/task.js';
-import { LivePlot } from '../src/browser/live-plot.js';
-import { runInWorker, type WorkerRun } from '../src/browser/worker-client.js';
+  type WorkerRun,
+  type WorkerRunOutcome,
+  type Build,
+} from '../src/browser/index.js';
 
-// The page trains the presets of `fclab run`: the feature model and padded MNIST (whose digits the
-// worker fetches when such a run starts); distillation (fclab distill) is not offered here.
-const TOY_PRESETS = PRESETS.filter((p) => p.config.task !== 'distill');
-const isMnist = (preset: string) => PRESETS.find((p) => p.name === preset)?.config.task === 'mnist';
+// The page shows the feature model (toy.py) presets: the views need its core and background features.
+const PAGE_PRESETS = PRESETS.filter((p) => p.config.task === 'toy');
 
-type State = 'idle' | 'running' | 'stopping' | 'stopped' | 'done' | 'error';
+/**
+ * The page's own starting values per preset (shown in the fields, so the fields always show what
+ * runs): sized so the contrast appears within about 10 s with two networks training at once on a
+ * 2-core laptop. Why these, with the numbers `fclab run` gives for them, is in EXPLAIN.
+ */
+const PAGE_DEFAULTS: Record<string, Record<string, SetValue>> = {
+  'toy-theory': { 'train.lr': 0.01, 'train.iterations': 1000, 'train.evalEvery': 50, 'data.n': 250 },
+  'toy-default': { 'train.iterations': 1000, 'train.evalEvery': 50, 'data.n': 250 },
+};
+
+/** What the page says per preset: the setting, what to look for, and what these defaults give (measured with fclab run). */
+const EXPLAIN: Record<string, string> = {
+  'toy-theory': `<p><b>The theory setting.</b> Class +1 has its 32 core features in (0, 1), class −1 in (−1, 0); the 32
+    background features are U(0, 1) in training and U(−1, 0) in the OOD set, whatever the label. Hinge loss, SGD with
+    momentum 0.9, output weights frozen at ±1/m: the setting of the paper's theorems.</p>
+    <p><b>Why the ReLU network contaminates:</b> a ReLU neuron that lines up with one class fires mostly on that class
+    (activation asymmetry, the neurons' x axis). Its gradient then keeps a share of the background, whose mean is not
+    zero, and its weight grows along the background's mean (the neurons' y axis: the direction −û, which the OOD
+    shift flips); when the OOD background flips, its output moves. A linear
+    unit has no gate: each class contributes its background with opposite signs and they cancel, so its weight does not
+    grow along û even where the sign of its input is asymmetric. Watch the ReLU boundary bend along û towards the △ OOD
+    points, while the linear network's stays parallel to û.</p>
+    <p><b>Sized for this page:</b> n = 250 points, learning rate 0.01 (the preset's is 0.001), 1,000 iterations,
+    evaluated every 50: more than 80% of the growth happens before iteration 800. At these defaults <code>fclab run</code>
+    gives ReLU bgProj 0.205 → 0.367 and OOD loss 0.795 against a training loss of 0.013; identity bgProj 0.205 → 0.186,
+    OOD loss 0.007. With the preset's 1,000 points and 2,000 iterations (25 to 30 s per network on a 2-core machine) the ReLU numbers are
+    0.205 → 0.362 and 0.769. The OOD accuracy stays near 1 in this setting: the shift eats the margin (the hinge loss
+    rises), it does not cross the boundary.</p>`,
+  'toy-default': `<p><b>toy.py as published:</b> the core is a sphere, radius 1 for class +1 and 2 for class −1, so the
+    plane goes through one core axis and a point sits at its core radius (→). A point's core is spread over all 32 axes,
+    so the colour under it is f on the axis, not at the point: its own prediction is its outline (black: misclassified,
+    computed at the full point). Background as in the theory setting.
+    Logistic loss, AdamW, all layers trained.</p>
+    <p><b>A linear network cannot fit the sphere core:</b> the classes differ only in radius, and no linear function of
+    the input separates two concentric spheres. At these defaults (n = 250, 1,000 iterations) <code>fclab run</code>
+    gives the identity network a training accuracy of 0.74 (what it can memorize of 250 points in 256 dimensions) and
+    OOD accuracy 0.50; the ReLU network fits the training set (accuracy 1, loss 0.0007) and falls to 0.50 OOD
+    (loss 2.15), its bgProj growing 0.205 → 1.00. With AdamW much of that growth is memorization of the training
+    background, not only the shift direction: compare bgShiftProj with bgProj.</p>`,
+};
+
+const FIELD_IDS = ['activation', 'lr', 'iterations', 'eval-every', 'n', 'seed'] as const;
+const THREADS_MAX = 64;
+
+type State = 'idle' | 'preparing' | 'running' | 'stopping' | 'stopped' | 'done' | 'error';
 
 function $<T extends HTMLElement = HTMLElement>(id: string): T {
   const el = document.getElementById(id);
@@ -47,593 +93,760 @@ function $<T extends HTMLElement = HTMLElement>(id: string): T {
 
 const ui = {
   form: $<HTMLFormElement>('run-form'),
-  settings: $<HTMLFieldSetElement>('settings'),
   preset: $<HTMLSelectElement>('preset'),
   presetSummary: $('preset-summary'),
-  activation: $<HTMLSelectElement>('activation'),
-  loss: $<HTMLSelectElement>('loss'),
-  optimizer: $<HTMLSelectElement>('optimizer'),
+  compare: $<HTMLInputElement>('compare'),
   build: $<HTMLSelectElement>('build'),
   threads: $<HTMLSelectElement>('threads'),
-  threadsNote: $('threads-note'),
-  width: $<HTMLInputElement>('width'),
-  iterations: $<HTMLInputElement>('iterations'),
-  seed: $<HTMLInputElement>('seed'),
-  evalEvery: $<HTMLInputElement>('eval-every'),
-  batchSize: $<HTMLInputElement>('batch-size'),
   extra: $<HTMLInputElement>('extra'),
   run: $<HTMLButtonElement>('run'),
+  step: $<HTMLButtonElement>('step'),
   stop: $<HTMLButtonElement>('stop'),
-  resume: $<HTMLButtonElement>('resume'),
-  shareLink: $<HTMLAnchorElement>('share-link'),
-  cli: $('cli-command'),
-  progress: $('progress'),
-  progressBar: $('progress-bar'),
-  status: $('status'),
+  reset: $<HTMLButtonElement>('reset'),
   error: $('error'),
-  figure: $('figure'),
+  status: $('status'),
+  progressBar: $('progress-bar'),
+  live: $('live'),
   explain: $('explain'),
-  explainMnist: $('explain-mnist'),
-  weightsBox: $('weights-box'),
-  weightsFigure: $('weights-figure'),
-  resultsEmpty: $('results-empty'),
-  resultsBody: $('results-body'),
-  metricsBody: $('metrics-body'),
-  msPerIter: $('ms-per-iter'),
-  wallTime: $('wall-time'),
-  simd: $('simd'),
-  threadsUsed: $('threads-used'),
-  hash: $('hash'),
-  downloadCsv: $<HTMLButtonElement>('download-csv'),
-  downloadJson: $<HTMLButtonElement>('download-json'),
-  weights: $('weights'),
+  verdict: $('verdict'),
+  cli: $('cli-command'),
+  share: $<HTMLAnchorElement>('share-link'),
   summaryJson: $('summary-json'),
-  version: $('version'),
+  keysHint: $('keys-hint'),
 };
-
-/** Form fields that edit one config key each; the rest of the config comes from the preset. */
-const FIELDS: Array<HTMLSelectElement | HTMLInputElement> = [
-  ui.activation,
-  ui.loss,
-  ui.optimizer,
-  ui.width,
-  ui.iterations,
-  ui.seed,
-  ui.evalEvery,
-  ui.batchSize,
-];
-const keyOf = (el: HTMLElement): string => el.dataset.key!;
+const fields = FIELD_IDS.map((id) => $<HTMLInputElement | HTMLSelectElement>(id));
+const keyOf = (el: HTMLElement) => el.dataset.key!;
+const FIELD_KEYS = new Set(fields.map(keyOf));
 
 // ---------------------------------------------------------------- formatting
 
-/** Four significant digits; integers in full; exponent form only for extremes. */
-function fmt(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  if (Number.isInteger(v) && Math.abs(v) < 1e9) return String(v);
+function fmt(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v) && Math.abs(v) < 1e9) return v.toLocaleString('en-US');
   const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-4 || a >= 1e6)) return v.toExponential(3);
-  return String(Number(v.toPrecision(4)));
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(2);
+  return String(Number(v.toPrecision(3)));
 }
 
-function fmtSeconds(s: number): string {
-  return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-}
-
-
-/** Most kernel threads the page asks for on "auto": beyond that the step's phases stop scaling. */
-const AUTO_THREADS_MAX = 4;
-/** Largest thread count accepted from the URL (the CLI's --threads range). */
-const THREADS_MAX = 64;
+const fmtSeconds = (s: number) => (s < 60 ? `${Math.max(1, Math.round(s))} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`);
 
 function setState(state: State): void {
   document.body.dataset.state = state;
+  const busy = state === 'preparing' || state === 'running' || state === 'stopping';
+  ui.run.disabled = busy;
+  ui.step.disabled = busy;
+  ui.stop.disabled = !(state === 'running');
+  ui.run.textContent = state === 'stopped' ? 'Continue' : 'Train';
+}
+
+function status(text: string): void {
+  ui.status.textContent = text;
 }
 
 // ---------------------------------------------------------------- the form
 
-function fillSelect(select: HTMLSelectElement, values: readonly string[], labels?: readonly string[]): void {
-  select.replaceChildren(
-    ...values.map((v, i) => {
-      const o = document.createElement('option');
-      o.value = v;
-      o.textContent = labels?.[i] ?? v;
-      return o;
-    }),
-  );
+const getPath = (obj: unknown, key: string): unknown => key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], obj);
+
+function presetOf(name: string) {
+  return PAGE_PRESETS.find((p) => p.name === name);
 }
 
-function presetByName(name: string) {
-  return TOY_PRESETS.find((p) => p.name === name) ?? TOY_PRESETS[0];
-}
-
-/** The preset's value for a dotted key. */
-function presetValue(presetName: string, key: string): unknown {
-  let node: unknown = presetByName(presetName).config;
-  for (const part of key.split('.')) node = (node as Record<string, unknown> | undefined)?.[part];
-  return node;
-}
-
-/** Resets every form field to the preset's value. */
+/** Fields to the preset's values under the page's defaults; overrides cleared. */
 function applyPreset(name: string): void {
-  const p = presetByName(name);
+  const p = presetOf(name) ?? PAGE_PRESETS[0];
   ui.preset.value = p.name;
   ui.presetSummary.textContent = p.summary;
-  showExplanation(p.name);
-  // ten-class MNIST trains with softmax (or MSE on one-hot rows); the feature model with the ±1 losses
-  fillSelect(ui.loss, isMnist(p.name) ? ['softmax', 'mse'] : LOSSES);
-  for (const el of FIELDS) el.value = String(presetValue(p.name, keyOf(el)));
+  const defaults = PAGE_DEFAULTS[p.name] ?? {};
+  for (const el of fields) {
+    const key = keyOf(el);
+    el.value = String(defaults[key] ?? getPath(p.config, key));
+  }
+  ui.extra.value = '';
+  ui.explain.innerHTML = EXPLAIN[p.name] ?? `<p>${p.summary}</p>`;
 }
 
-/** The explanation under the figure: the feature model's, or padded MNIST's. */
-function showExplanation(preset: string): void {
-  ui.explain.hidden = isMnist(preset);
-  ui.explainMnist.hidden = !isMnist(preset);
-}
-
-/** Parses "a.b=1 c.d=x" (spaces or commas between pairs). */
-function parseExtra(text: string): Array<[string, SetValue]> {
-  return text
-    .split(/[\s,]+/)
-    .filter(Boolean)
-    .map((arg) => parseSetArg(arg));
-}
-
-interface RunSpec {
+interface Setting {
   preset: string;
-  /** Only the keys that differ from the preset (short links, short CLI lines). */
   set: Record<string, SetValue>;
+  compare: boolean;
   build?: Build;
-  /** Kernel threads as asked for; undefined = auto. */
   threads?: number;
 }
 
-/** Whether this page may share memory with workers (served with COOP/COEP headers). */
-const isolated = (): boolean => globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer !== 'undefined';
-
-/** The thread count "auto" stands for: the cores, up to AUTO_THREADS_MAX, on an isolated page; else 1. */
-function autoThreads(): number {
-  return isolated() ? Math.max(1, Math.min(AUTO_THREADS_MAX, navigator.hardwareConcurrency || 1)) : 1;
+interface Checked {
+  setting?: Setting;
+  /** field id (or 'extra', 'threads', '') → messages */
+  errors: Map<string, string[]>;
 }
 
-/** The thread count a run uses, and why it is fewer than asked for (if it is). */
-function resolveThreads(spec: Pick<RunSpec, 'threads' | 'build'>): { threads: number; note?: string } {
-  if (spec.build === 'scalar') {
-    return spec.threads !== undefined && spec.threads > 1
-      ? { threads: 1, note: `The scalar build runs on 1 thread (kernel threads need the SIMD build).` }
-      : { threads: 1 };
-  }
-  if (spec.threads === undefined) return { threads: autoThreads() };
-  if (spec.threads > 1 && !isolated())
-    return {
-      threads: 1,
-      note:
-        `${spec.threads} threads need a cross-origin isolated page (served with the headers ` +
-        `Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp); running on 1 thread.`,
-    };
-  return { threads: spec.threads };
-}
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-function showThreadsNote(note: string | undefined): void {
-  ui.threadsNote.textContent = note ?? '';
-  ui.threadsNote.hidden = !note;
-}
-
-/** The form's build and threads (these never fail to parse). */
-function engineOfForm(): Pick<RunSpec, 'build' | 'threads'> {
-  const build = ui.build.value === 'simd' || ui.build.value === 'scalar' ? ui.build.value : undefined;
-  const threads = ui.threads.value === '' ? undefined : Number(ui.threads.value);
-  return { build, threads };
-}
-
-/** Reads the form. Throws ConfigError on a malformed override. */
-function readForm(): RunSpec {
+/** Every problem of the form at once, each next to its field; the setting when there is none. */
+function check(): Checked {
+  const errors = new Map<string, string[]>();
+  const add = (where: string, m: string) => errors.set(where, [...(errors.get(where) ?? []), m]);
   const preset = ui.preset.value;
   const set: Record<string, SetValue> = {};
-  for (const el of FIELDS) {
+  for (const el of fields) {
+    const key = keyOf(el);
     const raw = el.value.trim();
-    if (raw === '') continue; // empty = the preset's value
-    const value: SetValue = el instanceof HTMLInputElement ? (Number.isFinite(Number(raw)) ? Number(raw) : raw) : raw;
-    if (value !== presetValue(preset, keyOf(el))) set[keyOf(el)] = value;
+    if (raw === '') {
+      add(key, `${key}: enter a value`);
+      continue;
+    }
+    try {
+      const [, v] = parseSetArg(`${key}=${raw}`);
+      resolveConfig({ preset, set: { [key]: v } });
+      set[key] = v;
+    } catch (e) {
+      add(key, messageOf(e));
+    }
   }
-  for (const [k, v] of parseExtra(ui.extra.value)) set[k] = v;
-  return { preset, set, ...engineOfForm() };
+  for (const token of ui.extra.value.split(/\s+/).filter(Boolean)) {
+    try {
+      const [k, v] = parseSetArg(token);
+      if (FIELD_KEYS.has(k)) {
+        add('extra', `${k} has its own field above: set it there (an override would disagree with the field)`);
+        continue;
+      }
+      resolveConfig({ preset, set: { [k]: v } });
+      set[k] = v;
+    } catch (e) {
+      add('extra', messageOf(e));
+    }
+  }
+  if (!errors.size)
+    try {
+      resolveConfig({ preset, set });
+    } catch (e) {
+      add('', messageOf(e));
+    }
+  const threads = ui.threads.value === '' ? undefined : Number(ui.threads.value);
+  const build = (ui.build.value || undefined) as Build | undefined;
+  showErrors(errors);
+  return errors.size ? { errors } : { errors, setting: { preset, set, compare: ui.compare.checked, build, threads } };
 }
 
-function queryOf(spec: RunSpec, autorun: boolean): string {
+function showErrors(errors: Map<string, string[]>): void {
+  for (const el of document.querySelectorAll<HTMLElement>('.field-error')) el.textContent = '';
+  for (const el of [...fields, ui.extra]) el.removeAttribute('aria-invalid');
+  const general: string[] = [];
+  for (const [where, ms] of errors) {
+    const box = where === '' ? null : document.getElementById(`err-${where}`);
+    if (!box) {
+      general.push(...ms);
+      continue;
+    }
+    box.textContent = ms.join(' · ');
+    const input = where === 'extra' ? ui.extra : fields.find((f) => keyOf(f) === where) ?? null;
+    input?.setAttribute('aria-invalid', 'true');
+  }
+  ui.error.textContent = general.join(' · ');
+  ui.error.hidden = general.length === 0;
+}
+
+// ---------------------------------------------------------------- the URL
+
+function queryOf(s: { preset: string; compare: boolean; set: Record<string, SetValue> | string[]; build?: string; threads?: number }): string {
   const q = new URLSearchParams();
-  q.set('preset', spec.preset);
-  for (const [k, v] of Object.entries(spec.set)) q.append('set', `${k}=${v}`);
-  if (spec.build) q.set('build', spec.build);
-  if (spec.threads !== undefined) q.set('threads', String(spec.threads));
-  if (autorun) q.set('autorun', '1');
+  q.set('preset', s.preset);
+  const sets = Array.isArray(s.set) ? s.set : Object.entries(s.set).map(([k, v]) => `${k}=${v}`);
+  for (const kv of sets) q.append('set', kv);
+  if (!s.compare) q.set('compare', '0');
+  if (s.build) q.set('build', s.build);
+  if (s.threads !== undefined) q.set('threads', String(s.threads));
   return '?' + q.toString();
 }
 
-/** A shell-safe-enough word: quote anything beyond plain key=value characters. */
-const shellWord = (s: string): string => (/^[\w.=+\-/:]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-
-function updateShare(): void {
-  showThreadsNote(resolveThreads(engineOfForm()).note);
-  try {
-    const spec = readForm();
-    ui.shareLink.href = queryOf(spec, true);
-    const parts = ['fclab run', `--preset ${spec.preset}`];
-    for (const [k, v] of Object.entries(spec.set)) parts.push(`--set ${shellWord(`${k}=${v}`)}`);
-    if (spec.build) parts.push(`--build ${spec.build}`);
-    // The CLI's default is the same "auto"; any count gives the same hash.
-    if (spec.threads !== undefined && spec.build !== 'scalar') parts.push(`--threads ${spec.threads}`);
-    ui.cli.textContent = parts.join(' ');
-  } catch (err) {
-    ui.cli.textContent = err instanceof Error ? err.message : String(err);
-  }
+/** The form as a query, whether or not it is valid (what the address bar shows). */
+function formQuery(): string {
+  const sets = fields.map((el) => `${keyOf(el)}=${el.value.trim()}`);
+  sets.push(...ui.extra.value.split(/\s+/).filter(Boolean));
+  const threads = ui.threads.value === '' ? undefined : Number(ui.threads.value);
+  return queryOf({ preset: ui.preset.value, compare: ui.compare.checked, set: sets, build: ui.build.value || undefined, threads });
 }
 
-/** Applies URL parameters to the form; returns whether to start a run. */
-function applyQuery(params: URLSearchParams): boolean {
-  const preset = params.get('preset');
-  applyPreset(preset && TOY_PRESETS.some((p) => p.name === preset) ? preset : TOY_PRESETS[0].name);
-  // An unknown preset still reaches the library, so the error names it.
-  if (preset && !TOY_PRESETS.some((p) => p.name === preset)) {
-    const o = document.createElement('option');
-    o.value = o.textContent = preset;
-    ui.preset.append(o);
-    ui.preset.value = preset;
-    ui.presetSummary.textContent = 'unknown preset';
-  }
+function syncUrl(push = false): void {
+  const q = formQuery();
+  ui.share.href = q;
+  const cmd = (act: string) =>
+    `fclab run --preset ${ui.preset.value} ` +
+    [...fields.filter((f) => keyOf(f) !== 'model.activation').map((el) => `--set ${keyOf(el)}=${el.value.trim()}`), ...ui.extra.value.split(/\s+/).filter(Boolean).map((t) => `--set ${t}`)].join(' ') +
+    ` --set model.activation=${act}`;
+  const act = ($<HTMLSelectElement>('activation').value || 'relu').trim();
+  ui.cli.textContent = ui.compare.checked ? `${cmd(act)}\n${cmd('identity')}` : cmd(act);
+  if (push) entryHasRun = true;
+  if (location.search === q) return;
+  // edits rewrite the current history entry, except the entry of a run: the first edit after a run
+  // opens a new entry, so Back returns to the setting that ran
+  if (entryHasRun && !push) {
+    history.pushState(null, '', q);
+    entryHasRun = false;
+  } else history.replaceState(null, '', q);
+}
+
+/** Whether the current history entry's setting has been run (see syncUrl). */
+let entryHasRun = false;
+
+/** The form from the address bar; returns whether it asks to train at once. */
+function restore(): boolean {
+  const params = new URLSearchParams(location.search);
+  const name = params.get('preset') ?? 'toy-theory';
+  const errors = new Map<string, string[]>();
+  if (!presetOf(name)) errors.set('', [`preset = ${JSON.stringify(name)} is not valid here: expected one of ${PAGE_PRESETS.map((p) => p.name).join(', ')}`]);
+  applyPreset(presetOf(name) ? name : 'toy-theory');
   const extra: string[] = [];
-  for (const arg of params.getAll('set')) {
-    const eq = arg.indexOf('=');
-    const key = eq > 0 ? arg.slice(0, eq).trim() : '';
-    const value = eq > 0 ? arg.slice(eq + 1).trim() : '';
-    const field = FIELDS.find((el) => keyOf(el) === key);
-    // Values a field cannot show (a select without that option, a non-number) stay overrides, so
-    // the library reports them instead of the page silently dropping them.
-    const fits =
-      field instanceof HTMLSelectElement
-        ? Array.from(field.options).some((o) => o.value === value)
-        : field instanceof HTMLInputElement && value !== '' && Number.isFinite(Number(value));
-    if (field && fits) field.value = value;
-    else extra.push(arg);
+  for (const kv of params.getAll('set')) {
+    const eq = kv.indexOf('=');
+    const key = eq > 0 ? kv.slice(0, eq).trim() : '';
+    const field = fields.find((f) => keyOf(f) === key);
+    if (field) field.value = kv.slice(eq + 1);
+    else extra.push(kv);
   }
   ui.extra.value = extra.join(' ');
+  ui.compare.checked = params.get('compare') !== '0';
   const build = params.get('build');
-  if (build) {
-    if (build !== 'simd' && build !== 'scalar' && build !== 'auto') {
-      showError(`build = "${build}" is not valid: expected simd, scalar or auto`);
-      setState('error');
-      return false;
-    }
-    ui.build.value = build === 'auto' ? '' : build;
-  }
+  ui.build.value = build === 'simd' || build === 'scalar' ? build : '';
   const threads = params.get('threads');
+  ui.threads.value = '';
   if (threads !== null && threads !== '' && threads !== 'auto') {
     const n = Number(threads);
-    if (!/^\d+$/.test(threads) || !Number.isInteger(n) || n < 1 || n > THREADS_MAX) {
-      showError(`threads = "${threads}" is not valid: expected auto or an integer from 1 to ${THREADS_MAX}`);
-      setState('error');
-      return false;
+    if (!/^\d+$/.test(threads) || n < 1 || n > THREADS_MAX)
+      errors.set('threads', [`threads = ${JSON.stringify(threads)} is not valid: expected auto or an integer from 1 to ${THREADS_MAX}`]);
+    else {
+      if (![...ui.threads.options].some((o) => o.value === String(n))) ui.threads.append(new Option(String(n), String(n)));
+      ui.threads.value = String(n);
     }
-    // A count the control does not list (3, 8, ...) gets its own option.
-    if (!Array.from(ui.threads.options).some((o) => o.value === String(n))) {
-      const o = document.createElement('option');
-      o.value = o.textContent = String(n);
-      ui.threads.append(o);
-    }
-    ui.threads.value = String(n);
   }
+  updateSides();
+  syncUrl();
+  if (errors.size) {
+    showErrors(errors);
+    setState('error');
+    return false;
+  }
+  showErrors(new Map());
   const autorun = params.get('autorun');
   return autorun === '1' || autorun === 'true';
 }
 
-// ---------------------------------------------------------------- the figure
+// ---------------------------------------------------------------- the runs
 
-const plot = new LivePlot(ui.figure, {
-  intervalMs: 350,
-  onError: (err) => showError(`figure: ${err instanceof Error ? err.message : String(err)}`),
-});
-
-// ---------------------------------------------------------------- progress and results
-
-let progressFrame = 0;
-let progressState = { iteration: 0, total: 0, elapsed: 0 };
-
-function showProgress(iteration: number, total: number, elapsed: number): void {
-  progressState = { iteration, total, elapsed };
-  if (progressFrame) return;
-  progressFrame = requestAnimationFrame(() => {
-    progressFrame = 0;
-    const { iteration: it, total: tot, elapsed: el } = progressState;
-    const pct = tot > 0 ? (100 * it) / tot : 100;
-    ui.progressBar.style.width = `${pct}%`;
-    ui.progress.setAttribute('aria-valuenow', pct.toFixed(0));
-    if (document.body.dataset.state === 'running')
-      ui.status.textContent = `Iteration ${it.toLocaleString('en-US')} / ${tot.toLocaleString('en-US')} · ${fmtSeconds(el)}`;
-  });
+interface Side {
+  id: 'a' | 'b';
+  el: HTMLElement;
+  activation: string;
+  set: Record<string, SetValue>;
+  plane: FeaturePlane;
+  initAlong: Float64Array;
+  frame: PlaneFrame;
+  /** bgShiftProj per evaluation, computed from the parameters the worker sent */
+  shift: Array<[number, number]>;
+  rows: MetricRow[];
+  run?: WorkerRun;
+  state: 'ready' | 'running' | 'stopped' | 'done' | 'error';
+  iteration: number;
+  legStart: number;
+  legElapsed: number;
+  summary?: Summary;
+  marks?: NeuronMarks;
+  highlight: number;
+  pending?: { iteration: number; parameters: NamedTensor[] };
 }
 
-function showError(message: string): void {
-  ui.error.textContent = message;
-  ui.error.hidden = false;
+interface Session {
+  key: string;
+  setting: Setting;
+  total: number;
+  evalEvery: number;
+  sides: Side[];
+  /** where the current leg pauses (Step), or the end */
+  target: number;
+  startedAt: number;
 }
 
-function clearError(): void {
-  ui.error.textContent = '';
-  ui.error.hidden = true;
+let session: Session | null = null;
+/** bumped whenever a session is dropped: late events of its workers are ignored */
+let generation = 0;
+
+const sideEl = (id: 'a' | 'b') => $(`side-${id}`);
+const part = <T extends HTMLElement>(side: HTMLElement, sel: string) => side.querySelector<T>(sel)!;
+const labelOf = (act: string) => (act === 'identity' ? 'Linear (identity)' : act === 'relu' ? 'ReLU' : act);
+
+function updateSides(): void {
+  const act = ($<HTMLSelectElement>('activation').value || 'relu').trim();
+  part(sideEl('a'), '.side-title').textContent = labelOf(act);
+  sideEl('b').hidden = !ui.compare.checked;
+  ui.live.classList.toggle('single', !ui.compare.checked);
 }
 
-const HEADLINE: Array<[keyof Summary['final'], string]> = [
-  ['trainLoss', 'Train loss'],
-  ['oodLoss', 'OOD loss'],
-  ['trainAcc', 'Train accuracy'],
-  ['oodAcc', 'OOD accuracy'],
-  ['coreProj', 'coreProj'],
-  ['bgProj', 'bgProj'],
-  ['asymmetry', 'Asymmetry'],
-];
-/** Padded-MNIST runs add these (bgProj: border weight norm). */
-const MNIST_HEADLINE: Array<[keyof Summary['final'], string]> = [
-  ['idTestAcc', 'ID test accuracy'],
-  ['bgEnergy', 'bgEnergy'],
-  ['bgShareLearned', 'bgShareLearned'],
-];
-
-let lastResult: { summary: Summary; metrics: MetricsRow[]; parameters: NamedTensor[] } | undefined;
-
-function showResult(summary: Summary, metrics: MetricsRow[], parameters: NamedTensor[]): void {
-  lastResult = { summary, metrics, parameters };
-  ui.metricsBody.replaceChildren(
-    ...[...HEADLINE, ...(summary.config.task === 'mnist' ? MNIST_HEADLINE : [])].map(([key, label]) => {
-      const tr = document.createElement('tr');
-      const a = summary.initial[key] as number;
-      const b = summary.final[key] as number;
-      const cells = [label, fmt(a), '→', fmt(b)];
-      cells.forEach((text, i) => {
-        const td = document.createElement(i === 0 ? 'th' : 'td');
-        if (i === 0) td.setAttribute('scope', 'row');
-        td.textContent = text;
-        if (i === 2) td.className = 'arrow';
-        if (i === 3) td.className = b > a ? 'up' : b < a ? 'down' : '';
-        tr.append(td);
-      });
-      return tr;
-    }),
-  );
-  ui.msPerIter.textContent = summary.timing.msPerIter.toFixed(3);
-  ui.wallTime.textContent = fmtSeconds(summary.timing.wallSeconds);
-  ui.simd.textContent = `${summary.engine.simd ? 'on' : 'off'} (${summary.engine.build} build)`;
-  ui.threadsUsed.textContent = String(summary.engine.threads);
-  ui.hash.textContent = summary.hash;
-  // One button per tensor, named as `fclab run` names them (weights/fc0.weight.npy, ...).
-  ui.weights.replaceChildren(
-    ...parameters.map((t) => {
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.className = 'small';
-      b.dataset.tensor = t.name;
-      b.textContent = `${t.name}.npy`;
-      b.title = `${t.name}: float32 [${t.shape.join(', ')}], PyTorch layout; numpy.load reads it`;
-      return b;
-    }),
-  );
-  ui.resultsEmpty.hidden = true;
-  ui.resultsBody.hidden = false;
+function workerFactory(): Worker {
+  return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 }
 
-function download(name: string, data: string | Uint8Array, type: string): void {
-  const url = URL.createObjectURL(new Blob([data as BlobPart], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+/** Threads per network: 1 when two networks share the machine, unless asked for. */
+function threadsOf(s: Setting): number {
+  if (s.threads !== undefined) return s.threads;
+  if (s.build === 'scalar') return 1;
+  const cores = navigator.hardwareConcurrency || 1;
+  const perRun = Math.floor(cores / (s.compare ? 2 : 1));
+  return crossOriginIsolated ? Math.max(1, Math.min(4, perRun)) : 1;
 }
 
-/** Clears the weight images (a new run). */
-function hideWeights(): void {
-  ui.weightsBox.hidden = true;
-  ui.weightsFigure.replaceChildren();
-  delete ui.weightsBox.dataset.ready;
-}
-
-/**
- * Padded-MNIST runs: the first 16 neurons' weights and their change since initialisation as
- * images (the same figure as `fclab run`'s weights.svg); a learned border shows as a uniform frame.
- */
-async function showWeights(run: WorkerRun, summary: Summary, parameters: NamedTensor[], m: MnistRunInfo): Promise<void> {
-  const W = parameters[0].data;
-  const spec = weightGridSpec({
-    title: { text: `${summary.config.preset}: ${summary.config.model.activation}, first-layer weights`, subtitle: `first 16 neurons, ${m.side}x${m.side} (border ${m.borderWidth} px), each scaled to its own max |w|; red > 0 > blue` },
-    side: m.side,
-    panels: [
-      { title: `Weights after ${summary.iterations} iterations`, weights: W },
-      { title: 'Learned change W − W0', weights: W.map((v, i) => v - m.initialWeights[i]) },
-    ],
-  });
+/** The data and the initial network of a side, from the public API (a trainer that never trains). */
+async function prepareSide(id: 'a' | 'b', s: Setting, activation: string): Promise<Side> {
+  const set = { ...s.set, 'model.activation': activation };
+  const config = resolveConfig({ preset: s.preset, set });
+  const trainer = await createTrainer({ preset: s.preset, set }, { build: s.build, threads: 1 });
+  let init: NamedTensor[];
+  let ds: ReturnType<typeof trainer.dataset>;
   try {
-    const svg = await renderSvg(spec);
-    if (current !== run) return;
-    ui.weightsFigure.innerHTML = svg;
-    ui.weightsBox.hidden = false;
-    ui.weightsBox.dataset.ready = '1';
-  } catch (err) {
-    showError(`weights figure: ${err instanceof Error ? err.message : String(err)}`);
+    ds = trainer.dataset();
+    init = trainer.parameters();
+  } finally {
+    trainer.dispose();
   }
+  const c = config as unknown as { data: { coreDim: number; bgDim: number; core: string; bgMean: number } };
+  const data = {
+    n: ds.n,
+    coreDim: c.data.coreDim,
+    bgDim: c.data.bgDim,
+    core: c.data.core,
+    bgMean: c.data.bgMean,
+    y: ds.y,
+    trainZ: featureCoords(ds.trainX, ds.transform, ds.n, ds.featDim, ds.inputDim),
+    testZ: featureCoords(ds.testX, ds.transform, ds.n, ds.featDim, ds.inputDim),
+    V: ds.transform,
+    inputDim: ds.inputDim,
+  };
+  const plane = new FeaturePlane(data, activation);
+  const frame = plane.frame(0, init);
+  return {
+    id,
+    el: sideEl(id),
+    activation,
+    set,
+    plane,
+    initAlong: frame.along,
+    frame,
+    shift: [[0, frame.bgShiftProj]],
+    rows: [],
+    state: 'ready',
+    iteration: 0,
+    legStart: 0,
+    legElapsed: 0,
+    highlight: -1,
+  };
 }
 
-// ---------------------------------------------------------------- running
-
-let current: WorkerRun | undefined;
-/** The config of the stopped run (Resume continues it, whatever the form shows now). */
-let stoppedSpec: RunSpec | undefined;
-
-const newWorker = () => new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
-
-/** Buttons and form for a state; focus follows the run so Enter/Space keep working. */
-function setControls(state: State): void {
-  const active = state === 'running' || state === 'stopping';
-  ui.settings.disabled = active;
-  ui.run.disabled = active;
-  ui.stop.disabled = state !== 'running';
-  ui.resume.disabled = state !== 'stopped';
-  setState(state);
+function settingKey(s: Setting): string {
+  return JSON.stringify([s.preset, Object.entries(s.set).sort(), s.compare, s.build ?? '', s.threads ?? '']);
 }
 
-/** Follows one WorkerRun (a fresh run or a resumed one) until it ends. */
-function follow(run: WorkerRun, spec: RunSpec, threads: number, resumedRows: MetricsRow[]): void {
-  current = run;
-  const trainingStatus = (simd: boolean) =>
-    `Training (WebAssembly ${simd && spec.build !== 'scalar' ? 'SIMD' : 'scalar'}, ${threads} thread${threads === 1 ? '' : 's'})…`;
-  let simd = true;
-  plot.reset({ title: `${spec.preset}: ${ui.activation.value}, ${ui.loss.value}, ${ui.optimizer.value}`, kind: isMnist(spec.preset) ? 'mnist' : 'toy' }, 'Starting…');
-  hideWeights();
-  for (const r of resumedRows) plot.push(r);
-  setControls('running');
-  ui.stop.focus();
-  run
-    .on('ready', (m) => {
-      simd = m.simd;
-      if (current === run) ui.status.textContent = trainingStatus(simd);
-    })
-    .on('threads', (m) => {
-      threads = m.threads;
-      showThreadsNote(m.note);
-      if (current === run) ui.status.textContent = trainingStatus(simd);
-    })
-    .on('progress', (e) => {
-      if (current !== run) return;
-      showProgress(e.iteration, e.total, e.elapsedSeconds);
-      if (e.metrics) plot.push(e.metrics);
-    });
-  run.finished.then(
-    (o) => {
-      if (current !== run) return;
-      plot.pause();
-      if (o.status === 'stopped') {
-        stoppedSpec = spec;
-        showProgress(o.iteration, progressState.total, progressState.elapsed);
-        ui.status.textContent = `Stopped: Resume continues from iteration ${o.iteration.toLocaleString('en-US')} / ${progressState.total.toLocaleString('en-US')}.`;
-        setControls('stopped');
-        ui.resume.focus();
-        return;
-      }
-      const { summary, metrics, parameters } = o;
-      const json = JSON.stringify(summary, null, 2) + '\n';
-      showResult(summary, metrics, parameters);
-      if (summary.config.task === 'mnist' && o.extra) void showWeights(run, summary, parameters, o.extra as MnistRunInfo);
-      showProgress(summary.iterations, summary.iterations, summary.timing.wallSeconds);
-      ui.status.textContent = `Done: ${summary.iterations.toLocaleString('en-US')} iterations in ${fmtSeconds(summary.timing.wallSeconds)}.`;
-      // The controls stay as they are (Stop is then a no-op) until the final figure is in the page.
-      void plot.set(metrics).then(() => {
-        if (current !== run) return;
-        ui.summaryJson.textContent = json;
-        document.body.dataset.summary = JSON.stringify(summary);
-        setControls('done');
-        ui.run.focus();
-      });
-    },
-    (err: unknown) => {
-      if (current !== run) return;
-      plot.pause();
-      showError(err instanceof Error ? err.message : String(err));
-      ui.status.textContent = 'Failed.';
-      setControls('error');
-    },
-  );
+async function newSession(s: Setting): Promise<Session> {
+  const gen = ++generation;
+  setState('preparing');
+  status('Preparing the data and the initial networks…');
+  const config = resolveConfig({ preset: s.preset, set: s.set });
+  const act = String(s.set['model.activation'] ?? config.model.activation);
+  const acts = s.compare ? [act, 'identity'] : [act];
+  const sides: Side[] = [];
+  for (const [i, a] of acts.entries()) sides.push(await prepareSide(i === 0 ? 'a' : 'b', s, a));
+  if (gen !== generation) throw new Error('superseded');
+  const next: Session = { key: settingKey(s), setting: s, total: config.train.iterations, evalEvery: config.train.evalEvery, sides, target: config.train.iterations, startedAt: performance.now() };
+  session = next;
+  for (const side of sides) drawSide(next, side);
+  drawCharts(next);
+  return next;
 }
 
-function startRun(): void {
-  if (current?.running) return;
-  clearError();
-  let spec: RunSpec;
-  try {
-    spec = readForm();
-  } catch (err) {
-    showError(err instanceof Error ? err.message : String(err));
+function clearResults(note: string): void {
+  generation++;
+  if (session) for (const side of session.sides) void side.run?.stop().catch(() => {});
+  session = null;
+  for (const id of ['a', 'b'] as const) {
+    const el = sideEl(id);
+    for (const c of el.querySelectorAll('canvas')) c.getContext('2d')?.clearRect(0, 0, c.width, c.height);
+    part(el, '.numbers').replaceChildren();
+    part(el, '.hash').textContent = '';
+    part(el, '.neuron-info').textContent = '';
+    const note = part(el, '.threads-note');
+    note.textContent = '';
+    note.hidden = true;
+    delete document.body.dataset[`summary${id.toUpperCase()}`];
+  }
+  delete document.body.dataset.summary;
+  ui.summaryJson.textContent = '';
+  ui.verdict.textContent = '';
+  ui.progressBar.style.width = '0';
+  status(note);
+}
+
+/** Trains (or continues) every side until `pauseAt` (Step) or the end. */
+async function train(pauseAt?: number): Promise<void> {
+  const checked = check();
+  syncUrl();
+  if (!checked.setting) {
+    clearResults('Fix the settings marked in red: the previous results were cleared.');
     setState('error');
     return;
   }
-  history.replaceState(null, '', queryOf(spec, false));
-  const resolved = resolveThreads(spec);
-  showThreadsNote(resolved.note);
-  lastResult = undefined;
-  stoppedSpec = undefined;
-  delete document.body.dataset.summary;
-  ui.summaryJson.textContent = '';
-  ui.status.textContent = 'Starting the worker…';
-  showProgress(0, 0, 0);
-  follow(
-    runInWorker({ preset: spec.preset, set: spec.set, build: spec.build, threads: resolved.threads, worker: newWorker }),
-    spec,
-    resolved.threads,
-    [],
+  const s = checked.setting;
+  let sess = session;
+  const continuing = sess !== null && sess.key === settingKey(s) && sess.sides.every((x) => x.state === 'stopped' || x.state === 'ready');
+  if (!continuing) {
+    clearResults('');
+    try {
+      sess = await newSession(s);
+    } catch (e) {
+      if (messageOf(e) === 'superseded') return;
+      showErrors(new Map([['', [messageOf(e)]]]));
+      setState('error');
+      status('The run could not start.');
+      return;
+    }
+    syncUrl(true);
+  }
+  const cur = sess!;
+  cur.target = pauseAt === undefined ? cur.total : Math.min(cur.total, pauseAt);
+  const gen = generation;
+  setState('running');
+  ui.stop.focus({ preventScroll: true });
+  // the live figure into view (on a phone it is below the controls)
+  if (ui.live.getBoundingClientRect().top > innerHeight * 0.6) ui.live.scrollIntoView({ behavior: 'smooth', block: 'start' });
+  const threads = threadsOf(s);
+  await Promise.all(cur.sides.map((side) => trainSide(cur, side, threads, gen)));
+  if (gen !== generation) return;
+  finishLeg(cur);
+}
+
+function trainSide(sess: Session, side: Side, threads: number, gen: number): Promise<void> {
+  const pauseAt = sess.target < sess.total ? sess.target : undefined;
+  const onProgress = (e: { iteration: number; elapsedSeconds: number; metrics?: MetricRow }) => {
+    if (gen !== generation) return;
+    side.iteration = e.iteration;
+    side.legElapsed = e.elapsedSeconds;
+    if (e.metrics) side.rows.push(e.metrics);
+    progress(sess);
+  };
+  const run =
+    side.state === 'stopped' && side.run
+      ? side.run.resume({ onProgress, pauseAt, threads })
+      : runInWorker({ preset: sess.setting.preset, set: side.set, build: sess.setting.build, threads, live: true, pauseAt, onProgress, worker: workerFactory });
+  side.run = run;
+  side.state = 'running';
+  side.legStart = side.iteration;
+  side.legElapsed = 0;
+  run.on('parameters', (p) => {
+    if (gen !== generation) return;
+    side.pending = p;
+    requestAnimationFrame(() => flush(sess, side));
+  });
+  run.on('threads', (t) => {
+    const note = part(side.el, '.threads-note');
+    note.textContent = t.note;
+    note.hidden = false;
+  });
+  return run.finished.then(
+    (o: WorkerRunOutcome) => {
+      if (gen !== generation) return;
+      if (o.status === 'done') {
+        side.state = 'done';
+        side.summary = o.summary;
+        side.rows = o.metrics;
+        side.iteration = o.summary.iterations;
+        side.pending = { iteration: o.summary.iterations, parameters: o.parameters };
+        flush(sess, side);
+      } else {
+        side.state = 'stopped';
+        side.iteration = o.iteration;
+        side.rows = o.checkpoint ? [...o.checkpoint.metrics] : [];
+        side.shift = side.shift.filter(([it]) => it <= o.iteration);
+      }
+    },
+    (e: unknown) => {
+      if (gen !== generation) return;
+      side.state = 'error';
+      showErrors(new Map([['', [`${labelOf(side.activation)}: ${messageOf(e)}`]]]));
+    },
   );
 }
 
-function stopRun(): void {
-  const run = current;
-  if (!run?.running || document.body.dataset.state !== 'running') return;
-  setControls('stopping');
-  ui.status.textContent = 'Stopping at the next evaluation…';
-  void run.stop();
+function flush(sess: Session, side: Side): void {
+  const p = side.pending;
+  if (!p || session !== sess) return;
+  side.pending = undefined;
+  side.frame = side.plane.frame(p.iteration, p.parameters);
+  const i = side.shift.findIndex(([it]) => it >= p.iteration);
+  if (i >= 0) side.shift.splice(i);
+  side.shift.push([p.iteration, side.frame.bgShiftProj]);
+  drawSide(sess, side);
+  drawCharts(sess);
 }
 
-function resumeRun(): void {
-  const run = current;
-  const spec = stoppedSpec;
-  if (!run || !spec || document.body.dataset.state !== 'stopped') return;
-  clearError();
-  void run.finished.then((o) => {
-    if (current !== run || o.status !== 'stopped') return;
-    const threads = resolveThreads(spec).threads;
-    ui.status.textContent = o.checkpoint ? 'Resuming…' : 'Restarting (stopped before the first evaluation)…';
-    follow(run.resume({ threads }), spec, threads, o.checkpoint?.metrics ?? []);
+function progress(sess: Session): void {
+  const parts = sess.sides.map((s) => `${labelOf(s.activation)} ${fmt(s.iteration)} / ${fmt(sess.total)}`);
+  // ETA: the slower network's rate over this leg
+  let eta = 0;
+  for (const s of sess.sides) {
+    const done = s.iteration - s.legStart;
+    if (done > 0 && s.legElapsed > 0) eta = Math.max(eta, ((sess.target - s.iteration) * s.legElapsed) / done);
+  }
+  const min = Math.min(...sess.sides.map((s) => s.iteration));
+  ui.progressBar.style.width = `${(100 * min) / (sess.total || 1)}%`;
+  status(`Training: ${parts.join(' · ')}${eta > 0 && min < sess.target ? ` · about ${fmtSeconds(eta)} left` : ''}`);
+}
+
+function finishLeg(sess: Session): void {
+  const states = sess.sides.map((s) => s.state);
+  if (states.includes('error')) {
+    setState('error');
+    status('A run failed (see the message by the controls).');
+    return;
+  }
+  const it = Math.min(...sess.sides.map((s) => s.iteration));
+  if (states.every((s) => s === 'done')) {
+    setState('done');
+    const secs = (performance.now() - sess.startedAt) / 1000;
+    status(`Done: ${fmt(sess.total)} iterations${sess.sides.length > 1 ? ' for each network' : ''} in ${fmtSeconds(secs)}.`);
+    const first = sess.sides[0].summary!;
+    for (const s of sess.sides) document.body.dataset[`summary${s.id.toUpperCase()}`] = JSON.stringify(s.summary);
+    document.body.dataset.summary = JSON.stringify(first);
+    ui.summaryJson.textContent = JSON.stringify(first, null, 2);
+  } else {
+    setState('stopped');
+    status(`Paused at iteration ${fmt(it)} of ${fmt(sess.total)}: Continue, Step or Reset.`);
+    ui.run.focus({ preventScroll: true });
+  }
+  verdict(sess);
+}
+
+// ---------------------------------------------------------------- drawing
+
+function drawSide(sess: Session, side: Side): void {
+  const el = side.el;
+  const f = side.frame;
+  const name = labelOf(side.activation);
+  const decision = part<HTMLCanvasElement>(el, 'canvas.decision');
+  drawDecision(decision, side.plane, f);
+  const trainAcc = mean(f.trainCorrect);
+  const oodAcc = mean(f.oodCorrect);
+  decision.setAttribute(
+    'aria-label',
+    `decision slice of the ${name} network at iteration ${f.iteration}: training accuracy ${fmt(trainAcc)}, OOD accuracy ${fmt(oodAcc)}, bgShiftProj ${fmt(f.bgShiftProj)}`,
+  );
+  drawNeuronsOf(sess, side);
+  const last = side.rows[side.rows.length - 1];
+  const numbers: Array<[string, string]> = [
+    ['iteration', fmt(f.iteration)],
+    ['train acc / loss', last ? `${fmt(last.trainAcc)} / ${fmt(last.trainLoss)}` : '–'],
+    ['OOD acc / loss', last ? `${fmt(last.oodAcc)} / ${fmt(last.oodLoss)}` : '–'],
+    ['bgShiftProj', `${fmt(side.shift[0][1])} → ${fmt(f.bgShiftProj)}`],
+    ['bgProj', last ? fmt(last.bgProj) : '–'],
+  ];
+  part(el, '.numbers').replaceChildren(
+    ...numbers.flatMap(([k, v]) => {
+      const dt = document.createElement('dt');
+      dt.textContent = k;
+      const dd = document.createElement('dd');
+      dd.textContent = v;
+      return [dt, dd];
+    }),
+  );
+  part(el, '.hash').textContent = side.summary?.hash ?? (side.state === 'running' ? '(when the run ends)' : '');
+}
+
+function mean(a: Uint8Array): number {
+  let s = 0;
+  for (const v of a) s += v;
+  return a.length ? s / a.length : NaN;
+}
+
+/** The neurons' y range, shared by both sides so that their growth compares at a glance. */
+function growthRange(sess: Session): number {
+  let m = 0.02;
+  for (const s of sess.sides) for (let k = 0; k < s.frame.along.length; k++) m = Math.max(m, Math.abs(s.frame.along[k] - s.initAlong[k]));
+  return m * 1.1;
+}
+
+function drawNeuronsOf(sess: Session, side: Side): void {
+  const canvas = part<HTMLCanvasElement>(side.el, 'canvas.neurons');
+  side.marks = drawNeurons(canvas, side.frame, side.initAlong, growthRange(sess), side.highlight);
+  let grow = 0;
+  for (let k = 0; k < side.frame.along.length; k++) grow += Math.abs(side.frame.along[k] - side.initAlong[k]);
+  canvas.setAttribute('aria-label', `neurons of the ${labelOf(side.activation)} network: ${side.frame.along.length} marks, mean growth along û ${fmt(grow / side.frame.along.length)}`);
+}
+
+function neuronInfo(side: Side): void {
+  const k = side.highlight;
+  const f = side.frame;
+  part(side.el, '.neuron-info').textContent =
+    k < 0
+      ? ''
+      : `Neuron ${k}: output weight ${fmt(f.outWeight[k])}, activation asymmetry ${fmt(f.asymmetry[k])}, weight along û ${fmt(side.initAlong[k])} → ${fmt(f.along[k])}, along the core direction ${fmt(f.alongCore[k])}`;
+}
+
+function drawCharts(sess: Session): void {
+  let lossMax = 0.1;
+  let shiftMax = 0.05;
+  for (const s of sess.sides) {
+    for (const r of s.rows) lossMax = Math.max(lossMax, r.trainLoss, r.oodLoss);
+    for (const [, v] of s.shift) shiftMax = Math.max(shiftMax, v);
+    for (const r of s.rows) shiftMax = Math.max(shiftMax, r.bgProj);
+  }
+  for (const s of sess.sides) {
+    const losses: Series[] = [
+      { label: 'train loss', color: COLORS.pos, points: s.rows.map((r) => [r.iteration, r.trainLoss]) },
+      { label: 'OOD loss', color: COLORS.neg, dash: [5, 3], points: s.rows.map((r) => [r.iteration, r.oodLoss]) },
+    ];
+    drawLines(part<HTMLCanvasElement>(s.el, 'canvas.curves'), losses, sess.total, [0, lossMax * 1.05], 'loss');
+    // bgShiftProj: the CLI's column where the run logs it, else computed here from the parameters
+    const logged = s.rows.length > 0 && typeof s.rows[0].bgShiftProj === 'number';
+    const shift: Series[] = [
+      { label: 'bgShiftProj (along û)', color: '#009E73', points: logged ? s.rows.map((r) => [r.iteration, r.bgShiftProj]) : s.shift },
+      { label: 'bgProj (all background)', color: COLORS.muted, dash: [4, 3], points: s.rows.map((r) => [r.iteration, r.bgProj]) },
+    ];
+    drawLines(part<HTMLCanvasElement>(s.el, 'canvas.shift'), shift, sess.total, [0, shiftMax * 1.05], 'projection');
+  }
+}
+
+/** What this run shows, from its own numbers. */
+function verdict(sess: Session): void {
+  const lines = sess.sides.map((s) => {
+    const last = s.rows[s.rows.length - 1];
+    const first = s.shift[0][1];
+    const now = s.shift[s.shift.length - 1][1];
+    return `${labelOf(s.activation)}: bgShiftProj ${fmt(first)} → ${fmt(now)}${last ? `, training loss ${fmt(last.trainLoss)}, OOD loss ${fmt(last.oodLoss)}, OOD accuracy ${fmt(last.oodAcc)}` : ''}`;
+  });
+  ui.verdict.textContent = `This run, at iteration ${fmt(Math.min(...sess.sides.map((s) => s.iteration)))}: ${lines.join('; ')}.`;
+}
+
+// ---------------------------------------------------------------- events
+
+function stop(): void {
+  if (!session || document.body.dataset.state !== 'running') return;
+  setState('stopping');
+  status('Stopping at the next evaluation…');
+  for (const s of session.sides) void s.run?.stop();
+}
+
+function reset(): void {
+  const wasRun = session !== null;
+  clearResults('Reset: press Train or Step to start again.');
+  setState('idle');
+  if (wasRun || true) void showInitial();
+}
+
+/** The data and the untrained networks, so the figure is never empty. */
+async function showInitial(): Promise<void> {
+  const checked = check();
+  if (!checked.setting) return;
+  try {
+    await newSession(checked.setting);
+    setState('idle');
+    status('Ready: the data and the untrained networks. Press Train (or Step for one evaluation interval).');
+  } catch (e) {
+    if (messageOf(e) === 'superseded') return;
+    showErrors(new Map([['', [messageOf(e)]]]));
+    setState('error');
+  }
+}
+
+function onSettingsChanged(): void {
+  updateSides();
+  syncUrl();
+  const checked = check();
+  if (session && session.key !== (checked.setting ? settingKey(checked.setting) : '')) {
+    clearResults(checked.setting ? 'Settings changed: the previous results were cleared.' : 'Fix the settings marked in red: the previous results were cleared.');
+    setState(checked.setting ? 'idle' : 'error');
+  }
+}
+
+function hookNeurons(id: 'a' | 'b'): void {
+  const canvas = part<HTMLCanvasElement>(sideEl(id), 'canvas.neurons');
+  const pick = (k: number) => {
+    const side = session?.sides.find((s) => s.id === id);
+    if (!side || !session) return;
+    side.highlight = k;
+    drawNeuronsOf(session, side);
+    neuronInfo(side);
+  };
+  const at = (e: PointerEvent) => {
+    const side = session?.sides.find((s) => s.id === id);
+    const r = canvas.getBoundingClientRect();
+    if (side?.marks) pick(side.marks.hit(e.clientX - r.left, e.clientY - r.top));
+  };
+  canvas.addEventListener('pointermove', at);
+  canvas.addEventListener('pointerdown', at);
+  canvas.addEventListener('keydown', (e) => {
+    const side = session?.sides.find((s) => s.id === id);
+    if (!side) return;
+    const n = side.frame.along.length;
+    if (e.key === 'ArrowRight' || e.key === 'ArrowDown') pick((side.highlight + 1) % n);
+    else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') pick((side.highlight - 1 + n) % n);
+    else return;
+    e.preventDefault();
   });
 }
 
-// ---------------------------------------------------------------- wiring
+function init(): void {
+  ui.preset.replaceChildren(...PAGE_PRESETS.map((p) => new Option(p.name, p.name)));
+  const act = $<HTMLSelectElement>('activation');
+  act.replaceChildren(...['relu', 'gelu', 'leakyrelu', 'sigmoid', 'tanh', 'identity'].map((a) => new Option(a, a)));
+  $('version').textContent = VERSION;
+  // no keyboard hint where there is no keyboard to speak of
+  if (matchMedia('(pointer: coarse)').matches) ui.keysHint.hidden = true;
 
-fillSelect(
-  ui.preset,
-  TOY_PRESETS.map((p) => p.name),
-);
-fillSelect(ui.activation, ACTIVATIONS);
-fillSelect(ui.loss, LOSSES);
-fillSelect(ui.optimizer, OPTIMIZERS);
-ui.version.textContent = `fclab ${VERSION}`;
-ui.threads.options[0].textContent = `auto (${autoThreads()})`;
+  ui.preset.addEventListener('change', () => {
+    applyPreset(ui.preset.value);
+    onSettingsChanged();
+    clearResults('Preset changed: its settings were restored and the previous results cleared.');
+    void showInitial();
+  });
+  for (const el of [...fields, ui.extra, ui.build, ui.threads]) el.addEventListener('change', onSettingsChanged);
+  for (const el of [...fields, ui.extra]) el.addEventListener('input', () => syncUrl());
+  ui.compare.addEventListener('change', () => {
+    onSettingsChanged();
+    if (!session) void showInitial();
+  });
+  ui.form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void train();
+  });
+  ui.step.addEventListener('click', () => {
+    const it = session ? Math.min(...session.sides.map((s) => s.iteration)) : 0;
+    const every = session?.evalEvery ?? Number(fields.find((f) => keyOf(f) === 'train.evalEvery')!.value);
+    void train(it + every);
+  });
+  ui.stop.addEventListener('click', stop);
+  ui.reset.addEventListener('click', reset);
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') stop();
+  });
+  hookNeurons('a');
+  hookNeurons('b');
+  addEventListener('popstate', () => {
+    entryHasRun = false;
+    clearResults('');
+    setState('idle');
+    if (restore()) void train();
+    else void showInitial();
+  });
+  let resized = 0;
+  addEventListener('resize', () => {
+    cancelAnimationFrame(resized);
+    resized = requestAnimationFrame(() => {
+      if (!session) return;
+      for (const s of session.sides) drawSide(session, s);
+      drawCharts(session);
+    });
+  });
+  setState('idle');
+  // a first visit (no setting in the address) starts the default comparison at once: the picture,
+  // not a form, is what the page is for
+  const firstVisit = location.search === '';
+  if (restore() || firstVisit) void train();
+  else if (document.body.dataset.state !== 'error') void showInitial();
+}
 
-ui.preset.addEventListener('change', () => {
-  applyPreset(ui.preset.value);
-  updateShare();
-});
-ui.form.addEventListener('input', updateShare);
-ui.form.addEventListener('change', updateShare);
-ui.form.addEventListener('submit', (event) => {
-  event.preventDefault();
-  startRun();
-});
-ui.stop.addEventListener('click', stopRun);
-ui.resume.addEventListener('click', resumeRun);
-document.addEventListener('keydown', (event) => {
-  if (event.key === 'Escape' && document.body.dataset.state === 'running') {
-    event.preventDefault();
-    stopRun();
-  }
-});
-ui.downloadCsv.addEventListener('click', () => {
-  if (lastResult) download('metrics.csv', metricsCsv(lastResult.metrics, taskOf(lastResult.summary.config).columns(lastResult.summary.config)), 'text/csv');
-});
-ui.downloadJson.addEventListener('click', () => {
-  if (lastResult) download('summary.json', JSON.stringify(lastResult.summary, null, 2) + '\n', 'application/json');
-});
-ui.weights.addEventListener('click', (event) => {
-  const name = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-tensor]')?.dataset.tensor;
-  const t = lastResult?.parameters.find((p) => p.name === name);
-  if (t) download(`${t.name}.npy`, encodeNpy(t.data, t.shape), 'application/octet-stream');
-});
-
-const autorun = applyQuery(new URLSearchParams(location.search));
-updateShare();
-if (autorun) startRun();
+init();

@@ -30,3 +30,6 @@ const g = globalThis as { document?: unknown; name?: unknown };
 // padded-MNIST runs read the digits file that the build puts next to the bundle (fetched on first use)
 if (g.document === undefined && g.name === TRAINER_WORKER_NAME)
   serveTrainer(globalThis as unknown as WorkerScope, { digits: fetchMnistDigits(new URL('./mnist-digits.bin', import.meta.url)) });
+
+// the demo page's live views of a feature-model run (decision slice, neurons, curves)
+export * from './views/index.js';

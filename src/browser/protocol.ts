@@ -11,6 +11,10 @@ export interface WorkerRunSpec extends ConfigInput {
   build?: Build;
   /** Kernel threads inside the worker (more than 1 needs a cross-origin isolated page). */
   threads?: number;
+  /** Post the parameters at every evaluation ('parameters' messages), for live views. */
+  live?: boolean;
+  /** Stop at the first checkpoint at or after this iteration (a pause: resume continues the run). */
+  pauseAt?: number;
 }
 
 export type ToWorker =
@@ -30,6 +34,8 @@ export type FromWorker =
   /** The run uses fewer kernel threads than asked for, and why. */
   | { type: 'threads'; threads: number; note: string }
   | { type: 'progress'; event: ProgressEvent }
+  /** The parameters at an evaluation (spec.live), after that evaluation's progress event. */
+  | { type: 'parameters'; iteration: number; parameters: NamedTensor[] }
   /** extra: the kind's data for its figures (RunResult.extra; e.g. padded MNIST's initial weights, for W − W0) */
   | { type: 'done'; summary: Summary; metrics: MetricRow[]; parameters: NamedTensor[]; extra?: unknown }
   /**

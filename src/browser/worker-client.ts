@@ -27,6 +27,8 @@ export interface WorkerRunEvents {
   ready: { simd: boolean; isolated: boolean };
   /** The run uses fewer kernel threads than asked for (note says why). */
   threads: { threads: number; note: string };
+  /** The parameters at an evaluation (options.live), after that evaluation's progress event. */
+  parameters: { iteration: number; parameters: NamedTensor[] };
 }
 
 /** How long a stopping worker gets to hand back its checkpoint before it is terminated. */
@@ -41,6 +43,7 @@ export class WorkerRun {
     progress: [],
     ready: [],
     threads: [],
+    parameters: [],
   };
   private outcome: WorkerRunOutcome | undefined;
 
@@ -75,6 +78,9 @@ export class WorkerRun {
             break;
           case 'progress':
             this.emit('progress', m.event);
+            break;
+          case 'parameters':
+            this.emit('parameters', { iteration: m.iteration, parameters: m.parameters });
             break;
           case 'done':
             end({ status: 'done', summary: m.summary, metrics: m.metrics, parameters: m.parameters, ...(m.extra !== undefined ? { extra: m.extra } : {}) });
@@ -132,10 +138,11 @@ export class WorkerRun {
   }
 
   /** Continues a stopped run in a fresh worker (from the start if it stopped before any checkpoint). */
-  resume(overrides: Pick<WorkerRunOptions, 'threads' | 'build' | 'onProgress'> = {}): WorkerRun {
+  resume(overrides: Pick<WorkerRunOptions, 'threads' | 'build' | 'onProgress' | 'pauseAt'> = {}): WorkerRun {
     const o = this.outcome;
     if (o?.status !== 'stopped') throw new Error('resume: the run has not stopped');
-    return new WorkerRun({ ...this.options, ...overrides }, o.checkpoint);
+    // a pause applies to one leg of a run: the resumed one runs on unless given its own
+    return new WorkerRun({ ...this.options, pauseAt: undefined, ...overrides }, o.checkpoint);
   }
 }
 

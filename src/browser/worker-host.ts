@@ -9,6 +9,7 @@ import { runExperiment } from '../run/loop.js';
 import { resolveConfig } from '../config/resolve.js';
 import { simdSupported, threadsSupported } from '../engine/wasm.js';
 import type { RunCheckpoint } from '../run/checkpoint.js';
+import type { NamedTensor } from '../engine/net.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { decodeMnistDigits, type MnistDigits } from '../tasks/mnist/data.js';
 
@@ -97,8 +98,9 @@ export function serveTrainer(scope: WorkerScope, options: ServeOptions = {}): vo
         onCheckpoint: async (cp) => {
           last = cp;
           await yieldToEvents();
-          if (stopped()) throw STOPPED;
+          if (stopped() || (req.spec.pauseAt !== undefined && cp.snapshot.iteration >= req.spec.pauseAt)) throw STOPPED;
         },
+        ...(req.spec.live ? { onParameters: (iteration: number, parameters: NamedTensor[]) => post({ type: 'parameters', iteration, parameters }) } : {}),
         onProgress: (e) => {
           // between evaluations only: an evaluation is followed by its checkpoint
           if (!e.metrics && stopped()) throw STOPPED;

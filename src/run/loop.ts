@@ -3,6 +3,7 @@
 // updates, stop on divergence or on an AbortSignal (with a checkpoint), and summarise. Writing files
 // is the Node shell's job (src/node/outputs.ts).
 import type { Build } from '../engine/wasm.js';
+import type { NamedTensor } from '../engine/net.js';
 import { ConfigError, resolveConfig, validateConfig, type ConfigInput } from '../config/resolve.js';
 import type { Config } from '../config/schema.js';
 import { taskOf } from '../tasks/registry.js';
@@ -31,6 +32,11 @@ export interface RunOptions extends ConfigInput, TaskContext {
    */
   checkpointEvery?: number;
   onCheckpoint?: (checkpoint: RunCheckpoint) => void | Promise<void>;
+  /**
+   * Called at every evaluation, after onProgress, with copies of the parameters then (for live
+   * views of what the network computes; reading them changes nothing in the run or its hash).
+   */
+  onParameters?: (iteration: number, parameters: NamedTensor[]) => void;
 }
 
 /** A run stopped by its AbortSignal; `checkpoint` continues it (runExperiment({ resume })). */
@@ -158,6 +164,7 @@ async function train(trainer: TaskTrainer, task: Task, options: RunOptions): Pro
     neurons.asymmetry.push(nr.asymmetry);
     options.onProgress?.({ iteration: row.iteration, total, elapsedSeconds: elapsed(), metrics: row });
     diverged = checkDivergence(trainer, losses, row);
+    options.onParameters?.(row.iteration, trainer.parameters());
   };
 
   if (!resume) await evaluate();
