@@ -1,10 +1,34 @@
 import { defineConfig } from 'vitest/config';
 
-// Trainer tests run real training loops; give them room (CI machines are slow and shared).
+// Two lanes (npm run test:unit, npm run test:e2e); `npm test` runs both.
+// unit: kernels, config, io, analysis and small trainers, in about a minute;
+// e2e: whole runs, the CLI, sweeps and the reproduction, browsers, engines, Slurm.
+const UNIT = [
+  'aggregate',
+  'config',
+  'feature-coords',
+  'figures',
+  'fuzz',
+  'gradients',
+  'kernels',
+  'layout',
+  'live-chart',
+  'multi-net',
+  'net-trainer',
+  'npy',
+  'parity',
+  'parity-combos',
+  'wasm-bindings',
+].map((n) => `tests/${n}.test.ts`);
+
+// Timeouts are safety nets for shared CI machines, not assertions: no test depends on speed.
+const test = { testTimeout: 300_000, hookTimeout: 300_000 };
+
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    projects: [
+      { test: { ...test, name: 'unit', include: UNIT } },
+      { test: { ...test, name: 'e2e', include: ['tests/**/*.test.ts'], exclude: UNIT } },
+    ],
   },
 });
