@@ -27,7 +27,8 @@ export async function writeFigure(dir: string, name: string, spec: TopLevelSpec)
   const svgText = await renderSvg(spec);
   const svg = join(dir, `${name}.svg`);
   const png = join(dir, `${name}.png`);
-  await writeFileAtomic(svg, svgText);
-  await writeFileAtomic(png, svgToPng(svgText));
+  // never through a symlink out of the folder
+  await writeFileAtomic(svg, svgText, { within: dir });
+  await writeFileAtomic(png, svgToPng(svgText), { within: dir });
   return { svg, png };
 }
