@@ -13,7 +13,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { setMaxListeners } from 'node:events';
 import { Piscina } from 'piscina';
 import { isInside, writeFileAtomic } from './atomic.js';
-import { checkDestination, lockFolder, verifyManifest, type FolderLock } from './run-folder.js';
+import { checkDestination, lockFolder, LOCK_FILE, verifyManifest, type FolderLock } from './run-folder.js';
 import { VERSION } from '../version.js';
 import { taskOf } from '../tasks/registry.js';
 import type { MetricRow, Summary } from '../tasks/task.js';
@@ -490,7 +490,7 @@ async function realpathOf(p: string): Promise<string> {
 async function copyTreeAtomic(src: string, dst: string): Promise<void> {
   await mkdir(dst, { recursive: true });
   for (const e of await readdir(src, { withFileTypes: true })) {
-    if (e.name.endsWith('.tmp')) continue; // a killed run's temp file is not part of it
+    if (e.name.endsWith('.tmp') || e.name === LOCK_FILE) continue; // a killed run's temp file or lock is not part of it
     const [from, to] = [join(src, e.name), join(dst, e.name)];
     if (e.isDirectory()) await copyTreeAtomic(from, to);
     else if (e.isFile()) await writeFileAtomic(to, await readFile(from));
