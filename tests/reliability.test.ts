@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runExperiment, run, RunInterrupted } from '../src/run/loop.js';
 import { createTrainer, resolveEngineSettings } from '../src/tasks/toy/trainer.js';
-import { memoryPlan, MEMORY_LIMIT_BYTES } from '../src/tasks/toy/memory.js';
+import { memoryPlan } from '../src/tasks/toy/memory.js';
+import { MEMORY_LIMIT_BYTES } from '../src/engine/memory.js';
 import { ConfigError, resolveConfig } from '../src/config/resolve.js';
 import { runHash } from '../src/run/hash.js';
 import { METRIC_COLUMNS, type MetricsRow } from '../src/tasks/toy/metrics.js';
@@ -54,10 +55,10 @@ describe('divergence stops the run at the evaluation that sees it', () => {
     const nan = (bits: number) => new Float32Array(new Uint32Array([0x3f800000, bits]).buffer);
     const row = (v: number): MetricsRow => Object.fromEntries(METRIC_COLUMNS.map((c) => [c, v])) as MetricsRow;
     const f64nan = (hi: number) => new Float64Array(new Uint32Array([1, hi]).buffer)[0];
-    const h1 = runHash([{ data: nan(0x7fc00000) }], [row(NaN)]);
-    const h2 = runHash([{ data: nan(0xffc00001) }], [row(f64nan(0xfff80000))]);
+    const h1 = runHash([{ data: nan(0x7fc00000) }], [row(NaN)], METRIC_COLUMNS);
+    const h2 = runHash([{ data: nan(0xffc00001) }], [row(f64nan(0xfff80000))], METRIC_COLUMNS);
     expect(h2).toBe(h1);
-    expect(runHash([{ data: nan(0x7f800000) }], [row(NaN)])).not.toBe(h1); // Infinity is not NaN
+    expect(runHash([{ data: nan(0x7f800000) }], [row(NaN)], METRIC_COLUMNS)).not.toBe(h1); // Infinity is not NaN
   });
 });
 
