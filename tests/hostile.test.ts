@@ -563,3 +563,42 @@ describe('12. messages', () => {
   });
 });
 
+
+describe('more of the same attacks', () => {
+  it('a garbage lock file is stale; a FIFO .npy is refused without blocking; a symlink --out to a file is refused', async () => {
+    const S = fresh('garbage-lock');
+    await mkdir(S);
+    await writeFile(join(S, '.fclab.lock'), 'not json');
+    let r = await fclab('run', ...small('--out', S, '--no-figure'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(S, '.fclab.lock'))).toBe(false);
+    // a live holder (this test process) is respected
+    const L = fresh('live-lock');
+    await mkdir(L);
+    await writeFile(join(L, '.fclab.lock'), JSON.stringify({ pid: process.pid, started: 'now' }));
+    r = await fclab('run', ...small('--out', L));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`in use by another fclab process \\(pid ${process.pid}`));
+    // a FIFO would block a plain read forever
+    const dir = fresh('fifo');
+    await cp(join(FIX, 'toy-theory'), dir, { recursive: true });
+    await rm(join(dir, 'y.npy'));
+    await new Promise((res, rej) => spawn('mkfifo', [join(dir, 'y.npy')]).on('exit', (c) => (c === 0 ? res(c) : rej(new Error(`mkfifo ${c}`)))));
+    const p = await start(['run', '--preset', 'toy-theory', '--import-npy', dir, '-q', '--out', fresh('fo')], 60_000).done;
+    expect(p.signal).toBeNull();
+    expect(p.code).toBe(2);
+    expect(p.stderr).toMatch(/y\.npy: is not a regular file/);
+    const file = join(tmp, `target-${counter++}`);
+    await writeFile(file, 'x');
+    const link = join(tmp, `link-${counter++}`);
+    await symlink(file, link);
+    r = await fclab('run', ...small('--out', link));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/is a symlink to something that is not a folder; expected a folder/);
+    expect(await readFile(file, 'utf8')).toBe('x');
+    // --resume of a folder without a checkpoint
+    r = await fclab('run', '--resume', S, '-q');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--resume: cannot read .*checkpoint\.fclab \(ENOENT\)/);
+  });
+});

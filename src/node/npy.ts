@@ -1,4 +1,5 @@
 // Node file helpers around the isomorphic .npy codec.
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic.js';
 import { encodeNpy, NpyError, parseNpy, type NpyArray } from '../io/npy.js';
@@ -12,7 +13,8 @@ export const MAX_READ_BYTES = 2 ** 32;
  * refused before anything is read, so a reader never runs without bound. Errors name the path.
  */
 export async function readRegularFile(path: string, cap = MAX_READ_BYTES): Promise<Uint8Array> {
-  const fh = await open(path, 'r');
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever
+  const fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   try {
     const s = await fh.stat();
     if (s.isDirectory()) throw Object.assign(new Error(`is a directory`), { code: 'EISDIR' });

@@ -9,6 +9,7 @@ import { constants, unlinkSync } from 'node:fs';
 import { lstat, open, readdir, readFile, realpath, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../engine/errors.js';
+import { readRegularFile } from './npy.js';
 import { isInside, makeDirs, processAlive, removeStaleTemps, syncDir, writeFileAtomic } from './atomic.js';
 
 /** A destination or folder that cannot be used: printed without a stack, exit 2. */
@@ -144,7 +145,7 @@ export async function lockFolder(dir: string, flag: string): Promise<FolderLock>
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new FolderError(`${flag} ${dir}: cannot lock (${errCode(e)})`);
       let holder: { pid?: unknown; started?: unknown } = {};
       try {
-        holder = JSON.parse(await readFile(path, 'utf8')) as typeof holder;
+        holder = JSON.parse(new TextDecoder().decode(await readRegularFile(path, 1 << 16))) as typeof holder;
       } catch {
         // unreadable or half-written: its writer died between create and write, or it is not ours
       }
@@ -181,7 +182,7 @@ async function classify(dir: string, config: unknown): Promise<{ state: 'empty' 
   if (!list.length) return { state: 'empty', what: '' };
   let cfg: unknown;
   try {
-    cfg = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+    cfg = JSON.parse(new TextDecoder().decode(await readRegularFile(join(dir, 'config.json'), 1 << 20)));
   } catch {
     cfg = undefined;
   }
@@ -268,8 +269,9 @@ export async function openRunFolder(dir: string, options: { flag: string; config
 export async function checkResumeFolder(dir: string, checkpointConfig: unknown): Promise<void> {
   let text: string;
   try {
-    text = await readFile(join(dir, 'config.json'), 'utf8');
-  } catch {
+    text = new TextDecoder().decode(await readRegularFile(join(dir, 'config.json'), 1 << 20));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new FolderError(`--resume ${dir}: cannot read config.json (${(e as Error).message})`);
     return; // a checkpoint-only folder (written before config.json was recorded at the start)
   }
   let cfg: unknown;
@@ -306,7 +308,7 @@ export async function writeManifest(dir: string, files: string[]): Promise<void>
 export async function verifyManifest(dir: string): Promise<string | null> {
   let doc: { format?: unknown; files?: unknown };
   try {
-    doc = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as typeof doc;
+    doc = JSON.parse(new TextDecoder().decode(await readRegularFile(join(dir, MANIFEST), 1 << 24))) as typeof doc;
   } catch (e) {
     return `${MANIFEST}: ${errCode(e)}`;
   }

@@ -13,6 +13,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { setMaxListeners } from 'node:events';
 import { Piscina } from 'piscina';
 import { isInside, writeFileAtomic } from './atomic.js';
+import { readRegularFile } from './npy.js';
 import { checkDestination, lockFolder, LOCK_FILE, verifyManifest, type FolderLock } from './run-folder.js';
 import { VERSION } from '../version.js';
 import { taskOf } from '../tasks/registry.js';
@@ -218,9 +219,9 @@ export async function readSweep(dir: string): Promise<SweepDoc> {
   const file = join(dir, SWEEP_JSON);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = new TextDecoder().decode(await readRegularFile(file, 1 << 30));
   } catch {
-    throw new SweepError(`${dir}: no ${SWEEP_JSON} (not a finished sweep or shard folder)`);
+    throw new SweepError(`${dir}: no readable ${SWEEP_JSON} (not a finished sweep or shard folder)`);
   }
   let doc: SweepDoc;
   try {
