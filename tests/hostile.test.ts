@@ -159,7 +159,7 @@ describe('2. checkpoint integrity', () => {
       try {
         decodeCheckpoint(b, 'cp');
       } catch (e) {
-        expect((e as Error).message).toMatch(/^cp: (not a valid fclab checkpoint|a format-1 checkpoint)/);
+        expect((e as Error).message).toMatch(/^cp: not a valid fclab checkpoint \(/);
         refused++;
       }
     }
@@ -198,7 +198,7 @@ describe('2. checkpoint integrity', () => {
     expect(() => decodeCheckpoint(forged, 'cp')).toThrow(/iteration 5000 is beyond the run's train\.iterations = 6/);
     const old = encodeCheckpoint(cp);
     old.set(new TextEncoder().encode('FCLABCK1'), 0);
-    expect(() => decodeCheckpoint(old, 'cp')).toThrow(/a format-1 checkpoint \(written by an older fclab, without a checksum\): its integrity cannot be verified/);
+    expect(() => decodeCheckpoint(old, 'cp')).toThrow(/not a valid fclab checkpoint \(format 1, written by an older fclab without a checksum: its integrity cannot be verified/);
   });
 
   it('CLI: a flipped bit in the weights, a forged config, a size mismatch: exit 2 with a clear message', async () => {

@@ -221,7 +221,7 @@ export async function readSweep(dir: string): Promise<SweepDoc> {
   try {
     text = new TextDecoder().decode(await readRegularFile(file, 1 << 30));
   } catch {
-    throw new SweepError(`${dir}: no readable ${SWEEP_JSON} (not a finished sweep or shard folder)`);
+    throw new SweepError(`${dir}: no ${SWEEP_JSON} (not a finished sweep or shard folder)`);
   }
   let doc: SweepDoc;
   try {

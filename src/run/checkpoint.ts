@@ -135,7 +135,7 @@ export function decodeCheckpoint(input: Uint8Array, source = 'checkpoint'): RunC
   const magic = bytes.length >= 8 ? new TextDecoder().decode(bytes.subarray(0, 8)) : '';
   if (magic === OLD_MAGIC)
     throw new Error(
-      `${source}: a format-1 checkpoint (written by an older fclab, without a checksum): its integrity cannot be verified, so it is not resumed; start the run again`,
+      `${source}: not a valid fclab checkpoint (format 1, written by an older fclab without a checksum: its integrity cannot be verified, so it is not resumed; start the run again)`,
     );
   if (bytes.length < 12 + SUM || magic !== MAGIC) throw bad('bad magic');
   // the checksum first: nothing of a damaged file is believed
