@@ -1,7 +1,9 @@
 // fclab's Node-only API: everything in 'fclab', plus files (run folders, .npy, state folders),
 // PNG figures, the MNIST digits file, sweeps on a worker pool, the reproduction and the bench.
 export * from './index.js';
-export { readNpy, writeNpyAtomic } from './node/npy.js';
+export { readNpy, writeNpyAtomic, readRegularFile } from './node/npy.js';
+export { openRunFolder, checkResumeFolder, checkDestination, FolderError } from './node/run-folder.js';
+export type { RunFolder } from './node/run-folder.js';
 export { writeFileAtomic } from './node/atomic.js';
 export { readStateFolder } from './node/state-folder.js';
 export { writeRunOutputs } from './node/outputs.js';

@@ -236,6 +236,7 @@ async function checkComplete(dir: string): Promise<string[]> {
         continue;
       }
       if (e.name.endsWith('.tmp')) continue; // a temp name is never an output (renamed when complete)
+      if (e.name === '.fclab.lock') continue; // a killed process's lock: stale, taken over by the next run
       seen.push(e.name);
       const bytes = new Uint8Array(await readFile(p));
       const text = () => new TextDecoder().decode(bytes);
@@ -321,7 +322,8 @@ describe('when things go wrong', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(143);
     expect(stderr).toMatch(/fclab: interrupted \(SIGTERM\) at iteration \d+ of 3000; checkpoint written to .*checkpoint\.fclab; continue with: fclab run --resume /);
-    expect(await readdir(cut)).toEqual(['checkpoint.fclab']);
+    // config.json is recorded before training: the folder says whose run it is
+    expect((await readdir(cut)).sort()).toEqual(['checkpoint.fclab', 'config.json']);
     const r = await fclab('run', '--resume', cut, '--no-figure', '-q');
     expect(r.code, r.stderr).toBe(0);
     const a = JSON.parse(await readFile(join(full, 'summary.json'), 'utf8'));
@@ -335,11 +337,12 @@ describe('when things go wrong', () => {
     const ref = join(tmp, 'kill-ref');
     expect((await fclab('run', ...args, '-q', '--out', ref)).code).toBe(0);
     const refHash = JSON.parse(await readFile(join(ref, 'summary.json'), 'utf8')).hash;
-    const outputs = async (dir: string) => (await readdir(dir).catch((): string[] => [])).filter((f) => !f.endsWith('.tmp'));
+    const outputs = async (dir: string) => (await readdir(dir).catch((): string[] => [])).filter((f) => !f.endsWith('.tmp') && !f.startsWith('.'));
     const seen = new Set<string>();
-    // kill as soon as the folder holds at least this many entries: 1 = a checkpoint during
-    // training; then config.json, metrics.csv, weights/, neuron traces, figure, report, summary
-    for (const [i, atLeast] of [1, 2, 4, 6, 8, 10, 11].entries()) {
+    // kill as soon as the folder holds at least this many entries: 2 = config.json (recorded at the
+    // start) and a checkpoint during training; then metrics.csv, weights/, neuron traces, figure,
+    // report, summary, manifest
+    for (const [i, atLeast] of [2, 3, 5, 7, 9, 11, 12].entries()) {
       const dir = join(tmp, `kill-${i}`);
       const child = spawn(process.execPath, [BIN, 'run', ...args, '-q', '--out', dir], { stdio: 'ignore' });
       let exited = false;

@@ -1,5 +1,4 @@
 // The fclab command line: a thin shell over the library (src/index.ts).
-import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
@@ -17,11 +16,22 @@ import {
   taskOf,
   InputError,
   DivergedError,
+  planRun,
   type RunResult,
   type RunCheckpoint,
   type SetValue,
 } from '../index.js';
-import { readStateFolder, writeRunOutputs, loadMnistDigits, writeFileAtomic, readJsonFile } from '../node.js';
+import {
+  readStateFolder,
+  writeRunOutputs,
+  loadMnistDigits,
+  writeFileAtomic,
+  readJsonFile,
+  readRegularFile,
+  openRunFolder,
+  checkResumeFolder,
+  type RunFolder,
+} from '../node.js';
 
 import { createProgress } from './progress.js';
 import { registerSweepCommands } from './sweep-commands.js';
@@ -60,9 +70,11 @@ export function defaultThreads(): number {
 async function readCheckpoint(path: string): Promise<RunCheckpoint> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    // a regular file of bounded size: never a link to /dev/zero read without end
+    bytes = await readRegularFile(path);
   } catch (e) {
-    throw new UsageError(`--resume: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const err = e as NodeJS.ErrnoException;
+    throw new UsageError(`--resume: cannot read ${path} (${err.code === 'ENOTREG' || err.code === 'EFBIG' ? err.message : (err.code ?? err.message)})`);
   }
   try {
     return decodeCheckpoint(bytes, path);
@@ -77,7 +89,8 @@ export function parseSets(args: string[]): Record<string, SetValue> {
   const out: Record<string, SetValue> = {};
   for (const a of args) {
     const [k, v] = parseSetArg(a);
-    out[k] = v;
+    // resolveConfig parses string values like --set again: a quoted string ("0.001") must stay a string
+    out[k] = typeof v === 'string' && a.slice(a.indexOf('=') + 1).trim().startsWith('"') ? JSON.stringify(v) : v;
   }
   return out;
 }
@@ -147,6 +160,7 @@ function addRunCommand(program: Command, name: string, description: string, defa
     .option('-t, --threads <n>', 'kernel threads (results are identical for any count; default: all cores, up to 4)', threadsArg)
     .option('--checkpoint-every <n>', `write ${CHECKPOINT} into the output folder every n iterations (same as --set train.checkpointEvery=n)`, positiveInt)
     .option('--resume <dir>', `continue the run whose ${CHECKPOINT} is in <dir> (its config is used; outputs go to <dir> unless --out)`)
+    .option('--force', "use an output folder that holds other files: delete fclab's own files there first (others are kept)")
     .option('--no-figure', 'skip the SVG/PNG figure')
     .option('-q, --quiet', 'no progress output')
     .action(async (opts: {
@@ -160,9 +174,12 @@ function addRunCommand(program: Command, name: string, description: string, defa
       threads?: number;
       resume?: string;
       figure: boolean;
+      force?: boolean;
       quiet?: boolean;
     }, cmd: Command) => {
       // validate everything before any work or any file is written
+      for (const [flag, v] of [['--out', opts.out], ['--resume', opts.resume], ['--import-npy', opts.importNpy]] as const)
+        if (v !== undefined && v.trim() === '') throw new UsageError(`${flag} ${JSON.stringify(v)}: expected a folder name (use ${flag} . for the current folder)`);
       let resume: RunCheckpoint | undefined;
       let inputs: { preset?: string; config?: unknown; set?: Record<string, SetValue> } = {};
       let label: string;
@@ -181,63 +198,118 @@ function addRunCommand(program: Command, name: string, description: string, defa
         label = c.preset;
       }
       const imported = opts.importNpy ? await readStateFolder(opts.importNpy) : undefined;
+      // the config this run records, checked (memory, imported state) before any file is touched
+      const recorded = resume ? resume.config : planRun(inputs, { imported: !!imported });
       const dir = opts.out ?? opts.resume ?? join('runs', `${label}-${stamp()}`);
-      const writeCheckpoint = async (cp: RunCheckpoint) => {
-        await mkdir(dir, { recursive: true });
-        await writeFileAtomic(join(dir, CHECKPOINT), encodeCheckpoint(cp));
-      };
-      // Ctrl-C / SIGTERM: stop at the next chunk of updates and write a checkpoint; a second
-      // signal stops at once (every file is written atomically, so nothing is left half-written)
-      const abort = new AbortController();
-      const onSignal = (sig: NodeJS.Signals) => {
-        if (abort.signal.aborted) process.exit(SIGNAL_EXIT[sig] ?? 1);
-        abort.abort(sig);
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      const task = taskOf(resume ? resume.config : resolveConfig(inputs));
-      const progress = createProgress(label, process.stderr, opts.quiet, (row) => task.progressText(row));
-      let result: RunResult;
+      if (opts.resume) await checkResumeFolder(opts.resume, resume!.config);
+      // the folder rule (docs/guide.md, "Output folders"): checked, locked and claimed before training
+      const folder: RunFolder = await openRunFolder(dir, {
+        flag: opts.out !== undefined ? '--out' : opts.resume !== undefined ? '--resume' : '--out',
+        config: recorded,
+        force: opts.force,
+      });
       try {
-        result = await runExperiment({
-          ...inputs,
-          resume,
-          imported,
-          build: opts.build,
-          threads: opts.threads ?? (opts.build === 'scalar' ? 1 : defaultThreads()),
-          onProgress: (e) => progress.update(e),
-          signal: abort.signal,
-          checkpointEvery: resume ? opts.checkpointEvery : undefined,
-          onCheckpoint: writeCheckpoint,
-          digits: loadMnistDigits,
-        });
-      } catch (e) {
-        if (!(e instanceof RunInterrupted)) throw e;
-        progress.stop();
-        await writeCheckpoint(e.checkpoint);
-        const again = `fclab run --resume ${dir}${opts.importNpy ? ` --import-npy ${opts.importNpy}` : ''}`;
-        console.error(
-          `fclab: interrupted (${String(e.reason)}) at iteration ${e.checkpoint.snapshot.iteration} of ${e.checkpoint.config.train.iterations}; ` +
-            `checkpoint written to ${join(dir, CHECKPOINT)}; continue with: ${again}`,
-        );
-        process.exitCode = SIGNAL_EXIT[String(e.reason)] ?? 1;
-        return;
+        await runInFolder(folder, dir, { ...opts, resume, inputs, imported, label });
       } finally {
-        progress.stop();
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
-      await writeRunOutputs(dir, result, { figure: opts.figure });
-      console.log(summaryLine(result, dir));
-      const d = result.summary.diverged;
-      if (d) {
-        console.error(
-          `fclab: ${d.message}. The run stopped there; its metrics, weights and summary (marked "diverged") are in ${dir}. ` +
-            'A smaller train.lr usually helps.',
-        );
-        process.exitCode = EXIT_DIVERGED;
+        await folder.release();
       }
     });
+}
+
+async function runInFolder(
+  _folder: RunFolder,
+  dir: string,
+  o: {
+    resume?: RunCheckpoint;
+    inputs: { preset?: string; config?: unknown; set?: Record<string, SetValue> };
+    imported?: Awaited<ReturnType<typeof readStateFolder>>;
+    label: string;
+    importNpy?: string;
+    build?: 'simd' | 'scalar';
+    threads?: number;
+    checkpointEvery?: number;
+    figure: boolean;
+    quiet?: boolean;
+  },
+): Promise<void> {
+  const { resume, inputs, imported, label } = o;
+  const writeCheckpoint = async (cp: RunCheckpoint) => {
+    await writeFileAtomic(join(dir, CHECKPOINT), encodeCheckpoint(cp), { within: dir });
+  };
+  // Ctrl-C / SIGTERM: stop at the next chunk of updates and write a checkpoint; a second
+  // signal stops at once (every file is written atomically, so nothing is left half-written).
+  // The handlers stay until the outputs are written: a signal then lets them finish first.
+  const abort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (abort.signal.aborted) process.exit(SIGNAL_EXIT[sig] ?? 1);
+    abort.abort(sig);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const task = taskOf(resume ? resume.config : resolveConfig(inputs));
+    const progress = createProgress(label, process.stderr, o.quiet, (row) => task.progressText(row));
+    let result: RunResult;
+    try {
+      result = await runExperiment({
+        ...inputs,
+        resume,
+        imported,
+        build: o.build,
+        threads: o.threads ?? (o.build === 'scalar' ? 1 : defaultThreads()),
+        onProgress: (e) => progress.update(e),
+        signal: abort.signal,
+        checkpointEvery: resume ? o.checkpointEvery : undefined,
+        onCheckpoint: writeCheckpoint,
+        digits: loadMnistDigits,
+      });
+    } catch (e) {
+      if (!(e instanceof RunInterrupted)) throw e;
+      progress.stop();
+      await writeCheckpoint(e.checkpoint);
+      const again = `fclab run --resume ${dir}${o.importNpy ? ` --import-npy ${o.importNpy}` : ''}`;
+      console.error(
+        `fclab: interrupted (${String(e.reason)}) at iteration ${e.checkpoint.snapshot.iteration} of ${e.checkpoint.config.train.iterations}; ` +
+          `checkpoint written to ${join(dir, CHECKPOINT)}; continue with: ${again}`,
+      );
+      process.exitCode = SIGNAL_EXIT[String(e.reason)] ?? 1;
+      return;
+    } finally {
+      progress.stop();
+    }
+    try {
+      await writeRunOutputs(dir, result, { figure: o.figure });
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      // a full disk, a folder made read-only or removed during the run: say so, without a stack
+      if (err.code || err.name === 'PathEscapeError')
+        throw new OutputError(`cannot write the outputs to ${dir} (${err.code ?? ''}${err.code ? ': ' : ''}${err.message}); the folder has no manifest.json, so it is not complete`);
+      throw e;
+    }
+    console.log(summaryLine(result, dir));
+    if (abort.signal.aborted) {
+      const sig = String(abort.signal.reason);
+      console.error(`fclab: ${sig} received while writing the outputs; they were completed first (${dir})`);
+      process.exitCode = SIGNAL_EXIT[sig] ?? 1;
+      return;
+    }
+    const d = result.summary.diverged;
+    if (d) {
+      console.error(
+        `fclab: ${d.message}. The run stopped there; its metrics, weights and summary (marked "diverged") are in ${dir}. ` +
+          'A smaller train.lr usually helps.',
+      );
+      process.exitCode = EXIT_DIVERGED;
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Writing the outputs failed (disk full, folder gone): printed without a stack, exit 1. */
+class OutputError extends Error {
+  override name = 'OutputError';
 }
 
 export async function main(argv = process.argv): Promise<void> {
@@ -247,6 +319,11 @@ export async function main(argv = process.argv): Promise<void> {
     if (e instanceof InputError) {
       console.error(`fclab: error: ${e.message}`);
       process.exitCode = EXIT_USAGE;
+      return;
+    }
+    if (e instanceof OutputError) {
+      console.error(`fclab: error: ${e.message}`);
+      process.exitCode = 1;
       return;
     }
     if (e instanceof DivergedError) {

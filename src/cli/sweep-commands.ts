@@ -22,7 +22,8 @@ function parseSets(args: string[]): Record<string, SetValue> {
   const out: Record<string, SetValue> = {};
   for (const a of args) {
     const [k, v] = parseSetArg(a);
-    out[k] = v;
+    // resolveConfig parses string values like --set again: a quoted string ("0.001") must stay a string
+    out[k] = typeof v === 'string' && a.slice(a.indexOf('=') + 1).trim().startsWith('"') ? JSON.stringify(v) : v;
   }
   return out;
 }

@@ -14,9 +14,13 @@ export type Activation = (typeof ACTIVATIONS)[number];
 export type Loss = (typeof LOSSES)[number];
 export type Optimizer = (typeof OPTIMIZERS)[number];
 
-export const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int().min(min).max(max);
-export const positive = z.number().positive().finite();
-export const nonNegative = z.number().min(0).finite();
+/** The largest finite float32: the engine computes in float32, so a real setting must fit. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+// range before integrality: 1e308 is refused with the key's own limit, not the safe-integer one
+export const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().min(min).max(max).int();
+export const positive = z.number().positive().max(FLOAT32_MAX);
+export const nonNegative = z.number().min(0).max(FLOAT32_MAX);
+export const float32 = z.number().min(-FLOAT32_MAX).max(FLOAT32_MAX);
 export const unit = z.number().min(0).lt(1);
 export const seedField = int(0, 2 ** 32 - 1);
 
@@ -27,7 +31,7 @@ export const featureDataFields = {
   coreDim: int(1, 4096),
   bgDim: int(1, 4096),
   inputDim: int(2, 65536),
-  bgMean: z.number().finite(),
+  bgMean: float32,
 };
 
 export const modelFields = {

@@ -3,6 +3,7 @@
 // config accepts are those of its kind (the preset decides the kind).
 import { configSchema, KEY_HELP, migrateConfig, TASK_KINDS, type Config, type TaskKind } from './schema.js';
 import { PRESETS, findPreset } from './presets.js';
+import { FLOAT32_MAX } from './fields.js';
 import { InputError } from '../engine/errors.js';
 
 export class ConfigError extends InputError {
@@ -129,8 +130,21 @@ function getPath(obj: unknown, path: PropertyKey[]): unknown {
 export function validateConfig(input: unknown, source = 'config'): Config {
   const candidate = migrateConfig(input);
   const r = configSchema.safeParse(candidate);
-  if (r.success) return r.data;
-  const lines = r.error.issues.map((issue) => {
+  if (r.success) {
+    // a preset is a name from the registry, of this kind: it names folders and figures
+    const p = findPreset(r.data.preset);
+    if (!p || p.config.task !== r.data.task) {
+      const names = PRESETS.filter((q) => q.config.task === r.data.task).map((q) => q.name);
+      throw new ConfigError(`${source}: preset = ${show(r.data.preset)} is not valid: expected one of ${names.join(', ')} (a ${r.data.task} preset)`);
+    }
+    return r.data;
+  }
+  const key = (i: { path: PropertyKey[] }) => i.path.join('.');
+  // zod adds the safe-integer bound to a key's own limit: keep the key's
+  const issues = r.error.issues.filter(
+    (i) => !((i.code === 'too_big' || i.code === 'too_small') && i.origin === 'int' && r.error.issues.some((j) => j !== i && key(j) === key(i))),
+  );
+  const lines = issues.map((issue) => {
     const key = issue.path.join('.');
     if (issue.code === 'unrecognized_keys')
       return issue.keys.map((k) => `unknown key "${key ? key + '.' : ''}${k}"${suggest(`${key ? key + '.' : ''}${k}`)}`).join('\n');
@@ -138,7 +152,9 @@ export function validateConfig(input: unknown, source = 'config'): Config {
     let expected = issue.message;
     if (issue.code === 'invalid_value' && 'values' in issue) expected = `expected one of ${issue.values.join(', ')}`;
     else if (issue.code === 'invalid_type') expected = `expected ${issue.expected === 'int' ? 'an integer' : `a ${issue.expected}`}`;
+    else if (issue.code === 'too_small' && Number(issue.minimum) === -FLOAT32_MAX) expected = `expected a float32 value: at least ${-FLOAT32_MAX} (minus the largest float32)`;
     else if (issue.code === 'too_small') expected = `expected ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`;
+    else if (issue.code === 'too_big' && Number(issue.maximum) === FLOAT32_MAX) expected = `expected a float32 value: at most ${FLOAT32_MAX} (the largest float32)`;
     else if (issue.code === 'too_big') expected = `expected ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`;
     else if (issue.code === 'invalid_union' && issue.path[0] === 'task') expected = `expected one of ${TASK_KINDS.join(', ')}`;
     else if (issue.code === 'invalid_union') expected = `expected "auto", true or false`;

@@ -1,6 +1,7 @@
 // Buffers in the module's linear memory. Views are re-created on every access because a
 // memory.grow detaches earlier ArrayBuffers.
 import type { Kernels } from './wasm.js';
+import { BLOCK_LIMIT_BYTES } from './memory.js';
 
 export type Ptr = number;
 
@@ -25,6 +26,11 @@ export class Arena {
   constructor(readonly k: Kernels) {}
 
   bytes(n: number): Ptr {
+    // alloc takes a u32: a larger size would wrap around to a small buffer, and every access past
+    // it would be "memory access out of bounds" (the pointer overflow of issue 17). The memory
+    // plans refuse such configs up front; this is the engine's own guard.
+    if (!Number.isSafeInteger(n) || n < 0 || n > BLOCK_LIMIT_BYTES)
+      throw new RangeError(`engine: a buffer of ${n} bytes is more than the engine's limit of 1 GiB per buffer`);
     // stub runtime: a bump allocator over fresh (zeroed) pages, never reused
     return this.k.alloc(Math.max(16, n));
   }

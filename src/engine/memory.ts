@@ -69,9 +69,32 @@ export function netMemoryPlan(spec: { sizes: readonly number[]; datasets: Readon
     add(`fc${l} activations (${maxRows} rows)`, 8 * maxRows * fanOut, 3);
   }
   const out = sizes[sizes.length - 1];
-  for (const d of spec.datasets) add(`${d.name} inputs (${d.rows} x ${sizes[0]})`, 4 * d.rows * (sizes[0] + out));
+  for (const d of spec.datasets) add(`${d.name} (${d.rows} x ${sizes[0]})`, 4 * d.rows * (sizes[0] + out));
   if (spec.batchSize) add('batch', 4 * spec.batchSize * (sizes[0] + out) + 4 * maxRows);
   add('losses', 8 * maxRows);
   const list = parts.sort((a, b) => b.bytes - a.bytes);
   return { bytes: STATIC_BYTES + list.reduce((s, p) => s + p.bytes, 0), largest, parts: list };
+}
+
+/** Host memory (outside WebAssembly) the per-neuron traces of a run may take: they are kept for the whole run, then copied into checkpoints and .npy files. */
+export const TRACE_LIMIT_BYTES = 2 ** 29;
+
+/** Evaluations of a run: at 0, every evalEvery updates, and at the end. */
+export function evaluationCount(iterations: number, evalEvery: number): number {
+  return Math.floor(iterations / evalEvery) + 1 + (iterations % evalEvery ? 1 : 0);
+}
+
+/**
+ * Why the per-neuron traces (3 float64 statistics per neuron of the first hidden layer at every
+ * evaluation) would not fit the host-side limit, or null. Kinds that record traces check it with
+ * their memory plan, so a run at evalEvery = 1 and a wide layer is refused up front instead of growing without bound.
+ */
+export function traceProblem(c: { iterations: number; evalEvery: number; neurons: number }): string | null {
+  const evals = evaluationCount(c.iterations, c.evalEvery);
+  const bytes = 3 * 8 * c.neurons * evals;
+  if (bytes <= TRACE_LIMIT_BYTES) return null;
+  return (
+    `this config keeps ${formatBytes(bytes)} of neuron traces in memory (model.hidden = ${c.neurons} neurons x 3 statistics x ${evals} evaluations x 8 bytes), ` +
+    `more than the limit of ${formatBytes(TRACE_LIMIT_BYTES)} for them; raise train.evalEvery or lower model.hidden or train.iterations`
+  );
 }

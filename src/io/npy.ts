@@ -24,7 +24,9 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 const MAGIC_LEN = 8; // magic + major + minor
 const ARRAY_ALIGN = 64;
 const GROWTH_AXIS_MAX_DIGITS = 21; // numpy pads the header so shape[0] can grow in place
-const MAX_NESTING = 64; // guards the recursive header parser against hostile input
+const MAX_NESTING = 64;
+/** NumPy's default max_header_size. */
+export const MAX_HEADER_BYTES = 10000; // guards the recursive header parser against hostile input
 
 const DESCR: Record<NpyDtype, string> = { float32: '<f4', float64: '<f8' };
 const ITEMSIZE: Record<NpyDtype, number> = { float32: 4, float64: 8 };
@@ -251,6 +253,9 @@ export function parseNpy(bytes: Uint8Array, source?: string): NpyArray {
   if (bytes.length < MAGIC_LEN + lenSize)
     throw err(`file is truncated: header length field missing (file is ${bytes.length} bytes)`);
   const headerLen = major === 1 ? view.getUint16(MAGIC_LEN, true) : view.getUint32(MAGIC_LEN, true);
+  // NumPy's own limit (np.load's max_header_size): a larger header is hostile or broken
+  if (headerLen > MAX_HEADER_BYTES)
+    throw err(`header is ${headerLen} bytes; NumPy refuses headers over ${MAX_HEADER_BYTES} bytes (max_header_size), and so does fclab`);
   const headerStart = MAGIC_LEN + lenSize;
   const dataStart = headerStart + headerLen;
   if (dataStart > bytes.length)

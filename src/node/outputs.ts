@@ -1,8 +1,11 @@
 // Writes a run's folder (Node), for every kind: config.json, metrics.csv, summary.json,
-// weights/*.npy, neuron traces (kinds that have them), the kind's figures and report.html. Every file is written to a temp name and renamed, and summary.json
-// comes last, so a folder with a summary is complete.
-import { mkdir, rm, readFile } from 'node:fs/promises';
+// weights/*.npy, neuron traces (kinds that have them), the kind's figures and report.html. Every
+// file is written to a temp name, synced and renamed, never through a symlink out of the folder;
+// summary.json and then manifest.json (every file with its size and SHA-256) come last, so a
+// folder with a manifest that checks out is complete.
+import { lstat, mkdir, rm, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MANIFEST, writeManifest } from './run-folder.js';
 import { cpus, platform, release, arch } from 'node:os';
 import { writeFileAtomic } from './atomic.js';
 import { writeNpyAtomic } from './npy.js';
@@ -20,13 +23,17 @@ function stack(rows: Float64Array[]): Float64Array {
   return out;
 }
 
-async function writeNeurons(dir: string, tr: NeuronTraces): Promise<void> {
+async function writeNeurons(dir: string, tr: NeuronTraces, written: string[]): Promise<void> {
   const evals = tr.iterations.length;
   const m = tr.bgNorm[0]?.length ?? 0;
-  await writeNpyAtomic(join(dir, 'neurons.iteration.npy'), Float64Array.from(tr.iterations), [evals]);
-  await writeNpyAtomic(join(dir, 'neurons.coreNorm.npy'), stack(tr.coreNorm), [evals, m]);
-  await writeNpyAtomic(join(dir, 'neurons.bgNorm.npy'), stack(tr.bgNorm), [evals, m]);
-  await writeNpyAtomic(join(dir, 'neurons.asymmetry.npy'), stack(tr.asymmetry), [evals, m]);
+  const put = async (name: string, data: Float64Array, shape: number[]) => {
+    await writeNpyAtomic(join(dir, name), data, shape, { within: dir });
+    written.push(name);
+  };
+  await put('neurons.iteration.npy', Float64Array.from(tr.iterations), [evals]);
+  await put('neurons.coreNorm.npy', stack(tr.coreNorm), [evals, m]);
+  await put('neurons.bgNorm.npy', stack(tr.bgNorm), [evals, m]);
+  await put('neurons.asymmetry.npy', stack(tr.asymmetry), [evals, m]);
 }
 
 export interface WriteOptions {
@@ -46,25 +53,41 @@ export function nodeEnvironment(): Record<string, string> {
 
 export async function writeRunOutputs(dir: string, result: RunResult, opts: WriteOptions = {}): Promise<void> {
   const task = taskOf(result.config);
+  const within = dir;
+  const written: string[] = [];
+  const put = async (rel: string, data: string | Uint8Array) => {
+    await writeFileAtomic(join(dir, rel), data, { within });
+    written.push(rel);
+  };
+  await mkdir(dir, { recursive: true });
+  // a symlinked weights/ would take the weights out of the folder
+  const w = await lstat(join(dir, 'weights')).catch(() => null);
+  if (w && !w.isDirectory()) throw new Error(`${join(dir, 'weights')} is not a folder (a symlink or file); fclab writes the weights only into a folder of the run`);
   await mkdir(join(dir, 'weights'), { recursive: true });
-  // A summary marks a complete folder: an older one must not vouch for a mix of old and new files
-  // if this process dies half-way through replacing them.
+  // The manifest and summary mark a complete folder: older ones must not vouch for a mix of old and
+  // new files if this process dies half-way through replacing them.
+  await rm(join(dir, MANIFEST), { force: true });
   await rm(join(dir, 'summary.json'), { force: true });
-  await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(result.config, null, 2) + '\n');
-  await writeFileAtomic(join(dir, 'metrics.csv'), metricsCsv(result.metrics, task.columns(result.config)));
-  for (const p of result.parameters) await writeNpyAtomic(join(dir, 'weights', `${p.name}.npy`), p.data, p.shape);
-  if (result.neurons.bgNorm[0]?.length) await writeNeurons(dir, result.neurons);
+  await put('config.json', JSON.stringify(result.config, null, 2) + '\n');
+  await put('metrics.csv', metricsCsv(result.metrics, task.columns(result.config)));
+  for (const p of result.parameters) {
+    await writeNpyAtomic(join(dir, 'weights', `${p.name}.npy`), p.data, p.shape, { within });
+    written.push(`weights/${p.name}.npy`);
+  }
+  if (result.neurons.bgNorm[0]?.length) await writeNeurons(dir, result.neurons, written);
   if (opts.figure !== false) {
     const shown: Array<{ title: string; figure: ReportFigure }> = [];
     for (const f of task.figures(result)) {
       const out = await writeFigure(dir, f.name, f.spec);
+      written.push(`${f.name}.svg`, ...(out.png ? [`${f.name}.png`] : []));
       // figures with tens of thousands of marks are embedded as their PNG (as SVG without the renderer)
       const svg = f.embedPng && out.png
         ? `<img alt="${f.title}" style="max-width:100%" src="data:image/png;base64,${Buffer.from(await readFile(out.png)).toString('base64')}">`
         : await readFile(out.svg, 'utf8');
       shown.push({ title: f.title, figure: { svg, caption: f.caption, png: out.png ? `${f.name}.png` : undefined } });
     }
-    await writeFileAtomic(join(dir, 'report.html'), runReportHtml(result, shown, { fclab: result.summary.engine.version, ...nodeEnvironment() }));
+    await put('report.html', runReportHtml(result, shown, { fclab: result.summary.engine.version, ...nodeEnvironment() }));
   }
-  await writeFileAtomic(join(dir, 'summary.json'), JSON.stringify(result.summary, null, 2) + '\n');
+  await put('summary.json', JSON.stringify(result.summary, null, 2) + '\n');
+  await writeManifest(dir, written);
 }

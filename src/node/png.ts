@@ -53,7 +53,7 @@ let warned = false;
  * Writes the PNG of svgText to path and returns its bytes; without the renderer, writes nothing,
  * warns once per process (one line on stderr) and returns null.
  */
-export async function writePng(path: string, svgText: string): Promise<Uint8Array | null> {
+export async function writePng(path: string, svgText: string, within?: string): Promise<Uint8Array | null> {
   let png: Uint8Array;
   try {
     png = svgToPng(svgText);
@@ -63,7 +63,7 @@ export async function writePng(path: string, svgText: string): Promise<Uint8Arra
     warned = true;
     return null;
   }
-  await writeFileAtomic(path, png);
+  await writeFileAtomic(path, png, within ? { within } : {});
   return png;
 }
 
@@ -72,6 +72,7 @@ export async function writeFigure(dir: string, name: string, spec: TopLevelSpec)
   const svgText = await renderSvg(spec);
   const svg = join(dir, `${name}.svg`);
   const png = join(dir, `${name}.png`);
-  await writeFileAtomic(svg, svgText);
-  return { svg, png: (await writePng(png, svgText)) ? png : null };
+  // never through a symlink out of the folder
+  await writeFileAtomic(svg, svgText, { within: dir });
+  return { svg, png: (await writePng(png, svgText, dir)) ? png : null };
 }

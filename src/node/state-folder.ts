@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { readNpy } from './npy.js';
 import { NpyError } from '../io/npy.js';
 import { ConfigError } from '../config/resolve.js';
+import { FLOAT32_MAX } from '../config/fields.js';
 import type { ImportedState } from '../tasks/toy/trainer.js';
 
 const f32 = (a: Float32Array | Float64Array): Float32Array => (a instanceof Float32Array ? a : Float32Array.from(a));
@@ -12,6 +13,7 @@ const f32 = (a: Float32Array | Float64Array): Float32Array => (a instanceof Floa
 export async function readStateFolder(dir: string): Promise<ImportedState> {
   let files: string[];
   try {
+    if (dir === '') throw new Error('empty');
     files = await readdir(dir);
   } catch {
     throw new ConfigError(`--import-npy ${dir}: not a readable folder; expected a folder with train_x.npy, test_x.npy, y.npy, transform.npy and init.fc*.npy`);
@@ -22,9 +24,12 @@ export async function readStateFolder(dir: string): Promise<ImportedState> {
   const load = async (name: string) => {
     const path = join(dir, name);
     const a = await readNpy(path);
-    for (let i = 0; i < a.data.length; i++)
-      if (!Number.isFinite(a.data[i]))
-        throw new NpyError(`${path}: value ${a.data[i]} at flat index ${i}; expected finite numbers`);
+    for (let i = 0; i < a.data.length; i++) {
+      const v = a.data[i];
+      if (!Number.isFinite(v)) throw new NpyError(`${path}: value ${v} at flat index ${i}; expected finite numbers`);
+      // float64 files: the engine trains in float32, where this value would be Infinity
+      if (Math.abs(v) > FLOAT32_MAX) throw new NpyError(`${path}: value ${v} at flat index ${i} does not fit float32 (at most ${FLOAT32_MAX} in magnitude); expected values the engine can hold`);
+    }
     shapes[name] = a.shape;
     return f32(a.data);
   };

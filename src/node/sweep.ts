@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import { setMaxListeners } from 'node:events';
 import { Piscina } from 'piscina';
-import { writeFileAtomic } from './atomic.js';
+import { isInside, writeFileAtomic } from './atomic.js';
+import { readRegularFile } from './npy.js';
+import { checkDestination, lockFolder, LOCK_FILE, verifyManifest, type FolderLock } from './run-folder.js';
 import { VERSION } from '../version.js';
 import { taskOf } from '../tasks/registry.js';
 import type { MetricRow, Summary } from '../tasks/task.js';
@@ -171,6 +173,8 @@ function recordedConfig(config: PlannedRun['config']): unknown {
 /** A run folder that is complete, of this fclab version and of exactly this config; else null. */
 async function readCompleteRun(dir: string, run: PlannedRun): Promise<Pick<RunRecord, 'summary' | 'metrics'> | null> {
   try {
+    // every file the run wrote, with its size and digest: a deleted or truncated file means a re-run
+    if ((await verifyManifest(dir)) !== null) return null;
     const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as RunRecord['summary'];
     const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as unknown;
     if (summary.engine?.version !== VERSION) return null;
@@ -178,6 +182,7 @@ async function readCompleteRun(dir: string, run: PlannedRun): Promise<Pick<RunRe
     const csv = await readFile(join(dir, 'metrics.csv'), 'utf8');
     const file = join(dir, 'metrics.csv');
     const metrics = parseMetricsCsv(csv, file, taskOf(run.config).columns(run.config)) as MetricRow[];
+    if (!metrics.length || metrics.some((m) => !Number.isFinite(m.iteration))) return null;
     return { summary, metrics };
   } catch {
     return null;
@@ -214,7 +219,7 @@ export async function readSweep(dir: string): Promise<SweepDoc> {
   const file = join(dir, SWEEP_JSON);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = new TextDecoder().decode(await readRegularFile(file, 1 << 30));
   } catch {
     throw new SweepError(`${dir}: no ${SWEEP_JSON} (not a finished sweep or shard folder)`);
   }
@@ -227,6 +232,8 @@ export async function readSweep(dir: string): Promise<SweepDoc> {
   if (doc?.format !== SWEEP_FORMAT) throw new SweepError(`${file}: not an fclab sweep file`);
   if (doc.formatVersion !== SWEEP_FORMAT_VERSION)
     throw new SweepError(`${file}: format version ${doc.formatVersion}; this fclab reads version ${SWEEP_FORMAT_VERSION}`);
+  const malformed = sweepDocProblem(doc);
+  if (malformed) throw new SweepError(`${file}: malformed sweep file (${malformed}); re-run the sweep or restore the file`);
   doc.cells = doc.cells.map((c) => ({
     ...c,
     runs: c.runs.map((r) => ({ ...r, final: decodeNumbers(r.final) as typeof r.final })),
@@ -234,6 +241,24 @@ export async function readSweep(dir: string): Promise<SweepDoc> {
     final: decodeNumbers(c.final) as typeof c.final,
   }));
   return doc;
+}
+
+/** What is wrong with a parsed sweep.json's shape, or null (checked before any field is used). */
+function sweepDocProblem(doc: SweepDoc): string | null {
+  const obj = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (typeof doc.fingerprint !== 'string') return 'fingerprint is not a string';
+  if (!obj(doc.spec)) return 'spec is not an object';
+  if (!Array.isArray(doc.keys)) return 'keys is not a list';
+  if (!Number.isInteger(doc.cellCount) || !Number.isInteger(doc.seeds)) return 'cellCount or seeds is not an integer';
+  if (doc.shard !== null && !(obj(doc.shard) && Number.isInteger(doc.shard.index) && Number.isInteger(doc.shard.count))) return 'shard is neither null nor {index, count}';
+  if (!Array.isArray(doc.cells)) return 'cells is not a list';
+  for (const [i, c] of doc.cells.entries()) {
+    if (!obj(c)) return `cells[${i}] is not an object`;
+    if (!Number.isInteger(c.index) || typeof c.id !== 'string' || typeof c.dir !== 'string') return `cells[${i}] lacks index, id or dir`;
+    if (!Array.isArray(c.runs) || c.runs.some((r) => !obj(r))) return `cells[${i}].runs is not a list of runs`;
+    if (!obj(c.series) || !obj(c.final)) return `cells[${i}] lacks series or final`;
+  }
+  return null;
 }
 
 function makeDoc(plan: SweepPlan, shard: Shard | null, cells: CellAggregate[]): SweepDoc {
@@ -287,7 +312,19 @@ export async function runPlan(plan: SweepPlan, options: SweepOptions): Promise<S
   const shard = typeof options.shard === 'string' ? parseShard(options.shard) : (options.shard ?? null);
   if (shard && (!Number.isInteger(shard.index) || !Number.isInteger(shard.count) || shard.count < 1 || shard.index < 0 || shard.index >= shard.count))
     throw new SweepError(`--shard ${shard.index}/${shard.count} is not valid: expected i/n with integers 0 <= i < n`);
+  if (options.out.trim() === '') throw new SweepError(`--out ${JSON.stringify(options.out)}: expected a folder name (use --out . for the current folder)`);
   const out = resolve(options.out);
+  await checkDestination(out, '--out');
+  // one writer per sweep folder: a second sweep (or a second shard) waits for none, it is refused
+  const lock = await lockFolder(out, '--out');
+  try {
+    return await runLocked(plan, options, out, shard, workersWanted);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runLocked(plan: SweepPlan, options: SweepOptions, out: string, shard: Shard | null, workersWanted: number): Promise<SweepOutcome> {
   await checkOut(out, plan, shard);
   const t0 = performance.now();
   const elapsed = () => (performance.now() - t0) / 1000;
@@ -442,11 +479,19 @@ export interface MergeOutcome {
   shards: Array<{ dir: string; shard: Shard | null; cells: number }>;
 }
 
+/** The real path of a folder, or of its nearest existing ancestor joined with the rest (a new --out). */
+async function realpathOf(p: string): Promise<string> {
+  const r = await realpath(p).catch(() => null);
+  if (r) return r;
+  const up = dirname(p);
+  return up === p ? p : join(await realpathOf(up), p.slice(up.length + 1));
+}
+
 /** Copies a folder file by file, each written to a temp name and renamed (a killed merge leaves no half file). */
 async function copyTreeAtomic(src: string, dst: string): Promise<void> {
   await mkdir(dst, { recursive: true });
   for (const e of await readdir(src, { withFileTypes: true })) {
-    if (e.name.endsWith('.tmp')) continue; // a killed run's temp file is not part of it
+    if (e.name.endsWith('.tmp') || e.name === LOCK_FILE) continue; // a killed run's temp file or lock is not part of it
     const [from, to] = [join(src, e.name), join(dst, e.name)];
     if (e.isDirectory()) await copyTreeAtomic(from, to);
     else if (e.isFile()) await writeFileAtomic(to, await readFile(from));
@@ -463,9 +508,15 @@ export async function mergeSweeps(dirs: string[], options: MergeOptions): Promis
   const out = resolve(options.out);
   const docs: Array<{ dir: string; doc: SweepDoc }> = [];
   for (const d of dirs) docs.push({ dir: d, doc: await readSweep(d) });
-  const realOut = await realpath(out).catch(() => out);
-  for (const { dir } of docs)
-    if ((await realpath(dir).catch(() => resolve(dir))) === realOut) throw new SweepError(`merge: --out ${options.out} is one of the inputs; choose a new folder`);
+  if (options.out.trim() === '') throw new SweepError(`merge: --out ${JSON.stringify(options.out)}: expected a folder name`);
+  const realOut = await realpathOf(out);
+  for (const { dir } of docs) {
+    const realIn = await realpathOf(resolve(dir));
+    if (realIn === realOut) throw new SweepError(`merge: --out ${options.out} is one of the inputs; choose a new folder`);
+    // writing inside a shard (s0/runs) would change an input; a shard inside --out would be copied into itself
+    if (isInside(realIn, realOut)) throw new SweepError(`merge: --out ${options.out} is inside the input ${dir}; choose a folder outside every input`);
+    if (isInside(realOut, realIn)) throw new SweepError(`merge: the input ${dir} is inside --out ${options.out}; choose a folder outside every input`);
+  }
 
   const first = docs[0];
   for (const { dir, doc } of docs.slice(1))
@@ -505,7 +556,22 @@ export async function mergeSweeps(dirs: string[], options: MergeOptions): Promis
     throw new SweepError(`merge: ${missing.length} of ${plan.cells.length} cells missing: ${list}${hint}`);
   }
 
-  await mkdir(out, { recursive: true });
+  await checkDestination(out, '--out');
+  const lock: FolderLock = await lockFolder(out, '--out');
+  try {
+    return await mergeLocked(out, plan, found, docs, options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function mergeLocked(
+  out: string,
+  plan: SweepPlan,
+  found: Map<number, { dir: string; cell: CellAggregate }>,
+  docs: Array<{ dir: string; doc: SweepDoc }>,
+  options: MergeOptions,
+): Promise<MergeOutcome> {
   await checkOut(out, plan, null);
   const cells = plan.cells.map((c) => found.get(c.index)!);
   if (options.copyRuns !== false) {

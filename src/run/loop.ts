@@ -9,7 +9,7 @@ import type { Config } from '../config/schema.js';
 import { taskOf } from '../tasks/registry.js';
 import type { Divergence, MetricRow, NeuronTraces, ProgressEvent, RunResult, Summary, Task, TaskContext, TaskTrainer } from '../tasks/task.js';
 import { runHash } from './hash.js';
-import type { RunCheckpoint } from './checkpoint.js';
+import { importedDigest, type RunCheckpoint } from './checkpoint.js';
 import { VERSION } from '../version.js';
 
 export type { Divergence, NeuronTraces, ProgressEvent, RunResult, Summary, MetricRow } from '../tasks/task.js';
@@ -82,11 +82,16 @@ export async function runExperiment(options: RunOptions = {}): Promise<RunResult
         ? 'resume: the checkpointed run started from imported state; pass the same imported state (--import-npy) again'
         : 'resume: the checkpointed run used generated data; do not pass imported state',
     );
+  const digest = options.imported ? importedDigest(options.imported) : null;
+  if (resume?.imported && resume.importDigest !== undefined && resume.importDigest !== digest)
+    throw new ConfigError(
+      `resume: the imported state${options.imported?.source ? ` (${options.imported.source})` : ''} differs from the one the checkpointed run started from (SHA-256 ${digest?.slice(0, 12)}, the checkpoint records ${String(resume.importDigest).slice(0, 12)}); pass the same --import-npy folder`,
+    );
   const config = resume ? planRun(resume.config, { imported: !!options.imported }) : planRun({ preset: options.preset, config: options.config, set: options.set }, { imported: !!options.imported });
   const task = taskOf(config);
   const trainer = await task.createTrainer(config, { imported: options.imported, build: options.build, threads: options.threads, digits: options.digits });
   try {
-    return await train(trainer, task, options);
+    return await train(trainer, task, options, digest);
   } finally {
     trainer.dispose();
   }
@@ -122,7 +127,7 @@ function checkDivergence(trainer: TaskTrainer, losses: readonly string[], row: M
   };
 }
 
-async function train(trainer: TaskTrainer, task: Task, options: RunOptions): Promise<RunResult> {
+async function train(trainer: TaskTrainer, task: Task, options: RunOptions, importDigest: string | null): Promise<RunResult> {
   const losses = task.lossColumns;
   const columns = task.columns(trainer.config);
   const resume = options.resume;
@@ -136,7 +141,14 @@ async function train(trainer: TaskTrainer, task: Task, options: RunOptions): Pro
   const neurons: NeuronTraces = resume
     ? { iterations: [...resume.neurons.iterations], coreNorm: [...resume.neurons.coreNorm], bgNorm: [...resume.neurons.bgNorm], asymmetry: [...resume.neurons.asymmetry] }
     : { iterations: [], coreNorm: [], bgNorm: [], asymmetry: [] };
-  if (resume) trainer.restore(resume.snapshot);
+  if (resume) {
+    // a state of other sizes than the config's (a checkpoint made by hand): a clear error, not a crash
+    const sizes = trainer.snapshot().state.map((b) => b.length);
+    const got = resume.snapshot.state.map((b) => b.length);
+    if (sizes.length !== got.length || sizes.some((n, i) => n !== got[i]))
+      throw new ConfigError(`resume: the checkpoint's trainer state (${got.length} buffers, ${got.reduce((a, b) => a + b, 0)} bytes) does not fit its config (${sizes.length} buffers, ${sizes.reduce((a, b) => a + b, 0)} bytes)`);
+    trainer.restore(resume.snapshot);
+  }
   const t0 = now();
   const elapsed = () => (now() - t0) / 1000;
   let trainMs = resume?.trainMs ?? 0;
@@ -145,6 +157,7 @@ async function train(trainer: TaskTrainer, task: Task, options: RunOptions): Pro
   const checkpoint = (): RunCheckpoint => ({
     config,
     imported: !!options.imported,
+    importDigest,
     snapshot: trainer.snapshot(),
     metrics: [...metrics],
     neurons: { iterations: [...neurons.iterations], coreNorm: [...neurons.coreNorm], bgNorm: [...neurons.bgNorm], asymmetry: [...neurons.asymmetry] },

@@ -113,7 +113,7 @@ export function parseGridArg(arg: string): GridAxis {
   const items = raw.split(',').map((s) => s.trim());
   if (raw.trim() === '' || items.some((s) => s === ''))
     throw new SweepError(`--grid ${show(arg)}: empty value in the list; expected key=v1,v2,... with non-empty values`);
-  return [key, items.map(parseSetValue)];
+  return [key, items.map(parseOnce)];
 }
 
 /** `i/n` with 0 ≤ i < n. */
@@ -168,6 +168,15 @@ function stableSeeds(base: number, n: number, where: string): number[] {
 }
 
 /** Validates a spec and expands it into cells and runs. Throws SweepError/ConfigError naming the problem. */
+/**
+ * Parses a --set style value once: resolveConfig parses string values again, so a quoted JSON
+ * string ("0.001") is passed on quoted, to stay a string there.
+ */
+function parseOnce(v: string): SetValue {
+  const p = parseSetValue(v);
+  return typeof p === 'string' && v.trim().startsWith('"') ? JSON.stringify(p) : p;
+}
+
 export function planSweep(spec: SweepSpec): SweepPlan {
   const seeds = spec.seeds;
   if (!Number.isInteger(seeds) || seeds < 1)
@@ -175,7 +184,7 @@ export function planSweep(spec: SweepSpec): SweepPlan {
   const baseSet: Record<string, SetValue> = {};
   for (const [k, v] of Object.entries(spec.set ?? {})) {
     checkKey(k, '--set');
-    baseSet[k] = typeof v === 'string' ? parseSetValue(v) : v;
+    baseSet[k] = typeof v === 'string' ? parseOnce(v) : v;
   }
   if (spec.grid && spec.cells) throw new SweepError('a sweep has either grid axes or explicit cells, not both');
 
@@ -194,7 +203,7 @@ export function planSweep(spec: SweepSpec): SweepPlan {
       const set: Record<string, SetValue> = { ...baseSet };
       for (const [k, v] of Object.entries(c.set ?? {})) {
         checkKey(k, `cell ${show(c.id)}:`);
-        set[k] = typeof v === 'string' ? parseSetValue(v) : v;
+        set[k] = typeof v === 'string' ? parseOnce(v) : v;
       }
       raw.push({ id: c.id, preset: c.preset ?? spec.preset ?? 'toy-default', config: spec.config, set, values: {} });
     }
@@ -218,7 +227,7 @@ export function planSweep(spec: SweepSpec): SweepPlan {
       if (key in baseSet) throw new SweepError(`--grid ${key}: also fixed by --set ${key}; remove one of them`);
       seen.add(key);
       if (!values.length) throw new SweepError(`--grid ${key}: expected at least one value`);
-      const parsed = values.map((v) => (typeof v === 'string' ? parseSetValue(v) : v));
+      const parsed = values.map((v) => (typeof v === 'string' ? parseOnce(v) : v));
       const texts = parsed.map(valueText);
       const dup = texts.find((t, i) => texts.indexOf(t) !== i);
       if (dup !== undefined) throw new SweepError(`--grid ${key}: value ${dup} listed twice`);

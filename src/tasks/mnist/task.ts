@@ -1,6 +1,6 @@
 // Padded MNIST as a Task: the analogue of the paper's CIFAR-10 border figure.
 import { ConfigError } from '../../config/resolve.js';
-import { memoryProblem, netMemoryPlan } from '../../engine/memory.js';
+import { memoryProblem, netMemoryPlan, traceProblem } from '../../engine/memory.js';
 import type { MetricRow, RunResult, Summary, Task } from '../task.js';
 import type { MnistRunConfig } from './config.js';
 import { DIGIT_SIDE } from './data.js';
@@ -40,7 +40,10 @@ export const mnistTask: Task<MnistRunConfig> = {
       { name: 'ID test digits', rows: c.mnist.testN },
       { name: 'OOD test digits', rows: c.mnist.testN },
     ];
-    return memoryProblem(netMemoryPlan({ sizes, datasets: rows, batchSize: c.train.batchSize }));
+    return (
+      memoryProblem(netMemoryPlan({ sizes, datasets: rows, batchSize: c.train.batchSize })) ??
+      traceProblem({ iterations: c.train.iterations, evalEvery: c.train.evalEvery, neurons: c.model.hidden })
+    );
   },
   async createTrainer(c, ctx) {
     if (ctx.imported) throw new ConfigError(`--import-npy is not valid with preset ${JSON.stringify(c.preset)}: expected generated data (the digits come from the shipped MNIST file)`);

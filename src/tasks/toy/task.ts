@@ -1,6 +1,6 @@
 // The feature model's run (toy.py) as a Task: the official numerical experiment and its variants.
 import { ConfigError } from '../../config/resolve.js';
-import { memoryProblem } from '../../engine/memory.js';
+import { memoryProblem, traceProblem } from '../../engine/memory.js';
 import type { MetricRow, RunResult, Summary, Task, TaskTrainer } from '../task.js';
 import type { ToyConfig } from './config.js';
 import { createTrainer, resolveEngineSettings, type Trainer } from './trainer.js';
@@ -74,7 +74,10 @@ export const toyTask: Task<ToyConfig> = {
   resolve: (c, { imported }) => resolveEngineSettings(c, imported),
   memoryProblem(c, { imported }) {
     const r = resolveEngineSettings(c, imported);
-    return memoryProblem(memoryPlan(r, { imported, factored: r.engine.factorInput }));
+    return (
+      memoryProblem(memoryPlan(r, { imported, factored: r.engine.factorInput })) ??
+      traceProblem({ iterations: c.train.iterations, evalEvery: c.train.evalEvery, neurons: c.model.hidden })
+    );
   },
   async createTrainer(c, ctx) {
     if (ctx.imported && c.engine.factorInput === true)
