@@ -54,6 +54,10 @@ export async function writeRunOutputs(dir: string, result: RunResult, opts: Writ
   await writeFileAtomic(join(dir, 'metrics.csv'), metricsCsv(result.metrics, task.columns(result.config)));
   for (const p of result.parameters) await writeNpyAtomic(join(dir, 'weights', `${p.name}.npy`), p.data, p.shape);
   if (result.neurons.bgNorm[0]?.length) await writeNeurons(dir, result.neurons);
+  for (const f of task.files?.(result) ?? []) {
+    if (!/^[A-Za-z0-9._-]+$/.test(f.name)) throw new Error(`task ${task.kind}: run file name ${JSON.stringify(f.name)} is not a plain file name`);
+    await writeNpyAtomic(join(dir, `${f.name}.npy`), f.data, f.shape);
+  }
   if (opts.figure !== false) {
     const shown: Array<{ title: string; figure: ReportFigure }> = [];
     for (const f of task.figures(result)) {
