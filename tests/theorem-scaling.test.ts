@@ -47,7 +47,7 @@ describe('scaling fits', () => {
     const points: TheoremRunPoint[] = [];
     const knobs = { ...PRESET_POINT };
     const add = (p: typeof knobs, cell: string) =>
-      points.push({ cell, seed: 1, activation: 'relu', ...p, t0: 5 * (p.m / (p.lr * Math.sqrt(p.d))) ** 0.7, t1: 2 * (p.m / (p.lr * p.d0)) ** 1.3, plateaued: true, final: {} });
+      points.push({ cell, seed: 1, activation: 'relu', ...p, t0b: null, t0: 5 * (p.m / (p.lr * Math.sqrt(p.d))) ** 0.7, t1: 2 * (p.m / (p.lr * p.d0)) ** 1.3, plateaued: true, final: {} });
     add(knobs, 'default');
     for (const k of Object.keys(s.axes) as Array<keyof typeof knobs>) for (const v of s.axes[k]) if (v !== knobs[k]) add({ ...knobs, [k]: v }, `${k}=${v}`);
     const fits = scalingFits(points);
@@ -119,6 +119,6 @@ describe('the scaling study end to end (tiny plan: one seed, two points per knob
       expect((await readFile(f.svg, 'utf8')).startsWith('<svg')).toBe(true);
       expect((await stat(f.png)).size).toBeGreaterThan(1000);
     }
-    expect(r.section.tables?.[1].rows.length).toBe(10);
+    expect(r.section.tables?.[1].rows.length).toBe(15);
   });
 });

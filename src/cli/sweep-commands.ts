@@ -231,7 +231,7 @@ export function registerSweepCommands(program: Command): void {
           }
           for (const c of t.claims) console.log(`${c.holds ? 'holds' : 'FAILS'}  ${c.id} ${c.statement}\n       ${c.evidence}`);
           for (const f of t.figures) console.log(`${f.name.split('-')[0]}: ${f.svg} (+ .png)`);
-          console.log(`report: ${t.report} (${t.cost.runs} runs in ${formatDuration(t.cost.wallSeconds)}; ${t.cost.usPerStep.toFixed(1)} µs per online step)`);
+          console.log(`report: ${t.report} (${t.cost.runs} runs in ${formatDuration(t.cost.wallSeconds)}; ${t.cost.usPerStep.toFixed(0)} µs of wall time per online step, evaluations included)`);
           return;
         }
         let r;
