@@ -122,3 +122,20 @@ describe('the scaling study end to end (tiny plan: one seed, two points per knob
     expect(r.section.tables?.[1].rows.length).toBe(15);
   });
 });
+
+describe("the scaling study's cost in the bench", () => {
+  it('times a step and a study run and projects both plans', async () => {
+    const { theoremThroughput } = await import('../src/node/bench/theorem.js');
+    const lines: string[] = [];
+    const b = await theoremThroughput(true, 1, (s) => lines.push(s));
+    expect(b.batch).toBe(32);
+    expect(b.usPerStep).toBeGreaterThan(0);
+    expect(b.run.runs).toBe(2);
+    expect(b.run.runsPerMinute).toBeGreaterThan(0);
+    // the full plan: 16 ReLU cells (the preset and 15 other knob values) and 5 identity cells, 5 seeds; quick: 9 + 3, 3 seeds
+    expect(b.projected.full.runs).toBe(105);
+    expect(b.projected.quick.runs).toBe(36);
+    expect(b.projected.full.minutes).toBeGreaterThan(b.projected.quick.minutes);
+    expect(lines.some((l) => l.includes('µs per online step'))).toBe(true);
+  }, 300_000);
+});
