@@ -13,5 +13,7 @@ export { runSweep, runPlan, mergeSweeps, readSweep } from './node/sweep.js';
 export type { SweepDoc, SweepOptions, SweepOutcome, SweepProgressEvent, MergeOptions, MergeOutcome } from './node/sweep.js';
 export { reproduce } from './node/reproduce.js';
 export type { ReproduceOptions, ReproduceOutcome } from './node/reproduce.js';
+export { reproduceTheorem, reproduceTheoremAlone } from './node/reproduce-theorem.js';
+export type { TheoremReproduceOptions, TheoremReproduceOutcome } from './node/reproduce-theorem.js';
 export { runBench, formatReport } from './node/bench/index.js';
 export { readJsonFile } from './node/config-file.js';

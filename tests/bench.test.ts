@@ -6,7 +6,7 @@ import { runBench, formatReport } from '../src/node/bench/index.js';
 
 describe('bench', () => {
   it('a tiny run gives JSON with every figure, ratio and target', async () => {
-    const r = await runBench({ quick: true, repeats: 1, cases: ['online-b1'], maxGemmWork: 40_000, peers: false, browser: false, sweep: false });
+    const r = await runBench({ quick: true, repeats: 1, cases: ['online-b1'], maxGemmWork: 40_000, peers: false, browser: false, sweep: false, theorem: false });
     const back = JSON.parse(JSON.stringify(r)) as typeof r;
     expect(back.node.ceiling.gflops).toBeGreaterThan(0);
     expect(back.node.gemm.map((g) => `${g.shape} ${g.layout}`)).toEqual(['32x32x32 AB', '32x32x32 AtB']);

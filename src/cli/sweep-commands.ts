@@ -4,7 +4,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { parseSetArg, PRESETS, formatStat, parseGridArg, parseShard, planSweep, SweepError, FIGURE_IDS, type SetValue, type GridAxis, type FigureId } from '../index.js';
-import { mergeSweeps, runPlan, reproduce, readJsonFile, type SweepProgressEvent } from '../node.js';
+import { mergeSweeps, runPlan, reproduce, reproduceTheoremAlone, readJsonFile, type SweepProgressEvent } from '../node.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -201,18 +201,40 @@ export function registerSweepCommands(program: Command): void {
 
   program
     .command('reproduce')
-    .description('run every synthetic figure of the paper (F1–F6), distillation (D1) and padded MNIST (M1–M2) with several seeds; writes figures (SVG, PNG) and report.html')
+    .description("run every synthetic figure of the paper (F1–F6), distillation (D1), padded MNIST (M1–M2) and the theorems' scaling study (TH1–TH4) with several seeds; writes figures (SVG, PNG) and report.html")
     .option('--quick', 'shortened runs and 3 seeds: the whole set in a few minutes (not the paper\'s settings)')
     .option('-o, --out <dir>', 'output folder (default: runs/reproduce or runs/reproduce-quick)')
     .option('-n, --seeds <n>', 'seeds per cell (default 5; 3 with --quick)', intOption('--seeds'))
     .option('-w, --workers <n>', 'worker threads (default: the number of cores)', intOption('--workers'))
     .option('--figures <list>', `a subset of ${FIGURE_IDS.join(',')}`, parseFigures)
+    .option('--theorem-only', "only the theorems' scaling study and figures TH1–TH4 (OUT/theorem, a report of that part alone)")
     .option('--no-reuse', 'retrain runs whose folder is already complete')
     .option('-q, --quiet', 'no progress output')
     .action(
-      async (opts: { quick?: boolean; out?: string; seeds?: number; workers?: number; figures?: FigureId[]; reuse: boolean; quiet?: boolean }) => {
+      async (opts: { quick?: boolean; out?: string; seeds?: number; workers?: number; figures?: FigureId[]; theoremOnly?: boolean; reuse: boolean; quiet?: boolean }) => {
         const out = opts.out ?? join('runs', opts.quick ? 'reproduce-quick' : 'reproduce');
         const progress = createSweepProgress(opts.quick ? 'reproduce --quick' : 'reproduce', process.stderr, opts.quiet);
+        if (opts.theoremOnly) {
+          if (opts.figures) throw new SweepError('--theorem-only and --figures cannot be combined: --theorem-only runs the figures TH1–TH4 only');
+          let t;
+          try {
+            t = await reproduceTheoremAlone({
+              out,
+              quick: opts.quick,
+              seeds: opts.seeds ?? (opts.quick ? 3 : 5),
+              workers: opts.workers,
+              reuse: opts.reuse,
+              onProgress: (e) => progress.update(e),
+              command: ['fclab', ...process.argv.slice(2)].join(' '),
+            });
+          } finally {
+            progress.stop();
+          }
+          for (const c of t.claims) console.log(`${c.holds ? 'holds' : 'FAILS'}  ${c.id} ${c.statement}\n       ${c.evidence}`);
+          for (const f of t.figures) console.log(`${f.name.split('-')[0]}: ${f.svg} (+ .png)`);
+          console.log(`report: ${t.report} (${t.cost.runs} runs in ${formatDuration(t.cost.wallSeconds)}; ${t.cost.usPerStep.toFixed(0)} µs of wall time per online step, evaluations included)`);
+          return;
+        }
         let r;
         try {
           r = await reproduce({
@@ -234,7 +256,9 @@ export function registerSweepCommands(program: Command): void {
         for (const f of r.figures) console.log(`${f.id}: ${f.svg} (+ .png)`);
         if (r.distill) console.log(`D1: ${r.distill.figure.svg} (+ .png)`);
         for (const f of r.mnist?.figures ?? []) console.log(`${f.name.slice(0, 2)}: ${f.svg} (+ .png)`);
-        const runs = r.sweep.runs.length + (r.distill?.sweep.runs.length ?? 0) + (r.mnist?.sweep.runs.length ?? 0);
+        for (const c of r.theorem?.claims ?? []) console.log(`${c.holds ? 'holds' : 'FAILS'}  ${c.id} ${c.statement}\n       ${c.evidence}`);
+        for (const f of r.theorem?.figures ?? []) console.log(`${f.name.split('-')[0]}: ${f.svg} (+ .png)`);
+        const runs = r.sweep.runs.length + (r.distill?.sweep.runs.length ?? 0) + (r.mnist?.sweep.runs.length ?? 0) + (r.theorem?.sweep.runs.length ?? 0);
         console.log(`report: ${r.report} (${runs} runs in ${formatDuration(r.wallSeconds)})`);
       },
     );

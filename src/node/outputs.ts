@@ -75,6 +75,11 @@ export async function writeRunOutputs(dir: string, result: RunResult, opts: Writ
     written.push(`weights/${p.name}.npy`);
   }
   if (result.neurons.bgNorm[0]?.length) await writeNeurons(dir, result.neurons, written);
+  for (const f of task.files?.(result) ?? []) {
+    if (!/^[A-Za-z0-9._-]+$/.test(f.name)) throw new Error(`task ${task.kind}: run file name ${JSON.stringify(f.name)} is not a plain file name`);
+    await writeNpyAtomic(join(dir, `${f.name}.npy`), f.data, f.shape, { within });
+    written.push(`${f.name}.npy`);
+  }
   if (opts.figure !== false) {
     const shown: Array<{ title: string; figure: ReportFigure }> = [];
     for (const f of task.figures(result)) {

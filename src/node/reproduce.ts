@@ -21,6 +21,7 @@ import { DERIVED_HELP } from '../tasks/toy/metrics.js';
 import type { MetricsRow } from '../tasks/toy/metrics.js';
 import { reproduceDistill, type DistillReproduceOutcome } from './reproduce-distill.js';
 import { reproduceMnist, type MnistReproduceOutcome } from './reproduce-mnist.js';
+import { reproduceTheorem, type TheoremReproduceOutcome } from './reproduce-theorem.js';
 import { planSweep } from '../sweep/plan.js';
 import { runPlan, type SweepOutcome, type SweepProgressEvent } from './sweep.js';
 import {
@@ -52,6 +53,8 @@ export interface ReproduceOptions {
   distill?: boolean;
   /** the padded-MNIST figures M1, M2 (default: on unless a subset of figures is asked for) */
   mnist?: boolean;
+  /** the theorems' figures TH1–TH4 and their scaling study (default: on unless a subset of figures is asked for) */
+  theorem?: boolean;
 }
 
 export interface ReproduceOutcome {
@@ -65,6 +68,8 @@ export interface ReproduceOutcome {
   distill?: DistillReproduceOutcome;
   /** the padded-MNIST sweep, figures and checks (absent when not run) */
   mnist?: MnistReproduceOutcome;
+  /** the theorems' scaling study, figures and checks (absent when not run) */
+  theorem?: TheoremReproduceOutcome;
 }
 
 async function readNeurons(dir: string): Promise<Omit<NeuronRun, 'seed'>> {
@@ -161,6 +166,10 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceOut
     options.mnist ?? !options.figures
       ? await reproduceMnist({ out, quick: options.quick, seeds: plan.settings.seeds, workers: options.workers, reuse: options.reuse, onProgress: options.onProgress })
       : undefined;
+  const theorem =
+    options.theorem ?? !options.figures
+      ? await reproduceTheorem({ out, quick: options.quick, seeds: plan.settings.seeds, workers: options.workers, reuse: options.reuse, onProgress: options.onProgress })
+      : undefined;
   const wallSeconds = (performance.now() - t0) / 1000;
   const trained = sweep.runs.filter((r) => !r.reused);
   // training time of every run, reused ones included (from their summary.json)
@@ -185,6 +194,18 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceOut
               settings: mnist.settings,
               fingerprint: mnist.sweep.doc.fingerprint,
               claims: mnist.claims.map((c) => ({ id: c.id, statement: c.statement, holds: c.holds, evidence: c.evidence, numbers: c.numbers })),
+            },
+          }
+        : {}),
+      ...(theorem
+        ? {
+            theorem: {
+              figures: theorem.figures.map((f) => f.name),
+              settings: theorem.settings,
+              fingerprint: theorem.sweep.doc.fingerprint,
+              fits: [...theorem.fits.combined, ...theorem.fits.perKnob].map((f) => ({ time: f.time, against: f.against, predicted: f.predicted, slope: f.fit.slope, slopeCi: f.fit.slopeCi, constant: f.fit.constant, used: f.used, unreached: f.unreached })),
+              claims: theorem.claims,
+              cost: theorem.cost,
             },
           }
         : {}),
@@ -221,6 +242,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceOut
     })),
     ...(distill ? [distill.section] : []),
     ...(mnist ? [mnist.section] : []),
+    ...(theorem ? [theorem.section] : []),
     {
       id: 'final-numbers',
       title: 'Final numbers',
@@ -264,5 +286,5 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceOut
   };
   const report = join(out, 'report.html');
   await writeFileAtomic(report, renderReport(doc));
-  return { plan, sweep, figures, claims, report, wallSeconds, ...(distill ? { distill } : {}), ...(mnist ? { mnist } : {}) };
+  return { plan, sweep, figures, claims, report, wallSeconds, ...(distill ? { distill } : {}), ...(mnist ? { mnist } : {}), ...(theorem ? { theorem } : {}) };
 }

@@ -174,4 +174,13 @@ export interface Task<C extends Config = Config> {
   figures(result: RunResult): RunFigure[];
   /** report.html: what the run's numbers mean (the figures and config are added around it) */
   reportSections(result: RunResult): ReportSection[];
+  /** extra arrays of the run folder (written as <name>.npy; sweeps keep only folders, so per-run data the figures need goes here) */
+  files?(result: RunResult): RunFile[];
+}
+
+/** An array a task adds to its run folders: <name>.npy (name: letters, digits, '.', '_', '-'). */
+export interface RunFile {
+  name: string;
+  data: Float32Array | Float64Array;
+  shape: number[];
 }

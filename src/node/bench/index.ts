@@ -15,6 +15,7 @@ import { dumpStart, pytorchAvailable, timePytorch } from './peer-pytorch.js';
 import { browserAvailable, runBrowserLeg, type BrowserResults } from './browser.js';
 import { createTrainer } from '../../tasks/toy/trainer.js';
 import { runSweep } from '../sweep.js';
+import { theoremThroughput, type TheoremBench } from './theorem.js';
 import { VERSION } from '../../version.js';
 
 export interface BenchOptions {
@@ -23,6 +24,8 @@ export interface BenchOptions {
   peers?: boolean;
   browser?: boolean;
   sweep?: boolean;
+  /** the theorems' scaling study's cost (µs per step, runs/min, the plans' projected time) */
+  theorem?: boolean;
   /** progress lines (stderr in the CLI) */
   log?: (line: string) => void;
   /** a note stored in the JSON (e.g. "taken while other jobs loaded the machine") */
@@ -56,6 +59,8 @@ export interface BenchReport {
   agreement: Record<string, Record<string, number[]>>;
   browser: (BrowserResults & { ratioToNode: Record<string, number> }) | { skipped: string };
   sweep: { runs: number; iterations: number; oneWorker: { seconds: number; runsPerMinute: number }; allWorkers: { workers: number; seconds: number; runsPerMinute: number }; speedup: number } | { skipped: string };
+  /** the theorems' scaling study's cost (absent in reports from before it) */
+  theorem?: TheoremBench | { skipped: string };
   /** for each case: every implementation's ms and its ratio to fclab's best */
   ratios: Record<string, Record<string, { ms: number; vsFclab: number }>>;
   targets: Target[];
@@ -178,6 +183,9 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
   let sweep: BenchReport['sweep'] = { skipped: 'not requested' };
   if (o.sweep !== false) sweep = await sweepThroughput(quick, cores, (s) => log(`  ${s}`));
 
+  let theorem: BenchReport['theorem'] = { skipped: 'not requested' };
+  if (o.theorem !== false) theorem = await theoremThroughput(quick, cores, (s) => log(`  ${s}`));
+
   const ratios: BenchReport['ratios'] = {};
   for (const c of CASES) {
     const rows = node.fclab[c.id];
@@ -199,6 +207,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
     agreement,
     browser,
     sweep,
+    theorem,
     ratios,
     targets: [],
     skipped,
@@ -270,6 +279,13 @@ export function formatReport(r: BenchReport): string {
   if ('speedup' in r.sweep)
     L.push(`sweep (${r.sweep.runs} toy-theory runs x ${r.sweep.iterations} iterations): 1 worker ${r.sweep.oneWorker.runsPerMinute.toFixed(1)} runs/min, ${r.sweep.allWorkers.workers} workers ${r.sweep.allWorkers.runsPerMinute.toFixed(1)} runs/min (${r.sweep.speedup.toFixed(2)}x)`);
   else L.push(`sweep: skipped (${r.sweep.skipped})`);
+  if (r.theorem && 'usPerStep' in r.theorem) {
+    const t = r.theorem;
+    L.push(
+      `theorem scaling study: ${t.usPerStep.toFixed(1)} µs per online step (batch ${t.batch}); a study run (${t.run.iterations} steps, metrics every ${t.run.evalEvery}) ${t.run.usPerStepWithEval.toFixed(1)} µs per step, ` +
+        `${t.run.runsPerMinute.toFixed(1)} runs/min on ${t.run.workers} workers; projected: full plan ${t.projected.full.runs} runs ${t.projected.full.minutes.toFixed(1)} min, quick ${t.projected.quick.runs} runs ${t.projected.quick.minutes.toFixed(1)} min`,
+    );
+  } else if (r.theorem) L.push(`theorem scaling study: skipped (${r.theorem.skipped})`);
   L.push('');
   L.push('targets');
   for (const t of r.targets) L.push(`  ${t.met === null ? 'n/a ' : t.met ? 'met ' : 'MISS'}  ${t.goal}: ${t.value === null ? 'not measured' : t.value.toFixed(3)}`);

@@ -3,7 +3,7 @@
 // online hinge SGD), with the theorems' quantities as its metrics.
 import { memoryProblem } from '../../engine/memory.js';
 import type { TrainerSnapshot } from '../../engine/net.js';
-import type { MetricRow, NeuronStats, RunResult, Summary, Task, TaskTrainer } from '../task.js';
+import type { MetricRow, NeuronStats, RunFile, RunResult, Summary, Task, TaskTrainer } from '../task.js';
 import type { ToyConfig } from '../toy/config.js';
 import { createTrainer, type Trainer } from '../toy/trainer.js';
 import { memoryPlan } from '../toy/memory.js';
@@ -178,6 +178,18 @@ export const theoremTask: Task<TheoremConfig> = {
         spec: theoremRunFigureSpec(result.metrics as unknown as TheoremRow[], `${c.preset}: ${c.model.activation}, m ${c.model.hidden}, d ${c.data.inputDim}, η ${c.train.lr}, seed ${c.seed}`),
         caption: 'Fraction of asymmetric neurons (Theorem 1); S_core and S_bg averaged over all neurons (Theorem 2); ID and OOD 0-1 risk (Theorem 3); √d·max|⟨w_k, m_j⟩| over background features (Theorem 4).',
       },
+    ];
+  },
+  // per-neuron values at the last evaluation (theorem.sCore.npy, ...): what reproduce's S_bg-against-S_core figure reads
+  files(result: RunResult): RunFile[] {
+    const x = result.extra as TheoremNeurons | undefined;
+    if (!x) return [];
+    const m = x.sCore.length;
+    return [
+      { name: 'theorem.sCore', data: x.sCore, shape: [m] },
+      { name: 'theorem.sBg', data: x.sBg, shape: [m] },
+      { name: 'theorem.asymmetric', data: Float64Array.from(x.asymmetric), shape: [m] },
+      { name: 'theorem.drift', data: x.drift, shape: [m] },
     ];
   },
   reportSections(result: RunResult) {
