@@ -339,6 +339,7 @@ describe('when things go wrong', () => {
     const refHash = JSON.parse(await readFile(join(ref, 'summary.json'), 'utf8')).hash;
     const outputs = async (dir: string) => (await readdir(dir).catch((): string[] => [])).filter((f) => !f.endsWith('.tmp') && !f.startsWith('.'));
     const seen = new Set<string>();
+    const landed: number[] = [];
     // kill as soon as the folder holds at least this many entries: 2 = config.json (recorded at the
     // start) and a checkpoint during training; then metrics.csv, weights/, neuron traces, figure,
     // report, summary, manifest
@@ -346,11 +347,14 @@ describe('when things go wrong', () => {
       const dir = join(tmp, `kill-${i}`);
       const child = spawn(process.execPath, [BIN, 'run', ...args, '-q', '--out', dir], { stdio: 'ignore' });
       let exited = false;
-      const done = new Promise<void>((res) => child.on('exit', () => ((exited = true), res())));
+      const done = new Promise<NodeJS.Signals | null>((res) => child.on('exit', (_code, signal) => ((exited = true), res(signal))));
       while (!exited && (await outputs(dir)).length < atLeast) await new Promise((r) => setTimeout(r, 1));
       child.kill('SIGKILL');
-      await done;
+      const signal = await done;
       const files = await checkComplete(dir);
+      // a kill that came too late (the run had finished) tests nothing: it must have left a complete run
+      if (signal === 'SIGKILL') landed.push(atLeast);
+      else expect(files, `kill at ${atLeast} entries came after the run ended`).toContain('summary.json');
       files.forEach((x) => seen.add(x));
       // whatever was left continues to the uninterrupted hash
       if (!files.includes('summary.json')) {
@@ -360,7 +364,11 @@ describe('when things go wrong', () => {
         expect(JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')).hash).toBe(refHash);
       }
     }
-    // the kills landed both in training and in the writing of the outputs
+    // the kills landed both in training and in the writing of the outputs (the ones during
+    // training always do: the run waits for its 400 updates)
+    expect(landed).toContain(2);
+    expect(landed).toContain(3);
+    expect(landed.length, `kills that landed: ${landed.join(', ')}`).toBeGreaterThanOrEqual(4);
     for (const f of ['checkpoint.fclab', 'config.json', 'metrics.csv', 'fc0.weight.npy']) expect(seen).toContain(f);
   });
 });

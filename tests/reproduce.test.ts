@@ -17,7 +17,8 @@ let cell: (id: string) => CellAggregate;
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'fclab-repro-'));
-  r = await reproduce({ out: tmp, quick: true });
+  // the theorems' scaling study has its own end-to-end test (theorem-scaling.test.ts)
+  r = await reproduce({ out: tmp, quick: true, theorem: false });
   const byId = new Map(r.sweep.doc.cells.map((c) => [c.id, c]));
   cell = (id) => {
     const c = byId.get(id);
