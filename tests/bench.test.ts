@@ -3,7 +3,7 @@
 // here: that is the bench's job (npm run bench).
 import { describe, expect, it } from 'vitest';
 import { runBench, formatReport } from '../src/node/bench/index.js';
-import { ceilingViolations } from '../src/bench/core.js';
+import { ceilingViolations, mergeCeilings } from '../src/bench/core.js';
 
 describe('bench', () => {
   it('a tiny run gives JSON with every figure, ratio and target', async () => {
@@ -30,14 +30,23 @@ describe('bench', () => {
   it('names every GEMM figure above the ceiling, in median ratio or best repeat', () => {
     const ceiling = { gflops: 40, kernel: 'peakOuter16', kernels: [] };
     const gemm = [
-      { shape: 'a', layout: 'AB' as const, gflops: 36, bestGflops: 39, ofCeiling: 0.9 },
-      { shape: 'b', layout: 'AtB' as const, gflops: 38, bestGflops: 41, ofCeiling: 0.95 },
-      { shape: 'c', layout: 'AB' as const, gflops: 39, bestGflops: 39.5, ofCeiling: 1.02 },
+      { shape: 'a', layout: 'AB' as const, gflops: 36, bestGflops: 39, ofCeiling: 0.9, pairedCeiling: 40 },
+      { shape: 'b', layout: 'AtB' as const, gflops: 38, bestGflops: 41, ofCeiling: 0.95, pairedCeiling: 40 },
+      { shape: 'c', layout: 'AB' as const, gflops: 39, bestGflops: 39.5, ofCeiling: 1.02, pairedCeiling: 38 },
     ];
     const v = ceilingViolations({ ceiling, gemm });
     expect(v).toHaveLength(2);
     expect(v[0]).toMatch(/GEMM b AtB reached 41\.0 GFLOP\/s, above the ceiling's 40\.0 \(peakOuter16\)/);
     expect(v[1]).toMatch(/GEMM c AB ran at 102\.0% of the ceiling/);
     expect(ceilingViolations({ ceiling, gemm: gemm.slice(0, 1) })).toEqual([]);
+  });
+
+  it('merges ceiling measurements kernel by kernel, best of each', () => {
+    const k = (a: number, b: number) => [
+      { name: 'peakFused12', kind: 'fused' as const, regs: 12, gflops: a },
+      { name: 'peakSplit12', kind: 'split' as const, regs: 12, gflops: b },
+    ];
+    const m = mergeCeilings({ gflops: 30, kernel: 'peakFused12', kernels: k(30, 20) }, { gflops: 35, kernel: 'peakSplit12', kernels: k(25, 35) }, [{ kernel: 'peakFused12', gflops: 38 }]);
+    expect(m).toEqual({ gflops: 38, kernel: 'peakFused12', kernels: k(38, 35) });
   });
 });

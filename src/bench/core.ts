@@ -100,6 +100,8 @@ export interface GemmFigure {
   bestGflops: number;
   /** median of GEMM / ceiling rates measured in alternation */
   ofCeiling: number;
+  /** the best of the ceiling chunks paired with it, GFLOP/s (it counts toward the ceiling too) */
+  pairedCeiling: number;
 }
 
 export interface Ceiling {
@@ -163,17 +165,34 @@ export function gemmGflops(k: Kernels, peak: Peak, kernel: PeakKernel, M: number
   runPeak(peak, kernel, rounds);
   rounds = Math.max(1000, Math.round((rounds * gemmMs) / Math.max(1e-3, now() - s)));
   const rates: number[] = [], ratios: number[] = [];
+  let pairedCeiling = 0;
   for (let r = 0; r < repeats; r++) {
     s = now();
     const pairs = runPeak(peak, kernel, rounds);
     const ceil = (2 * pairs) / (now() - s) / 1e6;
+    pairedCeiling = Math.max(pairedCeiling, ceil);
     s = now();
     for (let i = 0; i < reps; i++) gemm();
     const rate = (2 * work * reps) / (now() - s) / 1e6;
     rates.push(rate);
     ratios.push(rate / ceil);
   }
-  return { gflops: median(rates), bestGflops: Math.max(...rates), ofCeiling: median(ratios) };
+  return { gflops: median(rates), bestGflops: Math.max(...rates), ofCeiling: median(ratios), pairedCeiling };
+}
+
+/**
+ * Two ceiling measurements (and the paired chunks) as one: each kernel keeps its best. Every run
+ * of a kernel is a lower bound on the host's throughput, so the best of all of them is the bound;
+ * measuring before and after the GEMMs keeps one loaded stretch from setting it.
+ */
+export function mergeCeilings(a: Ceiling, b: Ceiling, paired: Array<{ kernel: string; gflops: number }> = []): Ceiling {
+  const kernels = a.kernels.map((k) => {
+    const other = b.kernels.find((x) => x.name === k.name)?.gflops ?? 0;
+    const p = paired.filter((x) => x.kernel === k.name).map((x) => x.gflops);
+    return { ...k, gflops: Math.max(k.gflops, other, ...p) };
+  });
+  const top = kernels.reduce((m, k) => (k.gflops > m.gflops ? k : m), kernels[0]);
+  return { gflops: top.gflops, kernel: top.name, kernels };
 }
 
 /**
@@ -210,9 +229,9 @@ export interface CoreOptions {
 export async function runCore(o: CoreOptions): Promise<CoreResults> {
   const log = o.log ?? (() => {});
   const peak = await loadPeak();
-  const ceiling = ceilingGflops(peak, o.repeats, o.quick);
-  log(`ceiling ${ceiling.gflops.toFixed(1)} GFLOP/s (${ceiling.kernel}; kernels ${ceiling.kernels.map((c) => `${c.name} ${c.gflops.toFixed(1)}`).join(', ')})`);
-  const kernel = PEAK_KERNELS.find((k) => k.name === ceiling.kernel)!;
+  const first = ceilingGflops(peak, o.repeats, o.quick);
+  log(`ceiling, before the GEMMs: ${first.gflops.toFixed(1)} GFLOP/s (${first.kernel})`);
+  const kernel = PEAK_KERNELS.find((k) => k.name === first.kernel)!;
   const gemm: GemmFigure[] = [];
   for (const s of GEMM_SHAPES) {
     const work = s.M * s.N * s.K;
@@ -225,6 +244,8 @@ export async function runCore(o: CoreOptions): Promise<CoreResults> {
       log(`gemm ${s.name} ${layout} ${fig.gflops.toFixed(1)} GFLOP/s, ${(100 * fig.ofCeiling).toFixed(0)}% of the ceiling`);
     }
   }
+  const ceiling = mergeCeilings(first, ceilingGflops(peak, o.repeats, o.quick), gemm.map((g) => ({ kernel: kernel.name, gflops: g.pairedCeiling })));
+  log(`ceiling ${ceiling.gflops.toFixed(1)} GFLOP/s (${ceiling.kernel}; kernels ${ceiling.kernels.map((c) => `${c.name} ${c.gflops.toFixed(1)}`).join(', ')})`);
   const fclab: Record<string, FclabTiming[]> = {};
   for (const c of CASES) {
     if (o.cases && !o.cases.includes(c.id)) continue;
