@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fclab } from './helpers/cli.js';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSweep, mergeSweeps, readSweep, type SweepOutcome } from '../src/node/sweep.js';
 import { planSweep, SweepError, type SweepSpec } from '../src/sweep/plan.js';

@@ -98,8 +98,10 @@ export interface GemmFigure {
   gflops: number;
   /** best repeat's GFLOP/s (held against the ceiling, itself a best) */
   bestGflops: number;
-  /** median of GEMM / ceiling rates measured in alternation */
+  /** bestGflops / the final ceiling: the fraction reported */
   ofCeiling: number;
+  /** median of GEMM / ceiling-kernel rates measured in alternation (the load-robust figure when chunks are long) */
+  pairedRatio: number;
   /** the best of the ceiling chunks paired with it, GFLOP/s (it counts toward the ceiling too) */
   pairedCeiling: number;
 }
@@ -147,6 +149,7 @@ export function ceilingGflops(peak: Peak, repeats: number, quick: boolean): Ceil
  * ratios holds up while other processes load the machine.
  */
 export function gemmGflops(k: Kernels, peak: Peak, kernel: PeakKernel, M: number, N: number, K: number, layout: 'AB' | 'AtB', repeats: number, quick: boolean): Omit<GemmFigure, 'shape' | 'layout'> {
+  // ofCeiling is set by runCore once the ceiling is final
   const A = k.alloc(M * K * 4), B = k.alloc(K * N * 4), C = k.alloc(M * N * 4);
   const f = new Float32Array(k.memory.buffer);
   for (let i = 0; i < M * K; i++) f[A / 4 + i] = ((i * 7919) % 1000) / 1000 - 0.5;
@@ -177,7 +180,7 @@ export function gemmGflops(k: Kernels, peak: Peak, kernel: PeakKernel, M: number
     rates.push(rate);
     ratios.push(rate / ceil);
   }
-  return { gflops: median(rates), bestGflops: Math.max(...rates), ofCeiling: median(ratios), pairedCeiling };
+  return { gflops: median(rates), bestGflops: Math.max(...rates), ofCeiling: NaN, pairedRatio: median(ratios), pairedCeiling };
 }
 
 /**
@@ -196,16 +199,23 @@ export function mergeCeilings(a: Ceiling, b: Ceiling, paired: Array<{ kernel: st
 }
 
 /**
- * Every GEMM figure that beats the ceiling (its median paired ratio above 1, or its best repeat
- * above the ceiling's best): each one means the ceiling is not one, and the bench fails on it.
+ * Every GEMM figure that beats the ceiling: its best repeat above the ceiling's best. Each is the
+ * least disturbed of its runs, and every kernel run is a lower bound on the host's throughput, so
+ * a GEMM above it means the ceiling is not one, and the bench fails on it.
  */
 export function ceilingViolations(r: Pick<CoreResults, 'ceiling' | 'gemm'>, where = 'Node'): string[] {
-  const out: string[] = [];
-  for (const g of r.gemm) {
-    if (g.ofCeiling > 1) out.push(`${where}: GEMM ${g.shape} ${g.layout} ran at ${(100 * g.ofCeiling).toFixed(1)}% of the ceiling (median of paired ratios)`);
-    if (g.bestGflops > r.ceiling.gflops) out.push(`${where}: GEMM ${g.shape} ${g.layout} reached ${g.bestGflops.toFixed(1)} GFLOP/s, above the ceiling's ${r.ceiling.gflops.toFixed(1)} (${r.ceiling.kernel})`);
-  }
-  return out;
+  return r.gemm
+    .filter((g) => g.bestGflops > r.ceiling.gflops)
+    .map((g) => `${where}: GEMM ${g.shape} ${g.layout} reached ${g.bestGflops.toFixed(1)} GFLOP/s, above the ceiling's ${r.ceiling.gflops.toFixed(1)} (${r.ceiling.kernel})`);
+}
+
+/**
+ * Paired medians above 1: a warning, not a failure. While other processes time-slice the cores a
+ * short chunk gets a random share of a core, so a median of a few paired ratios can land above 1
+ * without either rate being near the hardware's (the best-of check above is the bound).
+ */
+export function pairedAboveCeiling(r: Pick<CoreResults, 'gemm'>, where = 'Node'): string[] {
+  return r.gemm.filter((g) => g.pairedRatio > 1).map((g) => `${where}: GEMM ${g.shape} ${g.layout}: median paired ratio ${(100 * g.pairedRatio).toFixed(1)}% of the ceiling kernel`);
 }
 
 export interface CoreResults {
@@ -241,10 +251,11 @@ export async function runCore(o: CoreOptions): Promise<CoreResults> {
       const kk = await loadKernels('simd');
       const fig = gemmGflops(kk, peak, kernel, s.M, s.N, s.K, layout, work > 1e9 ? Math.min(3, o.repeats) : 2 * o.repeats + 1, o.quick);
       gemm.push({ shape: s.name, layout, ...fig });
-      log(`gemm ${s.name} ${layout} ${fig.gflops.toFixed(1)} GFLOP/s, ${(100 * fig.ofCeiling).toFixed(0)}% of the ceiling`);
+      log(`gemm ${s.name} ${layout} ${fig.gflops.toFixed(1)} GFLOP/s (best ${fig.bestGflops.toFixed(1)}), paired ratio ${(100 * fig.pairedRatio).toFixed(0)}%`);
     }
   }
   const ceiling = mergeCeilings(first, ceilingGflops(peak, o.repeats, o.quick), gemm.map((g) => ({ kernel: kernel.name, gflops: g.pairedCeiling })));
+  for (const g of gemm) g.ofCeiling = g.bestGflops / ceiling.gflops;
   log(`ceiling ${ceiling.gflops.toFixed(1)} GFLOP/s (${ceiling.kernel}; kernels ${ceiling.kernels.map((c) => `${c.name} ${c.gflops.toFixed(1)}`).join(', ')})`);
   const fclab: Record<string, FclabTiming[]> = {};
   for (const c of CASES) {
