@@ -121,14 +121,16 @@ export interface Ceiling {
  * repeat, and each keeps its best repeat: on a loaded machine the best is the least disturbed.
  */
 export function ceilingGflops(peak: Peak, repeats: number, quick: boolean): Ceiling {
-  const pairsPerCall = quick ? 1.2e8 : 2.4e8;
+  // short calls (about 1 ms) and many of them: under time-slicing a short call is the likelier to
+  // run undisturbed, as a short GEMM chunk is (12 ms calls let a 3 ms GEMM chunk beat them)
+  const pairsPerCall = 2e7;
   const iters = PEAK_KERNELS.map((k) => Math.round(pairsPerCall / k.pairs));
   // warm-up: V8 tiers a hot function up after its first calls
   PEAK_KERNELS.forEach((k, i) => {
     for (let w = 0; w < 3; w++) runPeak(peak, k, iters[i] >> 2);
   });
   const best = PEAK_KERNELS.map(() => 0);
-  for (let r = 0; r < repeats; r++) {
+  for (let r = 0; r < (quick ? 4 : 8) * repeats; r++) {
     PEAK_KERNELS.forEach((k, i) => {
       const s = now();
       const pairs = runPeak(peak, k, iters[i]);
