@@ -4,7 +4,7 @@
 // repeats after a warm-up.
 import { createTrainer } from '../tasks/toy/trainer.js';
 import { loadKernels, type Build, type Kernels } from '../engine/wasm.js';
-import { loadPeak, type Peak } from './peak.js';
+import { loadPeak, runPeak, PEAK_KERNELS, type Peak, type PeakKernel } from './peak.js';
 import type { SetValue } from '../config/resolve.js';
 
 /** A training case: the same network, loss, optimizer and batch in every implementation. */
@@ -94,31 +94,64 @@ export const LAYOUTS = ['AB', 'AtB'] as const;
 export interface GemmFigure {
   shape: string;
   layout: (typeof LAYOUTS)[number];
+  /** median GFLOP/s */
   gflops: number;
-  /** median of GEMM / ceiling rates measured in alternation */
+  /** best repeat's GFLOP/s (held against the ceiling, itself a best) */
+  bestGflops: number;
+  /** bestGflops / the final ceiling: the fraction reported */
   ofCeiling: number;
+  /** median of GEMM / ceiling-kernel rates measured in alternation (the load-robust figure when chunks are long) */
+  pairedRatio: number;
+  /** the best of the ceiling chunks paired with it, GFLOP/s (it counts toward the ceiling too) */
+  pairedCeiling: number;
 }
 
-/** GFLOP/s (2 per multiply-add) of independent multiply-then-add chains, the GEMM's ceiling. */
-export function ceilingGflops(k: Peak, repeats: number, quick: boolean): Timing & { gflops: number } {
-  const iters = quick ? 2e6 : 5e6;
-  k.peakMulAdd(iters >> 2, 0.999, 0.001);
-  const samples: number[] = [];
-  for (let r = 0; r < repeats; r++) {
-    const s = now();
-    k.peakMulAdd(iters, 0.999, 0.001);
-    samples.push(now() - s);
+export interface Ceiling {
+  /** GFLOP/s (2 per multiply-add pair) of the best kernel's best repeat */
+  gflops: number;
+  /** the kernel that gave it */
+  kernel: string;
+  /** every kernel's best repeat, GFLOP/s */
+  kernels: Array<{ name: string; kind: PeakKernel['kind']; regs: number; gflops: number }>;
+}
+
+/**
+ * The GEMM's ceiling: the best of the peak kernels (assembly/bench/peak.ts), each of which can only
+ * be slower than the host's 128-bit mul+add throughput. Kernels run in alternation, repeat after
+ * repeat, and each keeps its best repeat: on a loaded machine the best is the least disturbed.
+ */
+export function ceilingGflops(peak: Peak, repeats: number, quick: boolean): Ceiling {
+  // short calls (about 1 ms) and many of them: under time-slicing a short call is the likelier to
+  // run undisturbed, as a short GEMM chunk is (12 ms calls let a 3 ms GEMM chunk beat them)
+  const pairsPerCall = 2e7;
+  const iters = PEAK_KERNELS.map((k) => Math.round(pairsPerCall / k.pairs));
+  // warm-up: V8 tiers a hot function up after its first calls
+  PEAK_KERNELS.forEach((k, i) => {
+    for (let w = 0; w < 3; w++) runPeak(peak, k, iters[i] >> 2);
+  });
+  const best = PEAK_KERNELS.map(() => 0);
+  for (let r = 0; r < (quick ? 4 : 8) * repeats; r++) {
+    PEAK_KERNELS.forEach((k, i) => {
+      const s = now();
+      const pairs = runPeak(peak, k, iters[i]);
+      best[i] = Math.max(best[i], (2 * pairs) / (now() - s) / 1e6);
+    });
   }
-  const ms = median(samples);
-  return { ms, samples, gflops: (2 * iters * k.peakLanes()) / ms / 1e6 };
+  const top = best.indexOf(Math.max(...best));
+  return {
+    gflops: best[top],
+    kernel: PEAK_KERNELS[top].name,
+    kernels: PEAK_KERNELS.map((k, i) => ({ name: k.name, kind: k.kind, regs: k.regs, gflops: best[i] })),
+  };
 }
 
 /**
  * GFLOP/s of one GEMM shape and layout, and its fraction of the ceiling measured in alternation
- * with it (ceiling chunk, GEMM chunk, repeated): the median of the paired ratios holds up while
- * other processes load the machine.
+ * with it (a chunk of the ceiling's best kernel, a GEMM chunk, repeated): the median of the paired
+ * ratios holds up while other processes load the machine.
  */
-export function gemmGflops(k: Kernels, peak: Peak, M: number, N: number, K: number, layout: 'AB' | 'AtB', repeats: number, quick: boolean): { gflops: number; ofCeiling: number } {
+export function gemmGflops(k: Kernels, peak: Peak, kernel: PeakKernel, M: number, N: number, K: number, layout: 'AB' | 'AtB', repeats: number, quick: boolean): Omit<GemmFigure, 'shape' | 'layout'> {
+  // ofCeiling is set by runCore once the ceiling is final
   const A = k.alloc(M * K * 4), B = k.alloc(K * N * 4), C = k.alloc(M * N * 4);
   const f = new Float32Array(k.memory.buffer);
   for (let i = 0; i < M * K; i++) f[A / 4 + i] = ((i * 7919) % 1000) / 1000 - 0.5;
@@ -132,26 +165,63 @@ export function gemmGflops(k: Kernels, peak: Peak, M: number, N: number, K: numb
   let s = now();
   for (let i = 0; i < reps; i++) gemm();
   const gemmMs = now() - s;
-  let chains = 20_000;
+  let rounds = 20_000;
   s = now();
-  peak.peakMulAdd(chains, 0.999, 0.001);
-  chains = Math.max(1000, Math.round((chains * gemmMs) / Math.max(1e-3, now() - s)));
+  runPeak(peak, kernel, rounds);
+  rounds = Math.max(1000, Math.round((rounds * gemmMs) / Math.max(1e-3, now() - s)));
   const rates: number[] = [], ratios: number[] = [];
+  let pairedCeiling = 0;
   for (let r = 0; r < repeats; r++) {
     s = now();
-    peak.peakMulAdd(chains, 0.999, 0.001);
-    const ceil = (2 * chains * peak.peakLanes()) / (now() - s) / 1e6;
+    const pairs = runPeak(peak, kernel, rounds);
+    const ceil = (2 * pairs) / (now() - s) / 1e6;
+    pairedCeiling = Math.max(pairedCeiling, ceil);
     s = now();
     for (let i = 0; i < reps; i++) gemm();
     const rate = (2 * work * reps) / (now() - s) / 1e6;
     rates.push(rate);
     ratios.push(rate / ceil);
   }
-  return { gflops: median(rates), ofCeiling: median(ratios) };
+  return { gflops: median(rates), bestGflops: Math.max(...rates), ofCeiling: NaN, pairedRatio: median(ratios), pairedCeiling };
+}
+
+/**
+ * Two ceiling measurements (and the paired chunks) as one: each kernel keeps its best. Every run
+ * of a kernel is a lower bound on the host's throughput, so the best of all of them is the bound;
+ * measuring before and after the GEMMs keeps one loaded stretch from setting it.
+ */
+export function mergeCeilings(a: Ceiling, b: Ceiling, paired: Array<{ kernel: string; gflops: number }> = []): Ceiling {
+  const kernels = a.kernels.map((k) => {
+    const other = b.kernels.find((x) => x.name === k.name)?.gflops ?? 0;
+    const p = paired.filter((x) => x.kernel === k.name).map((x) => x.gflops);
+    return { ...k, gflops: Math.max(k.gflops, other, ...p) };
+  });
+  const top = kernels.reduce((m, k) => (k.gflops > m.gflops ? k : m), kernels[0]);
+  return { gflops: top.gflops, kernel: top.name, kernels };
+}
+
+/**
+ * Every GEMM figure that beats the ceiling: its best repeat above the ceiling's best. Each is the
+ * least disturbed of its runs, and every kernel run is a lower bound on the host's throughput, so
+ * a GEMM above it means the ceiling is not one, and the bench fails on it.
+ */
+export function ceilingViolations(r: Pick<CoreResults, 'ceiling' | 'gemm'>, where = 'Node'): string[] {
+  return r.gemm
+    .filter((g) => g.bestGflops > r.ceiling.gflops)
+    .map((g) => `${where}: GEMM ${g.shape} ${g.layout} reached ${g.bestGflops.toFixed(1)} GFLOP/s, above the ceiling's ${r.ceiling.gflops.toFixed(1)} (${r.ceiling.kernel})`);
+}
+
+/**
+ * Paired medians above 1: a warning, not a failure. While other processes time-slice the cores a
+ * short chunk gets a random share of a core, so a median of a few paired ratios can land above 1
+ * without either rate being near the hardware's (the best-of check above is the bound).
+ */
+export function pairedAboveCeiling(r: Pick<CoreResults, 'gemm'>, where = 'Node'): string[] {
+  return r.gemm.filter((g) => g.pairedRatio > 1).map((g) => `${where}: GEMM ${g.shape} ${g.layout}: median paired ratio ${(100 * g.pairedRatio).toFixed(1)}% of the ceiling kernel`);
 }
 
 export interface CoreResults {
-  ceiling: { gflops: number };
+  ceiling: Ceiling;
   gemm: GemmFigure[];
   fclab: Record<string, FclabTiming[]>;
 }
@@ -171,8 +241,9 @@ export interface CoreOptions {
 export async function runCore(o: CoreOptions): Promise<CoreResults> {
   const log = o.log ?? (() => {});
   const peak = await loadPeak();
-  const ceiling = ceilingGflops(peak, o.repeats, o.quick);
-  log(`ceiling ${ceiling.gflops.toFixed(1)} GFLOP/s`);
+  const first = ceilingGflops(peak, o.repeats, o.quick);
+  log(`ceiling, before the GEMMs: ${first.gflops.toFixed(1)} GFLOP/s (${first.kernel})`);
+  const kernel = PEAK_KERNELS.find((k) => k.name === first.kernel)!;
   const gemm: GemmFigure[] = [];
   for (const s of GEMM_SHAPES) {
     const work = s.M * s.N * s.K;
@@ -180,11 +251,14 @@ export async function runCore(o: CoreOptions): Promise<CoreResults> {
     for (const layout of LAYOUTS) {
       // one fresh instance per shape keeps memory small and the measurement independent
       const kk = await loadKernels('simd');
-      const { gflops, ofCeiling } = gemmGflops(kk, peak, s.M, s.N, s.K, layout, work > 1e9 ? Math.min(3, o.repeats) : 2 * o.repeats + 1, o.quick);
-      gemm.push({ shape: s.name, layout, gflops, ofCeiling });
-      log(`gemm ${s.name} ${layout} ${gflops.toFixed(1)} GFLOP/s`);
+      const fig = gemmGflops(kk, peak, kernel, s.M, s.N, s.K, layout, work > 1e9 ? Math.min(3, o.repeats) : 2 * o.repeats + 1, o.quick);
+      gemm.push({ shape: s.name, layout, ...fig });
+      log(`gemm ${s.name} ${layout} ${fig.gflops.toFixed(1)} GFLOP/s (best ${fig.bestGflops.toFixed(1)}), paired ratio ${(100 * fig.pairedRatio).toFixed(0)}%`);
     }
   }
+  const ceiling = mergeCeilings(first, ceilingGflops(peak, o.repeats, o.quick), gemm.map((g) => ({ kernel: kernel.name, gflops: g.pairedCeiling })));
+  for (const g of gemm) g.ofCeiling = g.bestGflops / ceiling.gflops;
+  log(`ceiling ${ceiling.gflops.toFixed(1)} GFLOP/s (${ceiling.kernel}; kernels ${ceiling.kernels.map((c) => `${c.name} ${c.gflops.toFixed(1)}`).join(', ')})`);
   const fclab: Record<string, FclabTiming[]> = {};
   for (const c of CASES) {
     if (o.cases && !o.cases.includes(c.id)) continue;
@@ -196,5 +270,5 @@ export async function runCore(o: CoreOptions): Promise<CoreResults> {
     }
     if (o.scalar) fclab[c.id].push(await timeFclab(c, 1, o.quick, Math.min(3, o.repeats), 'scalar'));
   }
-  return { ceiling: { gflops: ceiling.gflops }, gemm, fclab };
+  return { ceiling, gemm, fclab };
 }

@@ -12,15 +12,21 @@ export function registerBenchCommand(program: Command): void {
     .option('--no-browser', 'skip the Chromium leg')
     .option('--no-sweep', 'skip the sweep throughput')
     .option('--no-theorem', "skip the theorems' scaling study's cost")
+    .option('--no-load', 'skip 1 vs all kernel threads with one core kept busy')
     .option('--note <text>', 'a note stored in the JSON (e.g. the machine was loaded)')
-    .action(async (opts: { quick?: boolean; json?: string | boolean; peers: boolean; browser: boolean; sweep: boolean; theorem: boolean; note?: string }) => {
+    .action(async (opts: { quick?: boolean; json?: string | boolean; peers: boolean; browser: boolean; sweep: boolean; theorem: boolean; load: boolean; note?: string }) => {
       const report = await runBench({ ...opts, log: (line) => process.stderr.write(`${line}\n`) });
       const json = JSON.stringify(report, null, 2) + '\n';
-      if (opts.json === true) {
-        process.stdout.write(json);
-        return;
+      if (opts.json === true) process.stdout.write(json);
+      else {
+        console.log(formatReport(report));
+        if (typeof opts.json === 'string') await writeFileAtomic(opts.json, json);
       }
-      console.log(formatReport(report));
-      if (typeof opts.json === 'string') await writeFileAtomic(opts.json, json);
+      // a GEMM above the ceiling means the ceiling is wrong, and every fraction of it with it
+      if (report.ceilingViolations.length) {
+        for (const v of report.ceilingViolations) console.error(`fclab bench: FAILED: ${v}`);
+        console.error('fclab bench: FAILED: a GEMM beat the measured ceiling, so the ceiling is not one (see docs/bench.md)');
+        process.exitCode = 1;
+      }
     });
 }

@@ -5,6 +5,7 @@
 //   sweep.csv    the same statistics, one row per cell and logged iteration
 //   runs/<cell>/seed-<seed>/   one folder per run, exactly as `fclab run` writes it
 import { availableParallelism } from 'node:os';
+import { fitToCores } from './cores.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, realpath } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -346,7 +347,7 @@ async function runLocked(plan: SweepPlan, options: SweepOptions, out: string, sh
   const partial = new Map<PlannedRun, number>();
   let workDone = 0;
   let runsDone = reused;
-  const workers = Math.max(1, Math.min(workersWanted, todo.length));
+  const { workers, threads } = fitToCores(availableParallelism(), todo.length, workersWanted, options.threads);
 
   const fraction = () => {
     if (workTotal === 0) return 1;
@@ -398,7 +399,7 @@ async function runLocked(plan: SweepPlan, options: SweepOptions, out: string, sh
           });
           try {
             const res = await pool.run(
-              { input: r.input, dir, figure: options.figure !== false, threads: options.threads, port: port2 },
+              { input: r.input, dir, figure: options.figure !== false, threads, port: port2 },
               { transferList: [port2], signal: abort.signal },
             );
             partial.delete(r);

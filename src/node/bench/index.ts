@@ -5,11 +5,12 @@
 //     threads, TensorFlow.js (wasm, cpu), and PyTorch (1 and all threads) when available;
 //   - the same fclab measurements in Chromium;
 //   - sweep throughput with 1 worker and with all cores.
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { CASES, runCore, type CoreResults, type BenchCase } from '../../bench/core.js';
+import { CASES, runCore, ceilingViolations, pairedAboveCeiling, type CoreResults, type BenchCase } from '../../bench/core.js';
+import { threadsUnderLoad, type ThreadsUnderLoad } from './load.js';
 import { loadTf, timeTfjs, type PeerStart, type PeerTiming } from './peer-tfjs.js';
 import { dumpStart, pytorchAvailable, timePytorch } from './peer-pytorch.js';
 import { browserAvailable, runBrowserLeg, type BrowserResults } from './browser.js';
@@ -26,6 +27,8 @@ export interface BenchOptions {
   sweep?: boolean;
   /** the theorems' scaling study's cost (µs per step, runs/min, the plans' projected time) */
   theorem?: boolean;
+  /** kernel threads 1 vs all, idle and with one core kept busy by a child process */
+  load?: boolean;
   /** progress lines (stderr in the CLI) */
   log?: (line: string) => void;
   /** a note stored in the JSON (e.g. "taken while other jobs loaded the machine") */
@@ -50,7 +53,7 @@ export interface Target {
 export interface BenchReport {
   fclab: string;
   date: string;
-  machine: { cpu: string; cores: number; node: string; platform: string };
+  machine: { cpu: string; cores: number; node: string; platform: string; loadAverage: { start: number[]; end: number[] } };
   settings: { quick: boolean; repeats: number };
   note?: string;
   node: CoreResults;
@@ -63,6 +66,12 @@ export interface BenchReport {
   theorem?: TheoremBench | { skipped: string };
   /** for each case: every implementation's ms and its ratio to fclab's best */
   ratios: Record<string, Record<string, { ms: number; vsFclab: number }>>;
+  /** 1 vs all kernel threads, paired runs, idle and with one busy core */
+  load: ThreadsUnderLoad | { skipped: string };
+  /** GEMM figures above the ceiling (Node and browser): the bench fails when there is any */
+  ceilingViolations: string[];
+  /** paired medians above 1 (noise under time-slicing; a warning) */
+  pairedWarnings: string[];
   targets: Target[];
   skipped: string[];
 }
@@ -111,6 +120,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
   const cores = availableParallelism();
   const threads = [...new Set([1, cores])];
   const skipped: string[] = [];
+  const loadStart = loadavg();
 
   log(`fclab in Node (${quick ? 'quick' : 'full'}: median of ${repeats})`);
   const node = await runCore({ quick, repeats, threads, cases: o.cases, maxGemmWork: o.maxGemmWork, log: (s) => log(`  ${s}`) });
@@ -185,6 +195,14 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
 
   let theorem: BenchReport['theorem'] = { skipped: 'not requested' };
   if (o.theorem !== false) theorem = await theoremThroughput(quick, cores, (s) => log(`  ${s}`));
+  let load: BenchReport['load'] = { skipped: 'not requested' };
+  if (o.load !== false) {
+    if (cores < 2) load = { skipped: `one core: nothing to compare` };
+    else {
+      log('kernel threads under a busy core');
+      load = await threadsUnderLoad({ threads: cores, pairs: quick ? 7 : 15, cases: o.cases, log: (s) => log(`  ${s}`) });
+    }
+  }
 
   const ratios: BenchReport['ratios'] = {};
   for (const c of CASES) {
@@ -199,7 +217,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
   const report: BenchReport = {
     fclab: VERSION,
     date: new Date().toISOString(),
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores, node: process.version, platform: `${process.platform}-${process.arch}` },
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores, node: process.version, platform: `${process.platform}-${process.arch}`, loadAverage: { start: loadStart, end: loadavg() } },
     settings: { quick, repeats },
     note: o.note,
     node,
@@ -209,6 +227,9 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
     sweep,
     theorem,
     ratios,
+    load,
+    ceilingViolations: [...ceilingViolations(node), ...('ratioToNode' in browser ? ceilingViolations(browser.result, browser.browser) : [])],
+    pairedWarnings: [...pairedAboveCeiling(node), ...('ratioToNode' in browser ? pairedAboveCeiling(browser.result, browser.browser) : [])],
     targets: [],
     skipped,
   };
@@ -223,8 +244,11 @@ export function evaluateTargets(r: BenchReport): Target[] {
     const v = value === undefined || value === null || !Number.isFinite(value) ? null : value;
     t.push({ id, goal, value: v, limit, kind, met: v === null ? null : kind === 'max' ? v <= limit : v >= limit });
   };
+  add('ceiling', 'no GEMM above the ceiling (count of figures above it)', r.ceilingViolations.length, 0, 'max');
   const trainerShapes = r.node.gemm.filter((g) => /dense layer|factored forward|feature gradient/.test(g.shape));
-  add('gemm', 'GEMM on the trainer\'s shapes: worst shape/layout at >= 85% of the ceiling', trainerShapes.length ? Math.min(...trainerShapes.map((g) => g.ofCeiling)) : null, 0.85, 'min');
+  add('gemm', 'GEMM on the trainer\'s shapes: worst shape/layout at >= 90% of the ceiling', trainerShapes.length ? Math.min(...trainerShapes.map((g) => g.ofCeiling)) : null, 0.9, 'min');
+  const big = r.node.gemm.filter((g) => g.shape.startsWith('2048x'));
+  add('gemm-2048', 'GEMM at 2048^3: worst layout at >= 75% of the ceiling', big.length ? Math.min(...big.map((g) => g.ofCeiling)) : null, 0.75, 'min');
   const best = (id: string) => {
     const rows = r.node.fclab[id]?.filter((x) => x.build === 'simd');
     return rows?.length ? Math.min(...rows.map((x) => x.ms)) : null;
@@ -255,8 +279,13 @@ export function formatReport(r: BenchReport): string {
   L.push(`fclab ${r.fclab} bench, ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.machine.node}, ${r.settings.quick ? 'quick' : 'full'}: medians of ${r.settings.repeats} repeats`);
   if (r.note) L.push(`note: ${r.note}`);
   L.push('');
-  L.push(`GEMM (GFLOP/s, 2 per multiply-add; ceiling = independent multiply-add chains: ${r.node.ceiling.gflops.toFixed(1)})`);
-  for (const g of r.node.gemm) L.push(`  ${g.shape.padEnd(34)} ${g.layout.padEnd(4)} ${g.gflops.toFixed(1).padStart(6)}  ${(100 * g.ofCeiling).toFixed(0).padStart(3)}% of ceiling`);
+  L.push(`load average ${r.machine.loadAverage.start.map((x) => x.toFixed(1)).join(' ')} at the start, ${r.machine.loadAverage.end.map((x) => x.toFixed(1)).join(' ')} at the end`);
+  L.push('');
+  const c = r.node.ceiling;
+  L.push(`GEMM (GFLOP/s, 2 per multiply-add; ceiling ${c.gflops.toFixed(1)} = the best of ${c.kernels.length} register-only mul+add kernels, ${c.kernel})`);
+  L.push(`  kernels: ${c.kernels.map((k) => `${k.name} ${k.gflops.toFixed(1)}`).join(', ')}`);
+  L.push(`  ${'shape'.padEnd(34)} ${''.padEnd(4)} ${'median'.padStart(6)} ${'best'.padStart(6)}  best / ceiling, median paired ratio`);
+  for (const g of r.node.gemm) L.push(`  ${g.shape.padEnd(34)} ${g.layout.padEnd(4)} ${g.gflops.toFixed(1).padStart(6)} ${g.bestGflops.toFixed(1).padStart(6)}  ${(100 * g.ofCeiling).toFixed(0).padStart(3)}%  ${(100 * g.pairedRatio).toFixed(0).padStart(3)}%`);
   for (const c of CASES) {
     const ratios = r.ratios[c.id];
     if (!ratios) continue;
@@ -287,6 +316,13 @@ export function formatReport(r: BenchReport): string {
     );
   } else if (r.theorem) L.push(`theorem scaling study: skipped (${r.theorem.skipped})`);
   L.push('');
+  if ('conditions' in r.load) {
+    L.push(`kernel threads, ${r.load.pairs} paired alternating runs per condition (ratio = ${r.load.threads} threads / 1 thread; < 1: threads help)`);
+    for (const x of r.load.conditions) L.push(`  ${x.case.padEnd(12)} ${x.condition.padEnd(14)} 1t ${fmtMs(x.ms1).padStart(7)} ms  ${r.load.threads}t ${fmtMs(x.msN).padStart(7)} ms  ratio ${x.ratio.toFixed(2)} (load ${x.loadAverage.toFixed(1)})`);
+  } else L.push(`threads under load: skipped (${r.load.skipped})`);
+  L.push('');
+  for (const v of r.ceilingViolations) L.push(`ABOVE THE CEILING: ${v}`);
+  for (const v of r.pairedWarnings) L.push(`warning (noise under load, not a failure): ${v}`);
   L.push('targets');
   for (const t of r.targets) L.push(`  ${t.met === null ? 'n/a ' : t.met ? 'met ' : 'MISS'}  ${t.goal}: ${t.value === null ? 'not measured' : t.value.toFixed(3)}`);
   for (const s of r.skipped) L.push(`skipped: ${s}`);
