@@ -1,6 +1,6 @@
 // fclab's library API, the same in Node and browsers (files, PNG figures and worker pools are in
 // 'fclab/node'; Web Workers and the embeddable trainer in 'fclab/browser'). Curated: what a user
-// of the library needs, nothing internal. tests/api.test.ts snapshots this list.
+// of the library needs, nothing internal. tests/architecture.test.ts snapshots this list.
 
 // Runs, for every experiment kind
 export { run, runExperiment, planRun, RunInterrupted } from './run/loop.js';
