@@ -84,7 +84,7 @@ export function netSetLayer(l: i32, fanIn: i32, fanOut: i32, W: usize, b: usize,
   store<u32>(base + (F_MW << 2), mW); store<u32>(base + (F_VW << 2), vW);
   store<u32>(base + (F_MB << 2), mb); store<u32>(base + (F_VB << 2), vb);
   store<u32>(base + (F_FROZEN << 2), frozen ? 1 : 0);
-  store<u32>(base + (F_CDF << 2), cdf); // GELU's Phi(z) per element (float64), or 0
+  store<u32>(base + (F_CDF << 2), cdf); // GELU'(z) per element (float32, from the forward pass), or 0
 }
 
 export function netGetStep(): i32 { return geti(S_STEP); }
@@ -142,8 +142,9 @@ export function samplesPhase(X: usize, Y: usize, total: i32, r0: i32, r1: i32, f
     gemm(off(input, r0 * width), width, 1, Bt, off(Z, r0 * fout), n, fout, width, fld(l, F_B));
     if (l < L - 1) {
       const A = fld(l, F_A);
-      const cdf = fld(l, F_CDF);
-      actForward(act, off(Z, r0 * fout), off(A, r0 * fout), n * fout, cdf ? cdf + (<usize>(r0 * fout) << 3) : 0);
+      // GELU's derivative (float32) is kept for a backward pass only
+      const cdf = flags & F_BACKWARD ? fld(l, F_CDF) : 0;
+      actForward(act, off(Z, r0 * fout), off(A, r0 * fout), n * fout, cdf ? cdf + (<usize>(r0 * fout) << 2) : 0);
       input = A;
       width = fout;
     }
@@ -161,7 +162,7 @@ export function samplesPhase(X: usize, Y: usize, total: i32, r0: i32, r1: i32, f
     gemm(off(fld(l, F_D), r0 * fout), fout, 1, fld(l, F_W), Dp, n, fin, fout, 0);
     const cdf = fld(l - 1, F_CDF);
     actBackward(act, off(fld(l - 1, F_Z), r0 * fin), off(fld(l - 1, F_A), r0 * fin), Dp, Dp, n * fin,
-      cdf ? cdf + (<usize>(r0 * fin) << 3) : 0);
+      cdf ? cdf + (<usize>(r0 * fin) << 2) : 0);
   }
 }
 
