@@ -11,8 +11,9 @@ export function registerBenchCommand(program: Command): void {
     .option('--no-peers', 'skip TensorFlow.js and PyTorch')
     .option('--no-browser', 'skip the Chromium leg')
     .option('--no-sweep', 'skip the sweep throughput')
+    .option('--no-activations', 'skip the toy-default run per activation (paired with PyTorch)')
     .option('--note <text>', 'a note stored in the JSON (e.g. the machine was loaded)')
-    .action(async (opts: { quick?: boolean; json?: string | boolean; peers: boolean; browser: boolean; sweep: boolean; note?: string }) => {
+    .action(async (opts: { quick?: boolean; json?: string | boolean; peers: boolean; browser: boolean; sweep: boolean; activations: boolean; note?: string }) => {
       const report = await runBench({ ...opts, log: (line) => process.stderr.write(`${line}\n`) });
       const json = JSON.stringify(report, null, 2) + '\n';
       if (opts.json === true) {

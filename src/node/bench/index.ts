@@ -4,7 +4,8 @@
 //   - training ms per iteration of the bench's cases (src/bench/core.ts) for fclab on 1 and all
 //     threads, TensorFlow.js (wasm, cpu), and PyTorch (1 and all threads) when available;
 //   - the same fclab measurements in Chromium;
-//   - sweep throughput with 1 worker and with all cores.
+//   - sweep throughput with 1 worker and with all cores;
+//   - toy-default's `run` for each activation against PyTorch, paired and alternating (activations.ts).
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { dumpStart, pytorchAvailable, timePytorch } from './peer-pytorch.js';
 import { browserAvailable, runBrowserLeg, type BrowserResults } from './browser.js';
 import { createTrainer } from '../../tasks/toy/trainer.js';
 import { runSweep } from '../sweep.js';
+import { activationLeg, formatActivationLeg, type ActivationLeg } from './activations.js';
 import { VERSION } from '../../version.js';
 
 export interface BenchOptions {
@@ -23,6 +25,7 @@ export interface BenchOptions {
   peers?: boolean;
   browser?: boolean;
   sweep?: boolean;
+  activations?: boolean;
   /** progress lines (stderr in the CLI) */
   log?: (line: string) => void;
   /** a note stored in the JSON (e.g. "taken while other jobs loaded the machine") */
@@ -55,6 +58,7 @@ export interface BenchReport {
   /** first losses (before updates 1-3) of each implementation on the full-batch cases */
   agreement: Record<string, Record<string, number[]>>;
   browser: (BrowserResults & { ratioToNode: Record<string, number> }) | { skipped: string };
+  activations: ActivationLeg | { skipped: string };
   sweep: { runs: number; iterations: number; oneWorker: { seconds: number; runsPerMinute: number }; allWorkers: { workers: number; seconds: number; runsPerMinute: number }; speedup: number } | { skipped: string };
   /** for each case: every implementation's ms and its ratio to fclab's best */
   ratios: Record<string, Record<string, { ms: number; vsFclab: number }>>;
@@ -178,6 +182,15 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
   let sweep: BenchReport['sweep'] = { skipped: 'not requested' };
   if (o.sweep !== false) sweep = await sweepThroughput(quick, cores, (s) => log(`  ${s}`));
 
+  let activations: BenchReport['activations'] = { skipped: 'not requested' };
+  if (o.activations !== false) {
+    log('activations (toy-default run, paired with PyTorch)');
+    const torch = o.peers !== false ? await pytorchAvailable() : null;
+    activations = await activationLeg({
+      iterations: quick ? 500 : 1500, evalEvery: quick ? 250 : 500, rounds: quick ? 1 : 3, threads: cores, torch, log: (s) => log(`  ${s}`),
+    });
+  }
+
   const ratios: BenchReport['ratios'] = {};
   for (const c of CASES) {
     const rows = node.fclab[c.id];
@@ -198,6 +211,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
     peers,
     agreement,
     browser,
+    activations,
     sweep,
     ratios,
     targets: [],
@@ -231,6 +245,11 @@ export function evaluateTargets(r: BenchReport): Target[] {
     return ps.length ? Math.min(...ps.map((p) => p.ms)) : null;
   };
   add('b1-vs-pytorch', 'online SGD batch 1: fastest PyTorch time / fclab time >= 10', ratio(torchBest('online-b1'), best('online-b1')), 10, 'min');
+  for (const a of ['sigmoid', 'tanh', 'gelu']) {
+    const row = 'rows' in r.activations ? r.activations.rows.find((x) => x.activation === a) : undefined;
+    add(`${a}-vs-relu`, `toy-default run, ${a}: fclab time / fclab ReLU time <= 1.3`, row?.vsRelu, 1.3, 'max');
+    add(`${a}-vs-pytorch`, `toy-default run, ${a}: fclab time / PyTorch 1-thread time <= 0.4`, row?.vsPytorch, 0.4, 'max');
+  }
   if ('ratioToNode' in r.browser) {
     const worst = Math.max(...Object.values(r.browser.ratioToNode));
     add('chromium-vs-node', 'Chromium: worst case time / Node time <= 1.25', worst, 1.25, 'max');
@@ -270,6 +289,9 @@ export function formatReport(r: BenchReport): string {
   if ('speedup' in r.sweep)
     L.push(`sweep (${r.sweep.runs} toy-theory runs x ${r.sweep.iterations} iterations): 1 worker ${r.sweep.oneWorker.runsPerMinute.toFixed(1)} runs/min, ${r.sweep.allWorkers.workers} workers ${r.sweep.allWorkers.runsPerMinute.toFixed(1)} runs/min (${r.sweep.speedup.toFixed(2)}x)`);
   else L.push(`sweep: skipped (${r.sweep.skipped})`);
+  L.push('');
+  if ('rows' in r.activations) L.push(...formatActivationLeg(r.activations));
+  else L.push(`activations: skipped (${r.activations.skipped})`);
   L.push('');
   L.push('targets');
   for (const t of r.targets) L.push(`  ${t.met === null ? 'n/a ' : t.met ? 'met ' : 'MISS'}  ${t.goal}: ${t.value === null ? 'not measured' : t.value.toFixed(3)}`);
