@@ -43,7 +43,8 @@ const caseOf = (activation: BenchActivation): BenchCase => ({
 });
 
 /** Paired, alternating rounds; `torch` false skips PyTorch. */
-export async function activationLeg(o: { iterations: number; evalEvery: number; rounds: number; threads: number; torch: string | null; log: (s: string) => void }): Promise<ActivationLeg> {
+/** pytorchSteps: PyTorch's timed steps per round (default: iterations; its step time does not depend on the run's length). */
+export async function activationLeg(o: { iterations: number; evalEvery: number; rounds: number; threads: number; torch: string | null; pytorchSteps?: number; log: (s: string) => void }): Promise<ActivationLeg> {
   const fcl: Record<string, number[]> = {}, pt: Record<string, number[]> = {};
   const starts = new Map<BenchActivation, { dir: string; cleanup: () => void; start: Awaited<ReturnType<typeof startOf>> }>();
   try {
@@ -67,7 +68,7 @@ export async function activationLeg(o: { iterations: number; evalEvery: number; 
         let line = `round ${r + 1} ${a}: fclab ${res.summary.timing.msPerIter.toFixed(3)} ms`;
         const s = starts.get(a);
         if (s) {
-          const t = await timePytorch(caseOf(a), s.start, s.dir, 1, 0, 1, o.iterations);
+          const t = await timePytorch(caseOf(a), s.start, s.dir, 1, 0, 1, o.pytorchSteps ?? o.iterations);
           pt[a].push(t.ms);
           line += `, pytorch-1t ${t.ms.toFixed(3)} ms`;
         }

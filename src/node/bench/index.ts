@@ -187,7 +187,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
     log('activations (toy-default run, paired with PyTorch)');
     const torch = o.peers !== false ? await pytorchAvailable() : null;
     activations = await activationLeg({
-      iterations: quick ? 500 : 1500, evalEvery: quick ? 250 : 500, rounds: quick ? 1 : 3, threads: cores, torch, log: (s) => log(`  ${s}`),
+      iterations: quick ? 500 : 1500, evalEvery: quick ? 250 : 500, rounds: quick ? 1 : 3, threads: cores, torch, pytorchSteps: quick ? 200 : 500, log: (s) => log(`  ${s}`),
     });
   }
 
