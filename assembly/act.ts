@@ -1,10 +1,11 @@
-import { normalCdf, normalPdf, normalCdfSmall2, cdfIsSmall } from "./erf";
-import { ACT_IDENTITY, ACT_RELU, ACT_LEAKYRELU, ACT_GELU, ACT_SIGMOID } from "./ids";
+import { sigmoid32, tanhSmall, tanhLarge, TANH_SMALL, gelu32, GELU_BOTH, GELU_SMALL_ONLY, GELU_TAIL_ONLY, GELU_SMALL } from "./act32";
+import { fcopysign, nanTo } from "./act32-ops";
+import { ACT_IDENTITY, ACT_RELU, ACT_LEAKYRELU, ACT_GELU, ACT_SIGMOID, ACT_TANH } from "./ids";
 
 // Activations and their derivatives, elementwise. Ids: assembly/ids.ts (shared with the engine).
 // Piecewise-linear ones run in SIMD with the scalar build's exact semantics (select on
-// z > 0; ReLU gives +0 below zero as PyTorch does). Smooth ones are evaluated in float64 and rounded
-// once to float32, which is as exact as float32 allows; both builds run the same scalar code.
+// z > 0; ReLU gives +0 below zero as PyTorch does). Smooth ones are float32 functions written
+// once for both builds (act32.ts): four lanes at a time in SIMD, the same bits as the scalar build.
 const LEAK: f32 = 0.1;
 
 // @ts-ignore: decorator
@@ -12,18 +13,12 @@ const LEAK: f32 = 0.1;
   return p + (<usize>i << 2);
 }
 
-function sigmoid64(z: f64): f64 {
-  // stable on both sides
-  if (z >= 0) return 1.0 / (1.0 + Math.exp(-z));
-  let e = Math.exp(z);
-  return e / (1.0 + e);
-}
-
 /**
- * A = act(Z), count elements (A may alias Z). For GELU, a non-zero `cdf` receives Phi(z) as
- * float64 per element, which actBackward reuses instead of computing it again.
+ * A = act(Z), count elements (A may alias Z). For GELU, a non-zero `deriv` receives GELU'(z) as
+ * float32 per element (computed with the forward values, sharing exp(-z^2/2)), which actBackward
+ * then only multiplies by: the backward pass reads no Z and evaluates nothing.
  */
-export function actForward(kind: i32, Z: usize, A: usize, count: i32, cdf: usize = 0): void {
+export function actForward(kind: i32, Z: usize, A: usize, count: i32, deriv: usize = 0): void {
   let i = 0;
   if (kind == ACT_IDENTITY) {
     if (A != Z) memory.copy(A, Z, <usize>count << 2);
@@ -46,53 +41,63 @@ export function actForward(kind: i32, Z: usize, A: usize, count: i32, cdf: usize
     return;
   }
   if (kind == ACT_GELU) {
-    geluForward(Z, A, count, cdf);
+    geluForward(Z, A, count, deriv);
     return;
   }
-  for (; i < count; i++) {
-    const z = <f64>load<f32>(at(Z, i));
-    let a: f64;
-    if (kind == ACT_SIGMOID) a = sigmoid64(z);
-    else a = Math.tanh(z);
-    store<f32>(at(A, i), <f32>a);
-  }
-}
-
-// @ts-ignore: decorator
-@inline function geluOne(Z: usize, A: usize, cdf: usize, i: i32): void {
-  const z = <f64>load<f32>(at(Z, i));
-  const p = normalCdf(z);
-  if (cdf) store<f64>(cdf + (<usize>i << 3), p);
-  store<f32>(at(A, i), <f32>(z * p));
-}
-
-function geluForward(Z: usize, A: usize, count: i32, cdf: usize): void {
-  let i = 0;
+  const sig = kind == ACT_SIGMOID;
   if (ASC_FEATURE_SIMD) {
-    // pairs whose Phi comes from the Taylor piece run two lanes at a time, with the same operations
-    for (; i + 2 <= count; i += 2) {
-      const z0 = <f64>load<f32>(at(Z, i)), z1 = <f64>load<f32>(at(Z, i + 1));
-      if (!cdfIsSmall(z0) || !cdfIsSmall(z1)) {
-        geluOne(Z, A, cdf, i);
-        geluOne(Z, A, cdf, i + 1);
-        continue;
+    for (; i + 4 <= count; i += 4) {
+      const z = v128.load(at(Z, i));
+      let a: v128;
+      if (sig) a = sigmoid32<v128>(z);
+      else {
+        // tanh: only the form(s) some lane needs; a lane's value is the same either way
+        const x = f32x4.abs(z), small = f32x4.lt(x, f32x4.splat(TANH_SMALL));
+        if (i32x4.all_true(small)) a = tanhSmall<v128>(x);
+        else if (!v128.any_true(small)) a = tanhLarge<v128>(x);
+        else a = v128.bitselect(tanhSmall<v128>(x), tanhLarge<v128>(x), small);
+        a = fcopysign<v128>(a, z);
       }
-      const z = f64x2(z0, z1);
-      const p = normalCdfSmall2(z);
-      if (cdf) v128.store(cdf + (<usize>i << 3), p);
-      const a = f64x2.mul(z, p);
-      store<f32>(at(A, i), <f32>f64x2.extract_lane(a, 0));
-      store<f32>(at(A, i + 1), <f32>f64x2.extract_lane(a, 1));
+      v128.store(at(A, i), nanTo<v128>(z, a));
     }
   }
-  for (; i < count; i++) geluOne(Z, A, cdf, i);
+  for (; i < count; i++) {
+    const z = load<f32>(at(Z, i));
+    let a: f32;
+    if (sig) a = sigmoid32<f32>(z);
+    else {
+      const x = abs<f32>(z);
+      a = fcopysign<f32>(x < TANH_SMALL ? tanhSmall<f32>(x) : tanhLarge<f32>(x), z);
+    }
+    store<f32>(at(A, i), nanTo<f32>(z, a));
+  }
+}
+
+function geluForward(Z: usize, A: usize, count: i32, D: usize): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= count; i += 4) {
+      const z = v128.load(at(Z, i));
+      const small = f32x4.lt(f32x4.abs(z), f32x4.splat(GELU_SMALL));
+      const d = D ? at(D, i) : 0;
+      if (i32x4.all_true(small)) gelu32<v128>(z, at(A, i), d, GELU_SMALL_ONLY);
+      else if (!v128.any_true(small)) gelu32<v128>(z, at(A, i), d, GELU_TAIL_ONLY);
+      else gelu32<v128>(z, at(A, i), d, GELU_BOTH);
+    }
+  }
+  for (; i < count; i++) {
+    const z = load<f32>(at(Z, i));
+    const d = D ? at(D, i) : 0;
+    if (abs<f32>(z) < GELU_SMALL) gelu32<f32>(z, at(A, i), d, GELU_SMALL_ONLY);
+    else gelu32<f32>(z, at(A, i), d, GELU_TAIL_ONLY);
+  }
 }
 
 /**
  * dZ = dA * act'(Z), using the output A where the derivative is a function of it (as PyTorch);
- * for GELU, Phi(z) from actForward's `cdf` when given (the same values, computed once).
+ * for GELU, GELU'(z) from actForward's `deriv` when given, else computed here (the same bits).
  */
-export function actBackward(kind: i32, Z: usize, A: usize, dA: usize, dZ: usize, count: i32, cdf: usize = 0): void {
+export function actBackward(kind: i32, Z: usize, A: usize, dA: usize, dZ: usize, count: i32, deriv: usize = 0): void {
   let i = 0;
   if (kind == ACT_IDENTITY) {
     if (dZ != dA) memory.copy(dZ, dA, <usize>count << 2);
@@ -115,12 +120,19 @@ export function actBackward(kind: i32, Z: usize, A: usize, dA: usize, dZ: usize,
     return;
   }
   if (kind == ACT_GELU) {
-    for (; i < count; i++) {
-      const z = <f64>load<f32>(at(Z, i));
-      const p = cdf ? load<f64>(cdf + (<usize>i << 3)) : normalCdf(z);
-      const d = p + z * normalPdf(z);
-      store<f32>(at(dZ, i), <f32>(<f64>load<f32>(at(dA, i)) * d));
+    if (!deriv) {
+      // no stored derivative: compute it into dZ (after reading dA, which dZ may alias)
+      for (; i < count; i++) {
+        const g = load<f32>(at(dA, i));
+        gelu32<f32>(load<f32>(at(Z, i)), at(dZ, i), at(dZ, i), abs<f32>(load<f32>(at(Z, i))) < GELU_SMALL ? GELU_SMALL_ONLY : GELU_TAIL_ONLY);
+        store<f32>(at(dZ, i), g * load<f32>(at(dZ, i)));
+      }
+      return;
     }
+    if (ASC_FEATURE_SIMD) {
+      for (; i + 4 <= count; i += 4) v128.store(at(dZ, i), f32x4.mul(v128.load(at(dA, i)), v128.load(at(deriv, i))));
+    }
+    for (; i < count; i++) store<f32>(at(dZ, i), load<f32>(at(dA, i)) * load<f32>(at(deriv, i)));
     return;
   }
   // sigmoid: a(1-a); tanh: 1-a^2, from the float32 output as PyTorch does

@@ -68,8 +68,9 @@ export function samplesPhase(n: Net, X: usize, Y: usize, total: i32, r0: i32, r1
     gemm(off(input, r0 * width), width, 1, Bt, off(Z, r0 * fout), rows, fout, width, y.b);
     if (l < L - 1) {
       const A = y.A;
-      const cdf = y.cdf;
-      actForward(act, off(Z, r0 * fout), off(A, r0 * fout), rows * fout, cdf ? cdf + (<usize>(r0 * fout) << 3) : 0);
+      // GELU's derivative (float32) is kept for a backward pass only
+      const cdf = flags & F_BACKWARD ? y.cdf : 0;
+      actForward(act, off(Z, r0 * fout), off(A, r0 * fout), rows * fout, cdf ? cdf + (<usize>(r0 * fout) << 2) : 0);
       input = A;
       width = fout;
     }
@@ -88,7 +89,7 @@ export function samplesPhase(n: Net, X: usize, Y: usize, total: i32, r0: i32, r1
     gemm(off(y.D, r0 * fout), fout, 1, y.W, Dp, rows, fin, fout, 0);
     const cdf = p.cdf;
     actBackward(act, off(p.Z, r0 * fin), off(p.A, r0 * fin), Dp, Dp, rows * fin,
-      cdf ? cdf + (<usize>(r0 * fin) << 3) : 0);
+      cdf ? cdf + (<usize>(r0 * fin) << 2) : 0);
   }
 }
 

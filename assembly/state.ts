@@ -24,6 +24,7 @@
   /** not trained (0 or 1) */
   frozen: i32;
   /** GELU's Phi(z) per element (float64), kept from forward to backward, or 0 */
+  /** GELU'(z) per element (float32, written by a forward pass that a backward pass follows), or 0 */
   cdf: usize;
 }
 

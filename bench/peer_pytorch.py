@@ -4,8 +4,9 @@ ordinary PyTorch loop, started from the state fclab dumped (init weights, data, 
 PyTorch layout), with the same network, loss and optimizer (torch.optim). Online cases draw fresh
 samples with torch's generators every step. Prints one JSON object on stdout.
 
-Usage: python3 bench/peer_pytorch.py <state-dir> <case-json> <budget-ms> <repeats> <threads>
-(budget-ms: the length of one timed repeat; the step count follows from a timed first step)
+Usage: python3 bench/peer_pytorch.py <state-dir> <case-json> <budget-ms> <repeats> <threads> [steps]
+(budget-ms: the length of one timed repeat; the step count follows from a timed first step, or is
+`steps` when given; the activation is the config's model.activation)
 (the BLAS comes from the environment, e.g. LD_LIBRARY_PATH)
 """
 import json, os, sys, time
@@ -21,7 +22,9 @@ tr, data, model = cfg['train'], cfg['data'], cfg['model']
 load = lambda name: torch.from_numpy(np.load(os.path.join(state, name + '.npy')))
 
 d, m = data['inputDim'], model['hidden']
-net = torch.nn.Sequential(torch.nn.Linear(d, m), torch.nn.ReLU(), torch.nn.Linear(m, 1))
+ACTS = {'relu': torch.nn.ReLU, 'leakyrelu': lambda: torch.nn.LeakyReLU(0.1), 'gelu': torch.nn.GELU,
+        'sigmoid': torch.nn.Sigmoid, 'tanh': torch.nn.Tanh, 'identity': torch.nn.Identity}
+net = torch.nn.Sequential(torch.nn.Linear(d, m), ACTS[model['activation']](), torch.nn.Linear(m, 1))
 with torch.no_grad():
     for i, layer in ((0, net[0]), (1, net[2])):
         layer.weight.copy_(load(f'fc{i}.weight'))
@@ -84,6 +87,8 @@ first = None if case['online'] else [float(step()) for _ in range(3)]
 t0 = time.perf_counter()
 step()
 steps = max(1, min(100000, round(budget / ((time.perf_counter() - t0) * 1000))))
+if len(sys.argv) > 6:
+    steps = int(sys.argv[6])
 for _ in range(max(1, steps // 4)):
     step()
 times = []

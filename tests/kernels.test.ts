@@ -2,9 +2,9 @@
 // (SIMD and scalar), and the two builds against each other bit for bit.
 //
 // "Bitwise" below means Object.is on every element against the reference (which tells +0 from -0),
-// and equal raw bits between the two builds. Where a kernel works in float64 and rounds once
-// (smooth activations, GELU, losses) the comparison is within 1 float32 ulp, or a float64 relative
-// bound, as documented at each test.
+// and equal raw bits between the two builds. Where a kernel rounds (smooth activations in float32,
+// losses in float64) the comparison is within a stated number of float32 ulps, or a float64
+// relative bound, as documented at each test (tests/activations.test.ts: the activations densely).
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadKernels, type Build, type Kernels } from '../src/engine/wasm.js';
@@ -441,6 +441,21 @@ describe('transpose and colSum', () => {
 // ---------------------------------------------------------------------------------------------
 
 const ACT_NAMES = Object.keys(ACT) as (keyof typeof ACT)[];
+// float32 evaluation bounds, in ulps of the float64 value (tests/activations.test.ts measures the
+// worst error on a dense grid of every float32 binade: sigmoid 2.13, tanh 1.39, GELU 3.44)
+const ACT_ULPS: Record<string, number> = { sigmoid: 2.5, tanh: 1.5, gelu: 3.5 };
+
+/**
+ * dA * GELU'(z): GELU' is within 10 ulps where |GELU'| >= 2^-4 and within 10 x 2^-27 absolute
+ * nearer its zero (tests/activations.test.ts), and the product rounds once more.
+ */
+function firstBeyondGeluGrad(got: Float32Array, want: ArrayLike<number>, dA: Float32Array): string | null {
+  for (let i = 0; i < got.length; i++) {
+    const tol = 10.5 * ulp32(want[i]) + 10 * 2 ** -27 * Math.abs(dA[i]);
+    if (!(Math.abs(got[i] - want[i]) <= tol)) return `[${i}] got ${got[i]}, want ${want[i]}`;
+  }
+  return null;
+}
 const LENGTHS = [1, 3, 5, 7, 37, 1001];
 
 function runForward(kind: number, Z: Float32Array, inPlace = false): Record<Build, Float32Array> {
@@ -461,23 +476,25 @@ function runBackward(kind: number, Z: Float32Array, A: Float32Array, dA: Float32
 }
 
 describe('activations', () => {
-  it('GELU: Phi(z) kept by the forward pass equals normalCdf(z), and the backward pass gives the same bits with or without it', () => {
+  it("GELU: GELU'(z) kept by the forward pass (float32) gives the backward pass the same bits as computing it there", () => {
     const rng = mulberry32(77);
     for (const n of LENGTHS) {
       const Z = withSpecials(rng, n, 12);
       const dA = Float32Array.from({ length: n }, () => rng() * 2 - 1);
       const got = both((m, k) => {
-        const pZ = m.f32(Z), pA = m.f32(n), cdf = m.f64(n), pdA = m.f32(dA), d1 = m.f32(n), d2 = m.f32(n);
-        k.actForward(ACT.gelu, pZ, pA, n, cdf);
-        k.actBackward(ACT.gelu, pZ, pA, pdA, d1, n, cdf);
+        const pZ = m.f32(Z), pA = m.f32(n), deriv = m.f32(n), pdA = m.f32(dA), d1 = m.f32(n), d2 = m.f32(n), pA2 = m.f32(n);
+        k.actForward(ACT.gelu, pZ, pA, n, deriv);
+        k.actForward(ACT.gelu, pZ, pA2, n); // without the derivative: the same values
+        k.actBackward(ACT.gelu, pZ, pA, pdA, d1, n, deriv);
         k.actBackward(ACT.gelu, pZ, pA, pdA, d2, n);
-        return { cdf: m.readF64(cdf, n), A: m.readF32(pA, n), cached: m.readF32(d1, n), fresh: m.readF32(d2, n), normalCdf: Array.from(Z, (z) => k.normalCdf(z)) };
+        return { A: m.readF32(pA, n), A2: m.readF32(pA2, n), cached: m.readF32(d1, n), fresh: m.readF32(d2, n) };
       });
       for (const b of BUILDS) {
-        expect(Array.from(got[b].cdf)).toEqual(got[b].normalCdf);
+        expect(firstBitDiff(got[b].A2, got[b].A), `n=${n} (${b}) forward with and without the derivative`).toBeNull();
         expect(firstBitDiff(got[b].cached, got[b].fresh), `n=${n} (${b})`).toBeNull();
       }
       expect(firstBitDiff(got.simd.A, got.scalar.A), `n=${n} forward simd vs scalar`).toBeNull();
+      expect(firstBitDiff(got.simd.cached, got.scalar.cached), `n=${n} backward simd vs scalar`).toBeNull();
     }
   });
 
@@ -485,20 +502,20 @@ describe('activations', () => {
     const kind = ACT[name];
     const exactFwd = actForwardIsExact(kind), exactBwd = actBackwardIsExact(kind);
 
-    it(`${name} forward ${exactFwd ? 'matches bit for bit' : 'is within 1 float32 ulp of the float64 reference'}`, () => {
+    it(`${name} forward ${exactFwd ? 'matches bit for bit' : `is within ${ACT_ULPS[name]} float32 ulps of the float64 reference`}`, () => {
       const rng = mulberry32(100 + kind);
       for (const n of LENGTHS) {
         const Z = withSpecials(rng, n, kind === ACT.gelu ? 12 : 8);
         const got = runForward(kind, Z);
         const want = actForwardRef(kind, Z);
         for (const b of BUILDS) {
-          expect(exactFwd ? firstDiff(got[b], want) : firstBeyondUlps(got[b], want), `${name} n=${n} (${b})`).toBeNull();
+          expect(exactFwd ? firstDiff(got[b], want) : firstBeyondUlps(got[b], want, ACT_ULPS[name]), `${name} n=${n} (${b})`).toBeNull();
         }
         expect(firstBitDiff(got.simd, got.scalar), `${name} n=${n} simd vs scalar`).toBeNull();
       }
     });
 
-    it(`${name} backward ${exactBwd ? 'matches bit for bit' : 'is within 1 float32 ulp of the float64 reference'}`, () => {
+    it(`${name} backward ${exactBwd ? 'matches bit for bit' : "is within GELU's bound of the float64 reference"}`, () => {
       const rng = mulberry32(200 + kind);
       for (const n of LENGTHS) {
         const Z = withSpecials(rng, n, kind === ACT.gelu ? 12 : 8);
@@ -508,7 +525,7 @@ describe('activations', () => {
         const got = runBackward(kind, Z, A, dA);
         const want = actBackwardRef(kind, Z, A, dA);
         for (const b of BUILDS) {
-          expect(exactBwd ? firstDiff(got[b], want) : firstBeyondUlps(got[b], want), `${name} n=${n} (${b})`).toBeNull();
+          expect(exactBwd ? firstDiff(got[b], want) : firstBeyondGeluGrad(got[b], want, dA), `${name} n=${n} (${b})`).toBeNull();
         }
         expect(firstBitDiff(got.simd, got.scalar), `${name} n=${n} simd vs scalar`).toBeNull();
       }
@@ -581,27 +598,28 @@ describe('GELU against mpmath (tests/fixtures/gelu)', () => {
     }
   });
 
-  it('GELU forward is the correctly rounded float32 of z Phi(z), or 1 ulp from it', () => {
+  it('GELU forward (float32, act32.ts) is within 4 float32 steps of the correctly rounded z Phi(z), mostly equal to it', () => {
     const want = GELU_TABLE.points.map((p) => Number(p.gelu_f32));
     const got = runForward(ACT.gelu, TABLE_Z);
     for (const b of BUILDS) {
       const { exact, worst } = roundingStats(got[b], want);
-      expect(worst, b).toBeLessThanOrEqual(1);
-      expect(exact / want.length, b).toBeGreaterThan(0.95);
-      if (b === 'simd') console.info(`GELU forward: ${exact}/${want.length} correctly rounded, the rest 1 ulp`);
+      expect(worst, b).toBeLessThanOrEqual(4);
+      expect(exact / want.length, b).toBeGreaterThan(0.65); // 0.71: the tail form rounds more often than the polynomial
+      if (b === 'simd') console.info(`GELU forward: ${exact}/${want.length} correctly rounded, worst ${worst} float32 steps away`);
     }
     expect(firstBitDiff(got.simd, got.scalar)).toBeNull();
   });
 
-  it("GELU backward (dA = 1) is the correctly rounded float32 of Phi(z) + z phi(z), or 1 ulp from it", () => {
+  it("GELU backward (dA = 1) is within 10 float32 steps of the correctly rounded Phi(z) + z phi(z) (absolutely near its zero)", () => {
     const want = GELU_TABLE.points.map((p) => Number(p.dgelu_f32));
     const n = TABLE_Z.length;
     const got = runBackward(ACT.gelu, TABLE_Z, new Float32Array(n), new Float32Array(n).fill(1));
+    const far = want.map((w) => Math.abs(w) >= 2 ** -4);
     for (const b of BUILDS) {
-      const { exact, worst } = roundingStats(got[b], want);
-      expect(worst, b).toBeLessThanOrEqual(1);
-      expect(exact / want.length, b).toBeGreaterThan(0.95);
-      if (b === 'simd') console.info(`GELU backward: ${exact}/${want.length} correctly rounded, the rest 1 ulp`);
+      const { exact, worst } = roundingStats(got[b].filter((_, i) => far[i]), want.filter((_, i) => far[i]));
+      expect(worst, b).toBeLessThanOrEqual(10);
+      for (let i = 0; i < n; i++) if (!far[i]) expect(Math.abs(got[b][i] - want[i]), `z=${TABLE_Z[i]}`).toBeLessThanOrEqual(10 * 2 ** -27);
+      if (b === 'simd') console.info(`GELU backward: ${exact}/${far.filter(Boolean).length} correctly rounded where |GELU'| >= 2^-4, worst ${worst} float32 steps away`);
     }
     expect(firstBitDiff(got.simd, got.scalar)).toBeNull();
   });

@@ -13,8 +13,9 @@ export function registerBenchCommand(program: Command): void {
     .option('--no-sweep', 'skip the sweep throughput')
     .option('--no-theorem', "skip the theorems' scaling study's cost")
     .option('--no-load', 'skip 1 vs all kernel threads with one core kept busy')
+    .option('--no-activations', 'skip the toy-default run per activation (paired with PyTorch)')
     .option('--note <text>', 'a note stored in the JSON (e.g. the machine was loaded)')
-    .action(async (opts: { quick?: boolean; json?: string | boolean; peers: boolean; browser: boolean; sweep: boolean; theorem: boolean; load: boolean; note?: string }) => {
+    .action(async (opts: { quick?: boolean; json?: string | boolean; peers: boolean; browser: boolean; sweep: boolean; theorem: boolean; load: boolean; activations: boolean; note?: string }) => {
       const report = await runBench({ ...opts, log: (line) => process.stderr.write(`${line}\n`) });
       const json = JSON.stringify(report, null, 2) + '\n';
       if (opts.json === true) process.stdout.write(json);

@@ -4,7 +4,8 @@
 //   - training ms per iteration of the bench's cases (src/bench/core.ts) for fclab on 1 and all
 //     threads, TensorFlow.js (wasm, cpu), and PyTorch (1 and all threads) when available;
 //   - the same fclab measurements in Chromium;
-//   - sweep throughput with 1 worker and with all cores.
+//   - sweep throughput with 1 worker and with all cores;
+//   - toy-default's `run` for each activation against PyTorch, paired and alternating (activations.ts).
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { browserAvailable, runBrowserLeg, type BrowserResults } from './browser.
 import { createTrainer } from '../../tasks/toy/trainer.js';
 import { runSweep } from '../sweep.js';
 import { theoremThroughput, type TheoremBench } from './theorem.js';
+import { activationLeg, formatActivationLeg, type ActivationLeg } from './activations.js';
 import { VERSION } from '../../version.js';
 
 export interface BenchOptions {
@@ -29,6 +31,8 @@ export interface BenchOptions {
   theorem?: boolean;
   /** kernel threads 1 vs all, idle and with one core kept busy by a child process */
   load?: boolean;
+  /** toy-default's run for each activation, paired with PyTorch */
+  activations?: boolean;
   /** progress lines (stderr in the CLI) */
   log?: (line: string) => void;
   /** a note stored in the JSON (e.g. "taken while other jobs loaded the machine") */
@@ -61,6 +65,7 @@ export interface BenchReport {
   /** first losses (before updates 1-3) of each implementation on the full-batch cases */
   agreement: Record<string, Record<string, number[]>>;
   browser: (BrowserResults & { ratioToNode: Record<string, number> }) | { skipped: string };
+  activations: ActivationLeg | { skipped: string };
   sweep: { runs: number; iterations: number; oneWorker: { seconds: number; runsPerMinute: number }; allWorkers: { workers: number; seconds: number; runsPerMinute: number }; speedup: number } | { skipped: string };
   /** the theorems' scaling study's cost (absent in reports from before it) */
   theorem?: TheoremBench | { skipped: string };
@@ -203,6 +208,14 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
       load = await threadsUnderLoad({ threads: cores, pairs: quick ? 7 : 15, cases: o.cases, log: (s) => log(`  ${s}`) });
     }
   }
+  let activations: BenchReport['activations'] = { skipped: 'not requested' };
+  if (o.activations !== false) {
+    log('activations (toy-default run, paired with PyTorch)');
+    const torch = o.peers !== false ? await pytorchAvailable() : null;
+    activations = await activationLeg({
+      iterations: quick ? 500 : 1500, evalEvery: quick ? 250 : 500, rounds: quick ? 1 : 3, threads: cores, torch, pytorchSteps: quick ? 200 : 500, log: (s) => log(`  ${s}`),
+    });
+  }
 
   const ratios: BenchReport['ratios'] = {};
   for (const c of CASES) {
@@ -224,6 +237,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
     peers,
     agreement,
     browser,
+    activations,
     sweep,
     theorem,
     ratios,
@@ -264,6 +278,11 @@ export function evaluateTargets(r: BenchReport): Target[] {
     return ps.length ? Math.min(...ps.map((p) => p.ms)) : null;
   };
   add('b1-vs-pytorch', 'online SGD batch 1: fastest PyTorch time / fclab time >= 10', ratio(torchBest('online-b1'), best('online-b1')), 10, 'min');
+  for (const a of ['sigmoid', 'tanh', 'gelu']) {
+    const row = 'rows' in r.activations ? r.activations.rows.find((x) => x.activation === a) : undefined;
+    add(`${a}-vs-relu`, `toy-default run, ${a}: fclab time / fclab ReLU time <= 1.3`, row?.vsRelu, 1.3, 'max');
+    add(`${a}-vs-pytorch`, `toy-default run, ${a}: fclab time / PyTorch 1-thread time <= 0.4`, row?.vsPytorch, 0.4, 'max');
+  }
   if ('ratioToNode' in r.browser) {
     const worst = Math.max(...Object.values(r.browser.ratioToNode));
     add('chromium-vs-node', 'Chromium: worst case time / Node time <= 1.25', worst, 1.25, 'max');
@@ -315,6 +334,9 @@ export function formatReport(r: BenchReport): string {
         `${t.run.runsPerMinute.toFixed(1)} runs/min on ${t.run.workers} workers; projected: full plan ${t.projected.full.runs} runs ${t.projected.full.minutes.toFixed(1)} min, quick ${t.projected.quick.runs} runs ${t.projected.quick.minutes.toFixed(1)} min`,
     );
   } else if (r.theorem) L.push(`theorem scaling study: skipped (${r.theorem.skipped})`);
+  L.push('');
+  if ('rows' in r.activations) L.push(...formatActivationLeg(r.activations));
+  else L.push(`activations: skipped (${r.activations.skipped})`);
   L.push('');
   if ('conditions' in r.load) {
     L.push(`kernel threads, ${r.load.pairs} paired alternating runs per condition (ratio = ${r.load.threads} threads / 1 thread; < 1: threads help)`);

@@ -44,13 +44,14 @@ export function dumpStart(start: PeerStart): { dir: string; cleanup: () => void 
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** budgetMs: the length of one timed repeat. */
-export async function timePytorch(c: BenchCase, start: PeerStart, dir: string, threads: number, budgetMs: number, repeats: number): Promise<PeerTiming> {
+/** budgetMs: the length of one timed repeat (or `steps` steps per repeat when given). */
+export async function timePytorch(c: BenchCase, start: PeerStart, dir: string, threads: number, budgetMs: number, repeats: number, steps?: number): Promise<PeerTiming> {
   const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
   const blas = existsSync(join(OPENBLAS, 'libblas.so.3'));
   if (blas) env.LD_LIBRARY_PATH = OPENBLAS;
   const spec = JSON.stringify({ config: start.config, batch: c.batch, online: c.online });
-  const out = JSON.parse(await run([SCRIPT, dir, spec, String(budgetMs), String(repeats), String(threads)], env, 600_000)) as {
+  const args = [SCRIPT, dir, spec, String(budgetMs), String(repeats), String(threads), ...(steps ? [String(steps)] : [])];
+  const out = JSON.parse(await run(args, env, 600_000)) as {
     msPerIter: number[]; torch: string; threads: number; firstLosses: number[] | null;
   };
   return {

@@ -1,0 +1,124 @@
+import {
+  splat, add, sub, mul, div, fmin, fmax, fabs, fneg, ffloor, fnearest, fcopysign, high12, pow2i, selLt, selGe,
+  nanTo, st,
+} from "./act32-ops";
+import { EXP_Q, TANH_P, CDF_P, DCDF_P, MILLS_S, MILLS_K } from "./act32-coeffs";
+
+// exp, sigmoid, tanh and the exact GELU (with its derivative) in float32, each written once over
+// T = f32 or T = v128 (act32-ops.ts), so the SIMD build's four lanes and the scalar build perform
+// the same operations in the same order and give the same bits. Polynomials: scripts/fit-act32.py.
+// Errors against float64 (tests/activations.test.ts measures them on a dense grid): exp, sigmoid
+// and tanh within 2 float32 ulps, GELU within 3 (subnormal results aside); see docs there.
+// sigmoid32 and tanh32 leave NaN handling (the canonical NaN out) to their callers (act.ts).
+
+const LOG2E: f32 = 1.4426950216293335;
+const LN2_HI: f32 = 0.693359375; // 9 significant bits: k * LN2_HI is exact for |k| <= 2^15
+const LN2_LO: f32 = -2.1219444e-4; // ln 2 - LN2_HI
+const INV_SQRT_2PI: f32 = 0.3989422804014327;
+
+/**
+ * exp(hi + lo) for a small correction lo. hi is clamped to [-104, 89] (beyond, exp is 0 or
+ * inf in float32); x = k ln2 + r with k = nearest(x log2 e) (Cody and Waite: x - k LN2_HI is
+ * exact), exp(r) = 1 + r + r^2 Q(r), and 2^k applied as 2^k1 2^k2 so that subnormal results
+ * round once and large ones overflow to inf.
+ */
+// @ts-ignore: decorator
+@inline export function expHL<T>(hi: T, lo: T): T {
+  const x = fmin<T>(fmax<T>(hi, splat<T>(-104)), splat<T>(89));
+  const k = fnearest<T>(mul<T>(x, splat<T>(LOG2E)));
+  const r = sub<T>(add<T>(sub<T>(x, mul<T>(k, splat<T>(LN2_HI))), lo), mul<T>(k, splat<T>(LN2_LO)));
+  const e = add<T>(splat<T>(1), add<T>(r, mul<T>(mul<T>(r, r), EXP_Q<T>(r))));
+  const k1 = ffloor<T>(mul<T>(k, splat<T>(0.5)));
+  return mul<T>(mul<T>(e, pow2i<T>(k1)), pow2i<T>(sub<T>(k, k1)));
+}
+
+/** 1 / (1 + exp(-z)), as 1 / (1 + e) for z >= 0 and e / (1 + e) below, e = exp(-|z|). */
+// @ts-ignore: decorator
+@inline export function sigmoid32<T>(z: T): T {
+  const e = expHL<T>(fneg<T>(fabs<T>(z)), splat<T>(0));
+  return div<T>(selGe<T>(z, splat<T>(0), splat<T>(1), e), add<T>(splat<T>(1), e));
+}
+
+/** Where tanh32 switches from the odd polynomial to the exponential form. */
+export const TANH_SMALL: f32 = 0.55;
+
+/** tanh(x) for 0 <= x < TANH_SMALL: x + x u P(u), u = x^2 (no cancellation near 0). */
+// @ts-ignore: decorator
+@inline export function tanhSmall<T>(x: T): T {
+  const u = mul<T>(x, x);
+  return add<T>(x, mul<T>(x, mul<T>(u, TANH_P<T>(u))));
+}
+
+/** tanh(x) for x >= TANH_SMALL: 1 - 2 / (exp(2x) + 1); exp(2x) = inf gives 1. */
+// @ts-ignore: decorator
+@inline export function tanhLarge<T>(x: T): T {
+  const e = expHL<T>(add<T>(x, x), splat<T>(0));
+  return sub<T>(splat<T>(1), div<T>(splat<T>(2), add<T>(e, splat<T>(1))));
+}
+
+/** tanh(z): odd, tanh(-0) = -0. */
+// @ts-ignore: decorator
+@inline export function tanh32<T>(z: T): T {
+  const x = fabs<T>(z);
+  return fcopysign<T>(selLt<T>(x, splat<T>(TANH_SMALL), tanhSmall<T>(x), tanhLarge<T>(x)), z);
+}
+
+/** Where the GELU switches from its polynomials to the tail form. */
+export const GELU_SMALL: f32 = 1;
+
+/** GELU z Phi(z) for |z| < GELU_SMALL: Phi(z) = 1/2 + z P(z^2). */
+// @ts-ignore: decorator
+@inline export function geluSmall<T>(z: T): T {
+  return mul<T>(z, add<T>(splat<T>(0.5), mul<T>(z, CDF_P<T>(mul<T>(z, z)))));
+}
+
+/** GELU'(z) = Phi(z) + z phi(z) for |z| < GELU_SMALL: 1/2 + z P'(z^2). */
+// @ts-ignore: decorator
+@inline export function dgeluSmall<T>(z: T): T {
+  return add<T>(splat<T>(0.5), mul<T>(z, DCDF_P<T>(mul<T>(z, z))));
+}
+
+// which of the GELU's two forms a call evaluates: both and a per-lane select, or only one when
+// the caller knows every lane's |z| is on one side of GELU_SMALL (the same bits either way)
+export const GELU_BOTH = 0, GELU_SMALL_ONLY = 1, GELU_TAIL_ONLY = 2;
+
+/**
+ * A = GELU(z) and, when D != 0, D = GELU'(z). For |z| >= GELU_SMALL, with x = min(|z|, 16),
+ * E = exp(-x^2/2) (x^2 split into an exact high part and a small rest, so E keeps float32
+ * accuracy out to x = 14) and F = Phi(-x) / E, the Mills ratio over sqrt(2 pi), fitted as
+ * S(w) / (x + K):
+ *   Phi(-x) = E F,  G = Phi(-x) - x phi(x) = E (F - x / sqrt(2 pi)),
+ * then z < 0: GELU = (z F) E, GELU' = G; z > 0: GELU = z (1 - E F), GELU' = 1 - G. Below z = -16,
+ * E = 0 and GELU = -0. NaN in, the canonical NaN out.
+ */
+// @ts-ignore: decorator
+@inline export function gelu32<T>(z: T, A: usize, D: usize, mode: i32): void {
+  let a = z, d = z;
+  if (mode != GELU_TAIL_ONLY) {
+    a = geluSmall<T>(z);
+    if (D) d = dgeluSmall<T>(z);
+  }
+  if (mode != GELU_SMALL_ONLY) {
+    const x = fmin<T>(fabs<T>(z), splat<T>(16));
+    const xh = high12<T>(x), xl = sub<T>(x, xh);
+    const hi = mul<T>(mul<T>(xh, xh), splat<T>(-0.5));
+    const lo = mul<T>(mul<T>(xl, add<T>(x, xh)), splat<T>(-0.5));
+    const E = expHL<T>(hi, lo);
+    const inv = div<T>(splat<T>(1), add<T>(x, splat<T>(MILLS_K)));
+    const F = mul<T>(MILLS_S<T>(mul<T>(sub<T>(x, splat<T>(MILLS_K)), inv)), inv);
+    // z < 0: (z F) E, so that a subnormal E's rounding is not multiplied by |z|; below z = -16
+    // max(z, -16) F E = -0, where z F E would be -inf * 0 = NaN at z = -inf
+    const neg = mul<T>(mul<T>(fmax<T>(z, splat<T>(-16)), F), E);
+    const at = selLt<T>(z, splat<T>(0), neg, mul<T>(z, sub<T>(splat<T>(1), mul<T>(E, F))));
+    if (mode == GELU_TAIL_ONLY) a = at;
+    else a = selLt<T>(fabs<T>(z), splat<T>(GELU_SMALL), a, at);
+    if (D) {
+      const G = mul<T>(E, sub<T>(F, mul<T>(x, splat<T>(INV_SQRT_2PI))));
+      const dt = selLt<T>(z, splat<T>(0), G, sub<T>(splat<T>(1), G));
+      if (mode == GELU_TAIL_ONLY) d = dt;
+      else d = selLt<T>(fabs<T>(z), splat<T>(GELU_SMALL), d, dt);
+    }
+  }
+  st<T>(A, nanTo<T>(z, a));
+  if (D) st<T>(D, nanTo<T>(z, d));
+}
