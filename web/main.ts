@@ -17,24 +17,17 @@ import {
   createTrainer,
   parseSetArg,
   resolveConfig,
-  drawDecision,
-  drawLines,
-  drawNeurons,
-  featureCoords,
   runInWorker,
-  COLORS,
-  FeaturePlane,
   type MetricRow,
   type NamedTensor,
-  type NeuronMarks,
-  type PlaneFrame,
-  type Series,
   type SetValue,
   type Summary,
   type WorkerRun,
   type WorkerRunOutcome,
   type Build,
 } from '../src/browser/index.js';
+// the page's own views (decision slice, neuron marks, small charts): page UI, not part of the library bundle
+import { drawDecision, drawLines, drawNeurons, featureCoords, COLORS, FeaturePlane, type NeuronMarks, type PlaneFrame, type Series } from '../src/browser/views/index.js';
 
 // The page shows the feature model (toy.py) presets: the views need its core and background features.
 const PAGE_PRESETS = PRESETS.filter((p) => p.config.task === 'toy');

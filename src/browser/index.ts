@@ -31,5 +31,3 @@ const g = globalThis as { document?: unknown; name?: unknown };
 if (g.document === undefined && g.name === TRAINER_WORKER_NAME)
   serveTrainer(globalThis as unknown as WorkerScope, { digits: fetchMnistDigits(new URL('./mnist-digits.bin', import.meta.url)) });
 
-// the demo page's live views of a feature-model run (decision slice, neurons, curves)
-export * from './views/index.js';
