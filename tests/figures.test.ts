@@ -7,12 +7,11 @@ import {
   bandLineSpec,
   heatmapSpec,
   panelsSpec,
-  renderSvg,
-  runFigureSpec,
   scatterSpec,
-  type RunFigureRow,
 } from '../src/report/figures.js';
+import { runFigureSpec, type RunFigureRow } from '../src/tasks/toy/figures.js';
 import { renderReport, type ReportDoc } from '../src/report/html.js';
+import { renderSvg } from '../src/report/render.js';
 import { svgToPng, writeFigure } from '../src/node/png.js';
 
 const rows: RunFigureRow[] = Array.from({ length: 40 }, (_, i) => ({
@@ -22,6 +21,9 @@ const rows: RunFigureRow[] = Array.from({ length: 40 }, (_, i) => ({
   coreProj: 0.2 + 0.012 * i,
   bgProj: 0.2 + 0.006 * i,
 }));
+
+// a feature-model run with the ID test set and the split background projection (issue 13)
+const splitRows: RunFigureRow[] = rows.map((r, i) => ({ ...r, idTestLoss: r.trainLoss + 0.01, bgShiftProj: 0.03 + 0.005 * i, bgNoiseProj: 0.198 - 0.001 * i }));
 
 const band = bandLineSpec({
   title: 'OOD loss vs width',
@@ -54,6 +56,11 @@ const scatter = scatterSpec({
 
 const cases: Array<[string, TopLevelSpec, string[]]> = [
   ['run', runFigureSpec(rows, { title: 'Run 0' }), ['Iterations', 'Loss', 'Mean projection norm', 'Train (ID) loss', 'OOD loss', 'Core features', 'Background features']],
+  [
+    'run-split',
+    runFigureSpec(splitRows, { title: 'Run 1' }),
+    ['Loss (log scale)', 'Train loss', 'ID test loss', 'OOD loss', 'Background along the shift û (bgShiftProj)', 'Background, other directions (bgNoiseProj)', 'Background features (bgProj)'],
+  ],
   ['band', band, ['Hidden width', 'OOD loss', 'ReLU', 'Linear']],
   ['heatmap', heat, ['Background dim', 'Core dim', 'Gap', 'n/a', '-0.25']],
   ['scatter', scatter, ['Core projection', 'Background projection', 'seed 0', 'seed 1']],

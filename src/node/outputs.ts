@@ -27,6 +27,8 @@ async function writeNeurons(dir: string, tr: NeuronTraces): Promise<void> {
   await writeNpyAtomic(join(dir, 'neurons.coreNorm.npy'), stack(tr.coreNorm), [evals, m]);
   await writeNpyAtomic(join(dir, 'neurons.bgNorm.npy'), stack(tr.bgNorm), [evals, m]);
   await writeNpyAtomic(join(dir, 'neurons.asymmetry.npy'), stack(tr.asymmetry), [evals, m]);
+  for (const [name, rows] of Object.entries(tr.more ?? {}))
+    if (rows.length === evals) await writeNpyAtomic(join(dir, `neurons.${name}.npy`), stack(rows), [evals, m]);
 }
 
 export interface WriteOptions {

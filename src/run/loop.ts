@@ -116,6 +116,12 @@ function checkDivergence(trainer: TaskTrainer, losses: readonly string[], row: M
   };
 }
 
+function copyTraces(t: NeuronTraces): NeuronTraces {
+  const more: Record<string, Float64Array[]> = {};
+  for (const [k, v] of Object.entries(t.more ?? {})) more[k] = [...v];
+  return { iterations: [...t.iterations], coreNorm: [...t.coreNorm], bgNorm: [...t.bgNorm], asymmetry: [...t.asymmetry], more };
+}
+
 async function train(trainer: TaskTrainer, losses: readonly string[], columns: readonly string[], options: RunOptions): Promise<RunResult> {
   const resume = options.resume;
   const config = trainer.config;
@@ -125,9 +131,7 @@ async function train(trainer: TaskTrainer, losses: readonly string[], columns: r
   if (!Number.isInteger(cpEvery) || cpEvery < 0)
     throw new ConfigError(`checkpointEvery = ${cpEvery} is not valid: expected a non-negative integer (0 = no checkpoints)`);
   const metrics: MetricRow[] = resume ? [...resume.metrics] : [];
-  const neurons: NeuronTraces = resume
-    ? { iterations: [...resume.neurons.iterations], coreNorm: [...resume.neurons.coreNorm], bgNorm: [...resume.neurons.bgNorm], asymmetry: [...resume.neurons.asymmetry] }
-    : { iterations: [], coreNorm: [], bgNorm: [], asymmetry: [] };
+  const neurons: NeuronTraces = resume ? copyTraces(resume.neurons) : { iterations: [], coreNorm: [], bgNorm: [], asymmetry: [], more: {} };
   if (resume) trainer.restore(resume.snapshot);
   const t0 = now();
   const elapsed = () => (now() - t0) / 1000;
@@ -139,7 +143,7 @@ async function train(trainer: TaskTrainer, losses: readonly string[], columns: r
     imported: !!options.imported,
     snapshot: trainer.snapshot(),
     metrics: [...metrics],
-    neurons: { iterations: [...neurons.iterations], coreNorm: [...neurons.coreNorm], bgNorm: [...neurons.bgNorm], asymmetry: [...neurons.asymmetry] },
+    neurons: copyTraces(neurons),
     trainMs,
   });
   const stopIfAborted = () => {
@@ -154,6 +158,8 @@ async function train(trainer: TaskTrainer, losses: readonly string[], columns: r
     neurons.coreNorm.push(nr.coreNorm);
     neurons.bgNorm.push(nr.bgNorm);
     neurons.asymmetry.push(nr.asymmetry);
+    const more = (neurons.more ??= {});
+    for (const [name, v] of Object.entries(nr.more ?? {})) (more[name] ??= []).push(v);
     options.onProgress?.({ iteration: row.iteration, total, elapsedSeconds: elapsed(), metrics: row });
     diverged = checkDivergence(trainer, losses, row);
   };
@@ -198,7 +204,7 @@ async function train(trainer: TaskTrainer, losses: readonly string[], columns: r
   };
   if (diverged) summary.diverged = diverged;
   // the kind's own fields come from the last evaluation (a diverged run may not have them)
-  if (trainer.summaryFields && !diverged) Object.assign(summary, trainer.summaryFields());
+  if (trainer.summaryFields && !diverged) Object.assign(summary, trainer.summaryFields(neurons));
   const extra = trainer.extra?.();
   return { summary, config, metrics, neurons, parameters, ...(extra !== undefined ? { extra } : {}) };
 }
