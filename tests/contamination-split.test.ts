@@ -15,7 +15,7 @@ const HALF_ULP_OF_TABLE = 0.0005;
 async function theoryRun(activation: string): Promise<RunResult> {
   return runExperiment({
     preset: 'toy-theory',
-    set: { 'train.iterations': 2000, 'train.lr': 0.01, 'train.evalEvery': 500, 'model.activation': activation },
+    set: { 'train.iterations': 2000, 'train.lr': 0.01, 'train.evalEvery': 100, 'model.activation': activation },
     imported: await readStateFolder(fixture('toy-theory')),
     threads: 2,
   });
@@ -41,7 +41,8 @@ describe("issue 13's table (toy-theory from PyTorch's state, lr 0.01, 2,000 iter
         const n = more.bgNoise[last][k];
         expect(Math.abs(Math.hypot(s, n) - r.neurons.bgNorm[last][k])).toBeLessThan(1e-12);
       }
-      // the mechanism: ReLU's averaged gradient along û is positive for most neurons and follows
+      // the mechanism (averaged over the 21 evaluations; measured 0.90 positive and 0.92 correlation,
+      // the thresholds leave room for a different evaluation spacing): ReLU's averaged gradient along û is positive for most neurons and follows
       // |asymmetry|; the identity network's cancels (mean ~0, half the neurons each way)
       const g = r.summary.gradientShift as { mean: number; positiveShare: number; corrAbsAsymmetry: number };
       if (activation === 'relu') {

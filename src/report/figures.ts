@@ -116,6 +116,8 @@ export function bandLineSpec(opts: {
   points?: boolean;
   /** legend position (default: right); 'none' hides it */
   legend?: 'right' | 'bottom' | 'none';
+  /** columns of a bottom legend (default 3) */
+  legendColumns?: number;
   /** a dashed horizontal reference line, e.g. at 0 */
   rule?: number;
 }): TopLevelSpec {
@@ -144,7 +146,7 @@ export function bandLineSpec(opts: {
           symbolType: 'stroke',
           symbolOpacity: 1,
           symbolStrokeWidth: 3,
-          ...(opts.legend === 'bottom' ? { orient: 'bottom', direction: 'horizontal', columns: 3 } : {}),
+          ...(opts.legend === 'bottom' ? { orient: 'bottom', direction: 'horizontal', columns: opts.legendColumns ?? 3 } : {}),
         };
   // Legend drawn as solid strokes; the merged area+line default is a faint filled dot.
   const color = {
