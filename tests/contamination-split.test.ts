@@ -6,7 +6,7 @@
 // in tests/fixtures/hashes.json at 1 and 2 threads), so the numbers are fclab's exactly; the only
 // tolerance needed is the table's rounding to 3 decimals (±0.0005).
 import { describe, expect, it } from 'vitest';
-import { runExperiment, type RunResult } from '../src/index.js';
+import { decodeCheckpoint, encodeCheckpoint, runExperiment, RunInterrupted, type RunCheckpoint, type RunResult } from '../src/index.js';
 import { readStateFolder } from '../src/node.js';
 
 const fixture = (p: string) => new URL(`./fixtures/${p}`, import.meta.url).pathname;
@@ -81,5 +81,27 @@ describe('the ID test set', () => {
       expect(row.idTestAcc).toBeGreaterThanOrEqual(0);
     }
     expect(Math.abs(r.metrics[0].idTestLoss - r.metrics[0].trainLoss)).toBeLessThan(0.05);
+  }, 300_000);
+});
+
+describe('per-neuron traces', () => {
+  it('survive a checkpoint (encoded and decoded): the resumed run ends with the same traces and gradientShift', async () => {
+    const base = { preset: 'toy-theory', set: { 'train.iterations': 40, 'train.evalEvery': 10 } };
+    const full = await runExperiment(base);
+    const abort = new AbortController();
+    let cp: RunCheckpoint | undefined;
+    await expect(
+      runExperiment({ ...base, signal: abort.signal, checkpointEvery: 20, onCheckpoint: () => abort.abort('test') }),
+    ).rejects.toSatisfy((e: unknown) => {
+      if (!(e instanceof RunInterrupted)) return false;
+      cp = e.checkpoint;
+      return true;
+    });
+    const back = decodeCheckpoint(encodeCheckpoint(cp!));
+    expect(Object.keys(back.neurons.more!)).toEqual(['bgShift', 'bgNoise', 'coreSignal', 'coreNoise', 'bgGradShift']);
+    const resumed = await runExperiment({ resume: back });
+    expect(resumed.summary.hash).toBe(full.summary.hash);
+    expect(resumed.neurons.more!.bgGradShift.map((r) => [...r])).toEqual(full.neurons.more!.bgGradShift.map((r) => [...r]));
+    expect(resumed.summary.gradientShift).toEqual(full.summary.gradientShift);
   }, 300_000);
 });
