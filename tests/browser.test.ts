@@ -221,7 +221,7 @@ describe('demo page in Chromium', () => {
     expect(await page.locator('#weights-figure svg').count()).toBe(1);
     expect(await page.textContent('#weights-figure')).toContain('Learned change W − W0');
     expect(await page.locator('#weights-figure svg path, #weights-figure svg rect').count()).toBeGreaterThan(1000);
-    expect(await page.textContent('#figure')).toContain('OOD (border changed)');
+    expect(await page.textContent('#figure')).toContain('OOD (test digits, OOD border)');
     expect(await page.textContent('#metrics-body')).toContain('bgShareLearned');
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS, 'web-demo-mnist.png'), fullPage: true });

@@ -15,9 +15,9 @@ export interface MnistFigureRow {
 /** MNIST run: accuracies (train, ID test, OOD) and the border's share of first-layer weight energy. */
 export function mnistRunFigureSpec(
   rows: readonly MnistFigureRow[],
-  opts: { title?: string; width?: number; height?: number; /** the OOD series' label; the presets remove the border */ oodLabel?: string } = {},
+  opts: { title?: string; width?: number; height?: number; /** the OOD series' label (the task names the border from the config; without it a neutral one) */ oodLabel?: string } = {},
 ): TopLevelSpec {
-  const ood = opts.oodLabel ?? 'OOD (border removed)';
+  const ood = opts.oodLabel ?? 'OOD (test digits, OOD border)';
   const size = { width: opts.width, height: opts.height };
   const acc: Array<{ iteration: number; series: string; value: number }> = [];
   const energy: Array<{ iteration: number; series: string; value: number }> = [];
