@@ -59,7 +59,7 @@ const cases: Array<[string, TopLevelSpec, string[]]> = [
   [
     'run-split',
     runFigureSpec(splitRows, { title: 'Run 1' }),
-    ['Loss (log scale)', 'Train loss', 'ID test loss', 'OOD loss', 'Background along the shift û (bgShiftProj)', 'Background, other directions (bgNoiseProj)', 'Background features (bgProj)'],
+    ['Loss (log scale)', 'Train loss', 'ID test loss', 'OOD loss', 'bgShiftProj (bg along û)', 'bgNoiseProj (other bg dirs)', 'bgProj (both parts)'],
   ],
   ['band', band, ['Hidden width', 'OOD loss', 'ReLU', 'Linear']],
   ['heatmap', heat, ['Background dim', 'Core dim', 'Gap', 'n/a', '-0.25']],

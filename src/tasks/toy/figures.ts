@@ -32,7 +32,7 @@ export function spansDecades(values: readonly number[], decades = 2): boolean {
 }
 
 const LOSS = ['Train loss', 'ID test loss', 'OOD loss'];
-const SPLIT = ['Core features', 'Background along the shift û (bgShiftProj)', 'Background, other directions (bgNoiseProj)', 'Background features (bgProj)'];
+const SPLIT = ['Core features', 'bgShiftProj (bg along û)', 'bgNoiseProj (other bg dirs)', 'bgProj (both parts)'];
 
 /**
  * Loss (train, ID test, OOD) and core/background projection norms vs iteration, side by side; with
