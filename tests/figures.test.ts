@@ -17,6 +17,9 @@ const rows: RunFigureRow[] = Array.from({ length: 40 }, (_, i) => ({
   bgProj: 0.2 + 0.006 * i,
 }));
 
+// a feature-model run with the ID test set and the split background projection (issue 13)
+const splitRows: RunFigureRow[] = rows.map((r, i) => ({ ...r, idTestLoss: r.trainLoss + 0.01, bgShiftProj: 0.03 + 0.005 * i, bgNoiseProj: 0.198 - 0.001 * i }));
+
 const band = bandLineSpec({
   title: 'OOD loss vs width',
   x: 'Hidden width',
@@ -48,6 +51,11 @@ const scatter = scatterSpec({
 
 const cases: Array<[string, TopLevelSpec, string[]]> = [
   ['run', runFigureSpec(rows, { title: 'Run 0' }), ['Iterations', 'Loss', 'Mean projection norm', 'Train (ID) loss', 'OOD loss', 'Core features', 'Background features']],
+  [
+    'run-split',
+    runFigureSpec(splitRows, { title: 'Run 1' }),
+    ['Loss (log scale)', 'Train loss', 'ID test loss', 'OOD loss', 'bgShiftProj (bg along û)', 'bgNoiseProj (other bg dirs)', 'bgProj (both parts)'],
+  ],
   ['band', band, ['Hidden width', 'OOD loss', 'ReLU', 'Linear']],
   ['heatmap', heat, ['Background dim', 'Core dim', 'Gap', 'n/a', '-0.25']],
   ['scatter', scatter, ['Core projection', 'Background projection', 'seed 0', 'seed 1']],

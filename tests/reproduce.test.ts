@@ -45,7 +45,7 @@ describe('fclab reproduce --quick', () => {
     expect(r.sweep.doc.cells).toHaveLength(unique.size);
     expect(r.sweep.runs).toHaveLength(unique.size * QUICK_SEEDS);
     expect(r.sweep.doc.cells.every((c) => c.n === QUICK_SEEDS)).toBe(true);
-    expect(unique.size).toBe(27);
+    expect(unique.size).toBe(28); // F7 adds toy-theory with bgMean 0
   });
 
   it('adds the distillation figure D1 (its own sweep folder) and its checks hold', async () => {
@@ -61,8 +61,8 @@ describe('fclab reproduce --quick', () => {
     expect(JSON.parse(await readFile(join(tmp, 'reproduce.json'), 'utf8')).distill.figure).toBe('D1-distill-robustness');
   });
 
-  it('writes all six figures as SVG and PNG', async () => {
-    expect(r.figures.map((f) => f.id)).toEqual(['F1', 'F2', 'F3', 'F4', 'F5', 'F6']);
+  it('writes all seven figures as SVG and PNG', async () => {
+    expect(r.figures.map((f) => f.id)).toEqual(['F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7']);
     for (const f of r.figures) {
       const svg = await readFile(f.svg, 'utf8');
       expect(svg.startsWith('<svg')).toBe(true);
@@ -141,6 +141,7 @@ describe('fclab reproduce --quick', () => {
       'F2-ood-rises',
       'F3-ood-gap',
       'F5-mechanism',
+      'F7-shift',
     ]);
     const mech = r.claims.find((c) => c.id === 'F5-mechanism')!;
     expect(mech.numbers.pearson.mean).toBeGreaterThan(0.5);

@@ -206,6 +206,6 @@ describe('fclab sweep / merge (CLI)', () => {
     expect(existsSync(join(tmp, 'bad-merge'))).toBe(false);
     const f = await fclab('reproduce', '--quick', '--figures', 'F9', '--out', join(tmp, 'bad-repro'));
     expect(f.code).toBe(2);
-    expect(f.stderr).toMatch(/--figures "F9" is not valid: expected a comma-separated subset of F1, F2, F3, F4, F5, F6/);
+    expect(f.stderr).toMatch(/--figures "F9" is not valid: expected a comma-separated subset of F1, F2, F3, F4, F5, F6, F7/);
   });
 });

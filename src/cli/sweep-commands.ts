@@ -201,7 +201,7 @@ export function registerSweepCommands(program: Command): void {
 
   program
     .command('reproduce')
-    .description("run every synthetic figure of the paper (F1–F6), distillation (D1), padded MNIST (M1–M2) and the theorems' scaling study (TH1–TH4) with several seeds; writes figures (SVG, PNG) and report.html")
+    .description("run every synthetic figure of the paper (F1–F6) and the shift split (F7), distillation (D1), padded MNIST (M1–M2) and the theorems' scaling study (TH1–TH4) with several seeds; writes figures (SVG, PNG) and report.html")
     .option('--quick', 'shortened runs and 3 seeds: the whole set in a few minutes (not the paper\'s settings)')
     .option('-o, --out <dir>', 'output folder (default: runs/reproduce or runs/reproduce-quick)')
     .option('-n, --seeds <n>', 'seeds per cell (default 5; 3 with --quick)', intOption('--seeds'))

@@ -34,6 +34,8 @@ async function writeNeurons(dir: string, tr: NeuronTraces, written: string[]): P
   await put('neurons.coreNorm.npy', stack(tr.coreNorm), [evals, m]);
   await put('neurons.bgNorm.npy', stack(tr.bgNorm), [evals, m]);
   await put('neurons.asymmetry.npy', stack(tr.asymmetry), [evals, m]);
+  for (const [name, rows] of Object.entries(tr.more ?? {}))
+    if (rows.length === evals) await put(`neurons.${name}.npy`, stack(rows), [evals, m]);
 }
 
 export interface WriteOptions {

@@ -28,8 +28,8 @@ import type { AggMetric } from '../tasks/toy/metrics.js';
 import type { ToyConfig } from '../tasks/toy/config.js';
 import type { SweepSpec } from '../sweep/plan.js';
 
-export type FigureId = 'F1' | 'F2' | 'F3' | 'F4' | 'F5' | 'F6';
-export const FIGURE_IDS: FigureId[] = ['F1', 'F2', 'F3', 'F4', 'F5', 'F6'];
+export type FigureId = 'F1' | 'F2' | 'F3' | 'F4' | 'F5' | 'F6' | 'F7';
+export const FIGURE_IDS: FigureId[] = ['F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7'];
 
 export interface ReproduceSettings {
   quick: boolean;
@@ -138,6 +138,8 @@ function figureCells(s: ReproduceSettings): Record<FigureId, FigureCell[]> {
       ...BG_DIMS.map((d) => dflt({ 'data.bgDim': d })),
       ...BG_MEANS.map((m) => dflt({ 'data.bgMean': m })),
     ],
+    // shift vs no shift: background mean 0 (the sign flip leaves the distribution unchanged) and 0.5
+    F7: [theory({ 'data.bgMean': 0 }), theory(), dflt({ 'data.bgMean': 0 }), dflt()],
   };
 }
 
@@ -556,6 +558,45 @@ function scalingFigure(inp: ReproduceInputs): BuiltFigure {
   };
 }
 
+/**
+ * F7: the background projection split into its part along the shift direction û (bgShiftProj) and
+ * the rest (bgNoiseProj), without a shift (bgMean 0) and with one (bgMean 0.5), in both settings.
+ */
+function shiftFigure(inp: ReproduceInputs): BuiltFigure {
+  const s = inp.plan.settings;
+  const get = lookup(inp.cells);
+  const [t0, t5, d0, d5] = inp.plan.figures.F7.map(get);
+  const series = (c: CellAggregate): BandSeries[] => [
+    { name: 'along the shift û (bgShiftProj)', color: SERIES_COLOR.bg, points: band(c, 'bgShiftProj') },
+    { name: 'other background directions (bgNoiseProj)', color: '#8c564b', points: band(c, 'bgNoiseProj') },
+  ];
+  const panel = (c: CellAggregate, text: string) =>
+    bandLineSpec({
+      title: { text, subtitle: `Δ bgShiftProj ${formatStat(c.final.bgShiftGrowth)}, Δ bgNoiseProj ${formatStat(c.final.bgNoiseGrowth)}` },
+      x: 'Iterations',
+      y: 'Mean projection norm',
+      series: series(c),
+      legend: 'bottom',
+    });
+  const title = 'F7 · Shift vs no shift (ReLU): background weight along the shift direction and in the other directions';
+  return {
+    id: 'F7',
+    name: 'F7-shift',
+    title,
+    caption:
+      `${title}. Columns: background mean 0 (the OOD sign flip leaves the background's distribution unchanged: no shift) and 0.5 (the preset); rows: toy-theory and toy-default. ` +
+      `bgShiftProj = mean over neurons of |P[k,bg]·û|, û the unit vector of E_ood[z_bg] − E_train[z_bg] (at bgMean 0 the direction any bgMean > 0 would shift along); bgNoiseProj = the norm of the rest. ` +
+      `${settingText(s, 'toy-theory')}; ${settingText(s, 'toy-default')}; ${bandsNote(s)}.`,
+    spec: gridSpec(
+      [
+        [panel(t0, 'toy-theory, bgMean 0 (no shift)'), panel(t5, 'toy-theory, bgMean 0.5')],
+        [panel(d0, 'toy-default, bgMean 0 (no shift)'), panel(d5, 'toy-default, bgMean 0.5')],
+      ],
+      { text: title, subtitle: [bandsNote(s)] },
+    ),
+  };
+}
+
 /** Builds the specs of the figures the plan includes. */
 export function reproduceFigures(inp: ReproduceInputs): BuiltFigure[] {
   const out: BuiltFigure[] = [];
@@ -566,6 +607,7 @@ export function reproduceFigures(inp: ReproduceInputs): BuiltFigure[] {
   if (f.F4.length) out.push(gridFigure(inp));
   if (f.F5.length) out.push(mechanismFigure(inp));
   if (f.F6.length) out.push(scalingFigure(inp));
+  if (f.F7.length) out.push(shiftFigure(inp));
   return out;
 }
 
@@ -604,7 +646,9 @@ export function reproduceClaims(inp: ReproduceInputs): Claim[] {
       figure: fig,
       statement: `${setting}: ReLU's bgProj growth exceeds the identity network's by a clear margin`,
       holds: diffs.every((d) => d >= margin) && diff.ciLo > 0,
-      evidence: `bgProj growth ReLU ${formatStat(relu.final.bgGrowth)}, identity ${formatStat(lin.final.bgGrowth)}; paired difference ${formatStat(diff)}, every seed above the margin ${fmt(margin)} (10% of the initial bgProj): ${diffs.every((d) => d >= margin) ? 'yes' : 'no'}`,
+      evidence:
+        `bgProj growth ReLU ${formatStat(relu.final.bgGrowth)}, identity ${formatStat(lin.final.bgGrowth)}; paired difference ${formatStat(diff)}, every seed above the margin ${fmt(margin)} (10% of the initial bgProj): ${diffs.every((d) => d >= margin) ? 'yes' : 'no'}. ` +
+        `Split: along the shift û (Δ bgShiftProj) ReLU ${formatStat(relu.final.bgShiftGrowth)}, identity ${formatStat(lin.final.bgShiftGrowth)}; other directions (Δ bgNoiseProj) ReLU ${formatStat(relu.final.bgNoiseGrowth)}, identity ${formatStat(lin.final.bgNoiseGrowth)}`,
       numbers: { reluBgGrowth: relu.final.bgGrowth, identityBgGrowth: lin.final.bgGrowth, difference: diff },
     });
     return { relu, lin };
@@ -673,6 +717,18 @@ export function reproduceClaims(inp: ReproduceInputs): Claim[] {
       numbers: { pearson: corr.stat },
     });
   }
+  if (f.F7.length) {
+    const [t0, t5] = f.F7.map(get);
+    const diff = pairedDifference(perSeed(t5, 'bgShiftGrowth'), perSeed(t0, 'bgShiftGrowth'));
+    claims.push({
+      id: 'F7-shift',
+      figure: 'F7',
+      statement: 'Theory setting (ReLU): the weight along the shift direction grows more with a shift (bgMean 0.5) than without one (bgMean 0)',
+      holds: diff.ciLo > 0,
+      evidence: `Δ bgShiftProj at bgMean 0.5 ${formatStat(t5.final.bgShiftGrowth)}, at bgMean 0 ${formatStat(t0.final.bgShiftGrowth)}; paired difference ${formatStat(diff)}`,
+      numbers: { shiftGrowth: t5.final.bgShiftGrowth, noShiftGrowth: t0.final.bgShiftGrowth, difference: diff },
+    });
+  }
   return claims;
 }
 
@@ -686,6 +742,9 @@ export const FINAL_COLUMNS: Array<[AggMetric, string]> = [
   ['coreProj', 'coreProj'],
   ['bgProj', 'bgProj'],
   ['bgGrowth', 'Δ bgProj'],
+  ['idTestLoss', 'ID test loss'],
+  ['bgShiftGrowth', 'Δ bgShiftProj'],
+  ['bgNoiseGrowth', 'Δ bgNoiseProj'],
 ];
 
 /** "0.533 ± 0.055" (mean ± half-width of the 95% CI), 3 significant digits. */

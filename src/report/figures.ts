@@ -68,7 +68,9 @@ export function linePanel(
   domain: string[],
   range: string[],
   size: { width?: number; height?: number } = {},
+  style: { log?: boolean; dashed?: readonly string[] } = {},
 ): ConcatChild {
+  const dashed = style.dashed ?? [];
   return {
     title,
     width: size.width ?? W,
@@ -79,14 +81,17 @@ export function linePanel(
       x: { field: 'iteration', type: 'quantitative', title: 'Iterations' },
       // labelFlush: a tick label at the top edge stays inside the plot's height, so that panels
       // keep their titles level (a title sits above its panel's whole extent)
-      y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: false }, axis: { labelFlush: true } },
+      y: { field: 'value', type: 'quantitative', title: yTitle, scale: style.log ? { type: 'log' } : { zero: false }, axis: { labelFlush: true } },
       color: {
         field: 'series',
         type: 'nominal',
         title: null,
         scale: { domain, range },
-        legend: { orient: 'bottom', direction: 'horizontal' },
+        legend: { orient: 'bottom', direction: 'horizontal', ...(dashed.length ? { columns: 2 } : {}) },
       },
+      ...(dashed.length
+        ? { strokeDash: { field: 'series', type: 'nominal', legend: null, scale: { domain, range: domain.map((d) => (dashed.includes(d) ? [6, 4] : [1, 0])) } } }
+        : {}),
     },
   } as ConcatChild;
 }
@@ -111,6 +116,8 @@ export function bandLineSpec(opts: {
   points?: boolean;
   /** legend position (default: right); 'none' hides it */
   legend?: 'right' | 'bottom' | 'none';
+  /** columns of a bottom legend (default 3) */
+  legendColumns?: number;
   /** a dashed horizontal reference line, e.g. at 0 */
   rule?: number;
 }): TopLevelSpec {
@@ -139,7 +146,7 @@ export function bandLineSpec(opts: {
           symbolType: 'stroke',
           symbolOpacity: 1,
           symbolStrokeWidth: 3,
-          ...(opts.legend === 'bottom' ? { orient: 'bottom', direction: 'horizontal', columns: 3 } : {}),
+          ...(opts.legend === 'bottom' ? { orient: 'bottom', direction: 'horizontal', columns: opts.legendColumns ?? 3 } : {}),
         };
   // Legend drawn as solid strokes; the merged area+line default is a faint filled dot.
   const color = {

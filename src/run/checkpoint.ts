@@ -74,6 +74,8 @@ const headerSchema = z.object({
   trainMs: z.number().min(0).finite(),
   state: z.array(count),
   neuronWidth: count,
+  // names of NeuronTraces.more, stored after the three fixed traces (absent in older checkpoints)
+  neuronMore: z.array(z.string()).default([]),
 });
 
 interface Header {
@@ -88,6 +90,7 @@ interface Header {
   trainMs: number;
   state: number[];
   neuronWidth: number;
+  neuronMore: string[];
 }
 
 export function encodeCheckpoint(cp: RunCheckpoint): Uint8Array {
@@ -104,11 +107,14 @@ export function encodeCheckpoint(cp: RunCheckpoint): Uint8Array {
     trainMs: cp.trainMs,
     state: cp.snapshot.state.map((b) => b.length),
     neuronWidth: n.bgNorm[0]?.length ?? 0,
+    neuronMore: Object.keys(n.more ?? {}),
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const columns = taskOf(cp.config).columns(cp.config);
   const metricValues = Float64Array.from(cp.metrics.flatMap((r) => columns.map((c) => r[c] ?? NaN)));
-  const traces = [metricValues, ...n.coreNorm, ...n.bgNorm, ...n.asymmetry];
+  const more = Object.values(n.more ?? {});
+  if (more.some((rows) => rows.length !== n.iterations.length)) throw new Error('encodeCheckpoint: a neuron trace has a different number of rows than the evaluations');
+  const traces = [metricValues, ...n.coreNorm, ...n.bgNorm, ...n.asymmetry, ...more.flat()];
   const blobBytes = cp.snapshot.state.reduce((s, b) => s + b.length, 0) + traces.reduce((s, t) => s + t.byteLength, 0);
   const out = new Uint8Array(8 + 4 + json.length + blobBytes + SUM);
   out.set(new TextEncoder().encode(MAGIC), 0);
@@ -183,7 +189,7 @@ export function decodeCheckpoint(input: Uint8Array, source = 'checkpoint'): RunC
   const columns = taskOf(config).columns(config);
   const cols = columns.length;
   const expected =
-    12 + len + h.state.reduce((a, b) => a + b, 0) + 8 * h.metricRows * cols + 3 * 8 * h.neuronIterations.length * h.neuronWidth;
+    12 + len + h.state.reduce((a, b) => a + b, 0) + 8 * h.metricRows * cols + (3 + h.neuronMore.length) * 8 * h.neuronIterations.length * h.neuronWidth;
   if (expected > body.length) throw bad('truncated data');
   if (expected < body.length) throw bad('trailing bytes');
   let off = 12 + len;
@@ -208,6 +214,8 @@ export function decodeCheckpoint(input: Uint8Array, source = 'checkpoint'): RunC
   const coreNorm = readTraces();
   const bgNorm = readTraces();
   const asymmetry = readTraces();
+  const more: Record<string, Float64Array[]> = {};
+  for (const name of h.neuronMore) more[name] = readTraces();
   if (off !== body.length) throw bad('trailing bytes');
   const last = metrics[metrics.length - 1]?.iteration;
   if (last !== undefined && last > h.iteration) throw bad(`a metric row at iteration ${last}, after the checkpoint's iteration ${h.iteration}`);
@@ -217,7 +225,7 @@ export function decodeCheckpoint(input: Uint8Array, source = 'checkpoint'): RunC
     imported: h.imported,
     snapshot: { iteration: h.iteration, optimizerStep: h.optimizerStep, state },
     metrics,
-    neurons: { iterations: h.neuronIterations, coreNorm, bgNorm, asymmetry },
+    neurons: { iterations: h.neuronIterations, coreNorm, bgNorm, asymmetry, more },
     trainMs: h.trainMs,
   };
 }

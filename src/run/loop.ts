@@ -127,6 +127,12 @@ function checkDivergence(trainer: TaskTrainer, losses: readonly string[], row: M
   };
 }
 
+function copyTraces(t: NeuronTraces): NeuronTraces {
+  const more: Record<string, Float64Array[]> = {};
+  for (const [k, v] of Object.entries(t.more ?? {})) more[k] = [...v];
+  return { iterations: [...t.iterations], coreNorm: [...t.coreNorm], bgNorm: [...t.bgNorm], asymmetry: [...t.asymmetry], more };
+}
+
 async function train(trainer: TaskTrainer, task: Task, options: RunOptions, importDigest: string | null): Promise<RunResult> {
   const losses = task.lossColumns;
   const columns = task.columns(trainer.config);
@@ -138,9 +144,7 @@ async function train(trainer: TaskTrainer, task: Task, options: RunOptions, impo
   if (!Number.isInteger(cpEvery) || cpEvery < 0)
     throw new ConfigError(`checkpointEvery = ${cpEvery} is not valid: expected a non-negative integer (0 = no checkpoints)`);
   const metrics: MetricRow[] = resume ? [...resume.metrics] : [];
-  const neurons: NeuronTraces = resume
-    ? { iterations: [...resume.neurons.iterations], coreNorm: [...resume.neurons.coreNorm], bgNorm: [...resume.neurons.bgNorm], asymmetry: [...resume.neurons.asymmetry] }
-    : { iterations: [], coreNorm: [], bgNorm: [], asymmetry: [] };
+  const neurons: NeuronTraces = resume ? copyTraces(resume.neurons) : { iterations: [], coreNorm: [], bgNorm: [], asymmetry: [], more: {} };
   if (resume) {
     // a state of other sizes than the config's (a checkpoint made by hand): a clear error, not a crash
     const sizes = trainer.snapshot().state.map((b) => b.length);
@@ -160,7 +164,7 @@ async function train(trainer: TaskTrainer, task: Task, options: RunOptions, impo
     importDigest,
     snapshot: trainer.snapshot(),
     metrics: [...metrics],
-    neurons: { iterations: [...neurons.iterations], coreNorm: [...neurons.coreNorm], bgNorm: [...neurons.bgNorm], asymmetry: [...neurons.asymmetry] },
+    neurons: copyTraces(neurons),
     trainMs,
   });
   const stopIfAborted = () => {
@@ -175,6 +179,8 @@ async function train(trainer: TaskTrainer, task: Task, options: RunOptions, impo
     neurons.coreNorm.push(nr.coreNorm);
     neurons.bgNorm.push(nr.bgNorm);
     neurons.asymmetry.push(nr.asymmetry);
+    const more = (neurons.more ??= {});
+    for (const [name, v] of Object.entries(nr.more ?? {})) (more[name] ??= []).push(v);
     options.onProgress?.({ iteration: row.iteration, total, elapsedSeconds: elapsed(), metrics: row });
     diverged = checkDivergence(trainer, losses, row);
     options.onParameters?.(row.iteration, trainer.parameters());
@@ -220,7 +226,7 @@ async function train(trainer: TaskTrainer, task: Task, options: RunOptions, impo
   };
   if (diverged) summary.diverged = diverged;
   // the kind's own fields come from the last evaluation (a diverged run may not have them)
-  if (trainer.summaryFields && !diverged) Object.assign(summary, trainer.summaryFields());
+  if (trainer.summaryFields && !diverged) Object.assign(summary, trainer.summaryFields(neurons));
   if (task.summarize) Object.assign(summary, task.summarize(metrics));
   const extra = trainer.extra?.();
   return { summary, config, metrics, neurons, parameters, ...(extra !== undefined ? { extra } : {}) };

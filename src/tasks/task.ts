@@ -18,6 +18,8 @@ export interface NeuronStats {
   coreNorm: Float64Array;
   bgNorm: Float64Array;
   asymmetry: Float64Array;
+  /** a kind's further per-neuron values (written as neurons.<name>.npy) */
+  more?: Record<string, Float64Array>;
 }
 
 /** Per-neuron traces of the first hidden layer: one row per evaluation. */
@@ -26,6 +28,8 @@ export interface NeuronTraces {
   coreNorm: Float64Array[];
   bgNorm: Float64Array[];
   asymmetry: Float64Array[];
+  /** NeuronStats.more, one row per evaluation (absent or empty where a kind has none) */
+  more?: Record<string, Float64Array[]>;
 }
 
 /** State that starts a run from outside (e.g. PyTorch's): data, transform and initial weights. */
@@ -69,8 +73,8 @@ export interface TaskTrainer {
   parameters(): NamedTensor[];
   /** parameter tensors holding NaN or ±Infinity (the divergence check at evaluations) */
   nonFiniteParameters(): NonFinite[];
-  /** kind-specific fields of summary.json, from the last evaluation */
-  summaryFields?(): Record<string, unknown>;
+  /** kind-specific fields of summary.json, from the last evaluation and the neuron traces of the whole run */
+  summaryFields?(neurons: NeuronTraces): Record<string, unknown>;
   /** kind-specific data the figures need (e.g. initial weights), carried in RunResult.extra */
   extra?(): unknown;
   dispose(): void;

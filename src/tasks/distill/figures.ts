@@ -2,7 +2,7 @@
 // effective-robustness plot (ID against OOD probe accuracy, the y = x line being "as robust in
 // distribution as out of it"). Isomorphic: vega-lite specs only.
 import type { TopLevelSpec } from 'vega-lite';
-import { bandLineSpec, panelsSpec, type BandSeries, type FigureTitle } from '../../report/figures.js';
+import { bandLineSpec, gridSpec, panelsSpec, type BandSeries, type FigureTitle } from '../../report/figures.js';
 import type { DistillRow } from './metrics.js';
 
 const C_STUDENT = '#d62728';
@@ -21,6 +21,8 @@ export function distillRunFigureSpec(rows: readonly DistillRow[], teacher: { idA
     y: 'Mean squared error',
     yScale: 'log',
     legend: 'bottom',
+    legendColumns: 2,
+    width: 330,
     series: [
       line('MLP student, ID', rows, (r) => r.fitId, C_STUDENT),
       line('MLP student, OOD', rows, (r) => r.fitOod, C_STUDENT, true),
@@ -34,6 +36,8 @@ export function distillRunFigureSpec(rows: readonly DistillRow[], teacher: { idA
     y: 'Accuracy (held-out)',
     yDomain: [0.4, 1],
     legend: 'bottom',
+    legendColumns: 2,
+    width: 330,
     series: [
       line('Teacher, ID', rows, () => teacher.idAcc, C_TEACHER),
       line('Teacher, OOD', rows, () => teacher.oodAcc, C_TEACHER, true),
@@ -48,9 +52,12 @@ export function distillRunFigureSpec(rows: readonly DistillRow[], teacher: { idA
     x: 'Iterations',
     y: 'bgProj',
     legend: 'bottom',
+    legendColumns: 2,
+    width: 330,
     series: [line('MLP student', rows, (r) => r.bgProj, C_STUDENT), line('Linear student', rows, (r) => r.linBgProj, C_LINEAR)],
   });
-  return panelsSpec([fit, acc, proj], title);
+  // two columns: at 2x the PNG stays under 2400 px and report.html shows it unscaled (text >= 11 px)
+  return gridSpec([[fit, acc], [proj]], title);
 }
 
 export type RobustnessKind = 'teacher' | 'MLP student' | 'linear student';

@@ -13,7 +13,11 @@ export interface MnistFigureRow {
 }
 
 /** MNIST run: accuracies (train, ID test, OOD) and the border's share of first-layer weight energy. */
-export function mnistRunFigureSpec(rows: readonly MnistFigureRow[], opts: { title?: string; width?: number; height?: number } = {}): TopLevelSpec {
+export function mnistRunFigureSpec(
+  rows: readonly MnistFigureRow[],
+  opts: { title?: string; width?: number; height?: number; /** the OOD series' label (the task names the border from the config; without it a neutral one) */ oodLabel?: string } = {},
+): TopLevelSpec {
+  const ood = opts.oodLabel ?? 'OOD (test digits, OOD border)';
   const size = { width: opts.width, height: opts.height };
   const acc: Array<{ iteration: number; series: string; value: number }> = [];
   const energy: Array<{ iteration: number; series: string; value: number }> = [];
@@ -24,14 +28,14 @@ export function mnistRunFigureSpec(rows: readonly MnistFigureRow[], opts: { titl
     if (!finite(r.iteration)) continue;
     push(acc, r.iteration, 'Train', r.trainAcc);
     push(acc, r.iteration, 'ID test', r.idTestAcc);
-    push(acc, r.iteration, 'OOD (border changed)', r.oodAcc);
+    push(acc, r.iteration, ood, r.oodAcc);
     push(energy, r.iteration, 'bgEnergy (weights)', r.bgEnergy);
     push(energy, r.iteration, 'bgShareLearned (W − W0)', r.bgShareLearned);
   }
   return top(
     {
       hconcat: [
-        linePanel('Accuracy', 'Accuracy', acc, ['Train', 'ID test', 'OOD (border changed)'], ['#1f77b4', '#2ca02c', '#ff7f0e'], size),
+        linePanel('Accuracy', 'Accuracy', acc, ['Train', 'ID test', ood], ['#1f77b4', '#2ca02c', '#ff7f0e'], size),
         linePanel('First-layer weights on the border', 'Fraction of energy', energy, ['bgEnergy (weights)', 'bgShareLearned (W − W0)'], ['#d62728', '#9467bd'], size),
       ],
       resolve: { scale: { color: 'independent' } },

@@ -1,15 +1,15 @@
 // The logged metrics of padded-MNIST runs: the feature model's columns (pixels take the place of
 // feature coordinates: "core" = the 28x28 digit pixels, "background" = the border), then MNIST's own.
-import { METRIC_COLUMNS, METRIC_HELP, type MetricsRow } from '../toy/metrics.js';
+import { BASE_COLUMNS, METRIC_HELP } from '../toy/metrics.js';
 
 /**
- * Extra columns of padded-MNIST runs (data.source = mnist-padded), logged after METRIC_COLUMNS.
+ * Extra columns of padded-MNIST runs (data.source = mnist-padded), logged after BASE_COLUMNS.
  */
 export const MNIST_COLUMNS = ['idTestLoss', 'idTestAcc', 'bgEnergy', 'bgEnergyRel', 'bgShareLearned'] as const;
 export type MnistMetric = (typeof MNIST_COLUMNS)[number];
 
-export type MnistRow = MetricsRow & Record<MnistMetric, number>;
-export const MNIST_RUN_COLUMNS = [...METRIC_COLUMNS, ...MNIST_COLUMNS] as const;
+export type MnistRow = Record<(typeof BASE_COLUMNS)[number] | MnistMetric, number>;
+export const MNIST_RUN_COLUMNS = [...BASE_COLUMNS, ...MNIST_COLUMNS] as const;
 export type AnyMetric = (typeof MNIST_RUN_COLUMNS)[number];
 
 /** What the metrics mean in an MNIST run (pixels take the place of feature coordinates). */

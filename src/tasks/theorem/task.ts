@@ -20,7 +20,9 @@ export function toyConfigOf(c: TheoremConfig): ToyConfig {
     preset: c.preset,
     task: 'toy',
     seed: c.seed,
-    data: { n: c.data.testN, core: 'uniform', coreDim: c.data.coreDim, bgDim: c.data.bgDim, inputDim: c.data.inputDim, bgMean: 0.5 },
+    // the fixed ID and OOD evaluation sets are the feature model's training and OOD sets (online
+    // steps never see them); its own ID test set is not used here, so it is the smallest allowed
+    data: { n: c.data.testN, core: 'uniform', coreDim: c.data.coreDim, bgDim: c.data.bgDim, inputDim: c.data.inputDim, bgMean: 0.5, testN: 2 },
     model: { layers: 2, hidden: c.model.hidden, activation: c.model.activation, bias: false, freezeOutput: true, init: 'gaussian' },
     train: {
       iterations: c.train.iterations,

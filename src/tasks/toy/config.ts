@@ -1,14 +1,15 @@
 // The feature model's run (toy.py): config section, presets and key help. Every knob of the
 // official script is here, momentum 0.9 included (used when the optimizer is switched to SGD).
 import { z } from 'zod';
-import { featureDataFields, INITS, LOSSES, modelFields, refineBatch, refineInputDim, seedField, TOY_TRAIN, trainFields } from '../../config/fields.js';
+import { featureDataFields, int, INITS, LOSSES, modelFields, refineBatch, refineInputDim, seedField, TOY_TRAIN, trainFields } from '../../config/fields.js';
 
 export const toyConfigSchema = z
   .object({
     preset: z.string(),
     task: z.literal('toy'),
     seed: seedField,
-    data: z.object(featureDataFields).strict(),
+    // testN defaults to 0 (= data.n, decided by resolve) so that config files written before the key existed still validate
+    data: z.object({ ...featureDataFields, testN: int(0, 1_000_000).default(0) }).strict(),
     model: z
       .object({
         ...modelFields,
@@ -41,6 +42,7 @@ export type ToyConfig = z.infer<typeof toyConfigSchema>;
 export type ToyResolvedConfig = ToyConfig & { engine: { factorInput: boolean; featureCoords: boolean } };
 
 export const TOY_HELP: Record<string, string> = {
+  'data.testN': 'held-out ID test points, fresh from the training distribution (own "idtest" stream); 0 = data.n (config.json records the number)',
   'train.online': 'fresh samples at every step (batchSize of them, or n when full batch)',
   'model.init': "pytorch (PyTorch's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases) | gaussian (weights N(0, 1/fan_in), biases 0: the theory's w_k ~ N(0, I/d))",
   'engine.factorInput': 'auto | true | false: train on X = Z V in factored form (exact same model, less work)',
@@ -51,7 +53,7 @@ const base = (preset: string): ToyConfig => ({
   preset,
   task: 'toy',
   seed: 2024,
-  data: { n: 1000, core: 'sphere', coreDim: 32, bgDim: 32, inputDim: 256, bgMean: 0.5 },
+  data: { n: 1000, core: 'sphere', coreDim: 32, bgDim: 32, inputDim: 256, bgMean: 0.5, testN: 0 },
   model: { layers: 2, hidden: 256, activation: 'relu', bias: true, freezeOutput: false, init: 'pytorch' },
   train: { ...TOY_TRAIN, loss: 'logistic', online: false },
   engine: { factorInput: 'auto', featureCoords: 'auto' },

@@ -78,3 +78,68 @@ export function meanAbs(a: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) s += Math.abs(a[i]);
   return a.length ? s / a.length : NaN;
 }
+
+/**
+ * The data model's directions (feature coordinates, unit vectors). û: the background's shift,
+ * E_ood[z_bg] − E_train[z_bg] = −2·bgMean·1, so û = −sign(bgMean)·1/√bgDim; with bgMean = 0 there is
+ * no shift and û is the direction any bgMean > 0 would shift along (−1/√bgDim), so runs with and
+ * without a shift are measured along the same direction. ĉ: the core's class-mean difference
+ * E[z_core | y=+1] − E[z_core | y=−1]: 1/√coreDim for the uniform core; null for the sphere core,
+ * whose class means coincide (both 0: the label is in the radius, which no direction carries).
+ */
+export function dataDirections(cfg: { core: string; coreDim: number; bgDim: number; bgMean: number }): {
+  u: Float64Array;
+  c: Float64Array | null;
+} {
+  const u = new Float64Array(cfg.bgDim).fill((cfg.bgMean < 0 ? 1 : -1) / Math.sqrt(cfg.bgDim));
+  const c = cfg.core === 'uniform' ? new Float64Array(cfg.coreDim).fill(1 / Math.sqrt(cfg.coreDim)) : null;
+  return { u, c };
+}
+
+/**
+ * Each row's block [from, from + dir.length) split along a unit direction: the signed component
+ * (row · dir) and the norm of the rest ‖row − (row · dir) dir‖. With dir null the component is 0 and
+ * the rest is the whole block's norm.
+ */
+export function splitAlong(
+  M: Float32Array,
+  rows: number,
+  cols: number,
+  from: number,
+  width: number,
+  dir: Float64Array | null,
+): { along: Float64Array; rest: Float64Array } {
+  const along = new Float64Array(rows);
+  const rest = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const off = r * cols + from;
+    let a = 0;
+    if (dir) for (let j = 0; j < width; j++) a += M[off + j] * dir[j];
+    let s = 0;
+    for (let j = 0; j < width; j++) {
+      const v = M[off + j] - (dir ? a * dir[j] : 0);
+      s += v * v;
+    }
+    along[r] = a;
+    rest[r] = Math.sqrt(s);
+  }
+  return { along, rest };
+}
+
+/** Pearson correlation of two equally long series (NaN when either is constant). */
+export function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = a.length;
+  const ma = mean(a);
+  const mb = mean(b);
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    const da = a[i] - ma;
+    const db = b[i] - mb;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
+  }
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
+}

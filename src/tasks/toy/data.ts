@@ -8,7 +8,8 @@
 import type { Arena, F32Buf, Ptr } from '../../engine/arena.js';
 import type { ToyConfig } from './config.js';
 
-export type DataConfig = ToyConfig['data'];
+/** The data model's fields (the ID test set's size, data.testN, is the toy run's own). */
+export type DataConfig = Omit<ToyConfig['data'], 'testN'>;
 
 export interface FeatureData {
   n: number;
@@ -155,4 +156,38 @@ export class OnlineSampler {
     concatColumns(this.arena, this.core, this.bg, this.Z);
     if (dense) this.arena.matmul(this.Z, this.V, this.X);
   }
+}
+
+/** Held-out in-distribution test points: labels, feature coordinates and (dense) inputs. */
+export interface IdTestSet {
+  rows: number;
+  y: F32Buf;
+  Z: F32Buf;
+  /** Z V, or null when the trainer works on factored inputs */
+  X: F32Buf | null;
+}
+
+/**
+ * `rows` fresh points from the training distribution (core as in training, background
+ * U(bgMean − 1/2, bgMean + 1/2)), from their own 'idtest' stream so that adding them reshuffles no
+ * other stream; with imported state V is the imported embedding (the same data model).
+ */
+export function generateIdTest(arena: Arena, cfg: DataConfig, seed: number, V: F32Buf, rows: number, dense: boolean): IdTestSet {
+  const { coreDim, bgDim } = cfg;
+  const stream = arena.stream(seed, 'idtest');
+  const work = arena.bytes(8 * Math.max(coreDim, 2));
+  const y = arena.f32([rows]);
+  fillLabels(arena, y);
+  const core = arena.f32([rows, coreDim]);
+  drawCore(arena, cfg, stream, core, Math.floor(rows / 2), work);
+  const bg = arena.f32([rows, bgDim]);
+  drawBackground(arena, cfg, stream, bg, false);
+  const Z = arena.f32([rows, coreDim + bgDim]);
+  concatColumns(arena, core, bg, Z);
+  let X: F32Buf | null = null;
+  if (dense) {
+    X = arena.f32([rows, V.shape[1]]);
+    arena.matmul(Z, V, X);
+  }
+  return { rows, y, Z, X };
 }

@@ -1,4 +1,5 @@
-// The feature model's run figure: losses and the first layer's core/background projections.
+// The feature model's run figure: losses (train, ID test, OOD) and the first layer's projections,
+// the background split into the part along the shift direction û and the rest.
 import type { TopLevelSpec } from 'vega-lite';
 import { finite, linePanel, top } from '../../report/figures.js';
 
@@ -9,13 +10,34 @@ export interface RunFigureRow {
   oodLoss: number;
   coreProj: number;
   bgProj: number;
+  /** drawn between train and OOD when present */
+  idTestLoss?: number;
+  /** with bgNoiseProj: the background drawn as its two parts, bgProj dashed */
+  bgShiftProj?: number;
+  bgNoiseProj?: number;
   /** drawn as a third panel when runFigureSpec's `asymmetry` option is on */
   asymmetry?: number;
 }
 
+/** A log axis where the plotted values span two decades or more (and are all positive). */
+export function spansDecades(values: readonly number[], decades = 2): boolean {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (!(v > 0)) return false;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  return values.length > 1 && hi >= lo * 10 ** decades;
+}
+
+const LOSS = ['Train loss', 'ID test loss', 'OOD loss'];
+const SPLIT = ['Core features', 'bgShiftProj (bg along û)', 'bgNoiseProj (other bg dirs)', 'bgProj (both parts)'];
+
 /**
- * Loss (train vs OOD) and core/background projection norms vs iteration, side by side; with
- * `asymmetry`, a third panel with the mean activation asymmetry (the paper's mechanism).
+ * Loss (train, ID test, OOD) and core/background projection norms vs iteration, side by side; with
+ * `asymmetry`, a third panel with the mean activation asymmetry (the paper's mechanism). The loss
+ * axis is logarithmic where the losses span two decades.
  */
 export function runFigureSpec(
   rows: readonly RunFigureRow[],
@@ -24,27 +46,45 @@ export function runFigureSpec(
   const loss: Array<{ iteration: number; series: string; value: number }> = [];
   const proj: Array<{ iteration: number; series: string; value: number }> = [];
   const asym: Array<{ iteration: number; series: string; value: number }> = [];
+  const split = rows.some((r) => r.bgShiftProj !== undefined && r.bgNoiseProj !== undefined);
+  const hasId = rows.some((r) => r.idTestLoss !== undefined);
   // JSON would turn NaN/Infinity into null; drop them so a diverged run still plots.
   for (const r of rows) {
     if (!finite(r.iteration)) continue;
-    if (finite(r.trainLoss)) loss.push({ iteration: r.iteration, series: 'Train (ID) loss', value: r.trainLoss });
-    if (finite(r.oodLoss)) loss.push({ iteration: r.iteration, series: 'OOD loss', value: r.oodLoss });
-    if (finite(r.coreProj)) proj.push({ iteration: r.iteration, series: 'Core features', value: r.coreProj });
-    if (finite(r.bgProj)) proj.push({ iteration: r.iteration, series: 'Background features', value: r.bgProj });
-    if (opts.asymmetry && r.asymmetry !== undefined && finite(r.asymmetry))
-      asym.push({ iteration: r.iteration, series: 'Activation asymmetry', value: r.asymmetry });
+    const add = (to: typeof loss, series: string, v: number | undefined) => {
+      if (v !== undefined && finite(v)) to.push({ iteration: r.iteration, series, value: v });
+    };
+    add(loss, hasId ? 'Train loss' : 'Train (ID) loss', r.trainLoss);
+    if (hasId) add(loss, 'ID test loss', r.idTestLoss);
+    add(loss, 'OOD loss', r.oodLoss);
+    add(proj, 'Core features', r.coreProj);
+    if (split) {
+      add(proj, SPLIT[1], r.bgShiftProj);
+      add(proj, SPLIT[2], r.bgNoiseProj);
+      add(proj, SPLIT[3], r.bgProj);
+    } else add(proj, 'Background features', r.bgProj);
+    if (opts.asymmetry) add(asym, 'Activation asymmetry', r.asymmetry);
   }
+  // a hinge loss reaches exactly 0: a log axis then shows only the positive values
+  const positive = loss.filter((p) => p.value > 0);
+  const log = spansDecades(positive.map((p) => p.value)) && positive.length >= loss.length / 2;
   const size = { width: opts.width, height: opts.height };
+  const lossPanel = hasId
+    ? linePanel(log ? 'Loss (log scale)' : 'Loss', 'Loss', log ? positive : loss, LOSS, ['#1f77b4', '#17becf', '#ff7f0e'], size, { log })
+    : linePanel(log ? 'Loss (log scale)' : 'Loss', 'Loss', log ? positive : loss, ['Train (ID) loss', 'OOD loss'], ['#1f77b4', '#ff7f0e'], size, { log });
+  const projPanel = split
+    ? linePanel('Feature projection', 'Mean projection norm', proj, SPLIT, ['#2ca02c', '#d62728', '#8c564b', '#d62728'], size, { dashed: [SPLIT[3]] })
+    : linePanel('Feature projection', 'Mean projection norm', proj, ['Core features', 'Background features'], ['#2ca02c', '#d62728'], size);
   return top(
     {
       hconcat: [
-        linePanel('Loss', 'Loss', loss, ['Train (ID) loss', 'OOD loss'], ['#1f77b4', '#ff7f0e'], size),
-        linePanel('Feature projection', 'Mean projection norm', proj, ['Core features', 'Background features'], ['#2ca02c', '#d62728'], size),
+        lossPanel,
+        projPanel,
         ...(opts.asymmetry
           ? [linePanel('Activation asymmetry', 'Mean asymmetry', asym, ['Activation asymmetry'], ['#9467bd'], size)]
           : []),
       ],
-      resolve: { scale: { color: 'independent' } },
+      resolve: { scale: { color: 'independent', strokeDash: 'independent' } },
       spacing: 30,
     },
     opts.title,

@@ -15,7 +15,8 @@ export function memoryPlan(config: ToyConfig, options: { imported: boolean; fact
   const { batchSize, online } = config.train;
   const featDim = coreDim + bgDim;
   const stepRows = batchSize || n;
-  const maxRows = Math.max(n, stepRows);
+  const testN = config.data.testN || n;
+  const maxRows = Math.max(n, stepRows, testN);
   const width = options.factored ? featDim : inputDim;
   const parts = new Map<string, number>();
   let largest = { name: '', bytes: 0 };
@@ -46,6 +47,14 @@ export function memoryPlan(config: ToyConfig, options: { imported: boolean; fact
     f32(data, 'X', n, inputDim);
   }
   f32(data, 'V transposed', inputDim, featDim);
+  const idTest = `ID test set (data.testN = ${testN})`;
+  add(idTest, 'stream', 32);
+  add(idTest, 'sampler workspace', 8 * Math.max(coreDim, 2));
+  f32(idTest, 'y', testN);
+  f32(idTest, 'core samples', testN, coreDim);
+  f32(idTest, 'background samples', testN, bgDim);
+  f32(idTest, 'Z', testN, featDim);
+  if (!options.factored) f32(idTest, 'X', testN, inputDim);
 
   // layers: weights, gradients, optimizer moments, transposed weights; activations per row
   const params = `parameters and optimizer state (model.hidden = ${hidden}, model.layers = ${layers})`;

@@ -9,7 +9,7 @@ import { formatBytes } from '../../engine/memory.js';
 import { nonFiniteTensors, type NonFinite } from '../../engine/finite.js';
 import { memoryPlan } from './memory.js';
 import { memoryProblem } from '../../engine/memory.js';
-import { generateFeatureData, OnlineSampler, type FeatureData } from './data.js';
+import { generateFeatureData, generateIdTest, OnlineSampler, type FeatureData, type IdTestSet } from './data.js';
 import { resolveConfig, validateConfig, ConfigError, type ConfigInput } from '../../config/resolve.js';
 import type { ToyConfig, ToyResolvedConfig } from './config.js';
 import type { ImportedState } from '../task.js';
@@ -18,6 +18,9 @@ import {
   gradientProjections,
   activationAsymmetry,
   meanAbs,
+  mean,
+  dataDirections,
+  splitAlong,
 } from './contamination.js';
 import type { MetricsRow, NeuronStats } from './metrics.js';
 
@@ -57,7 +60,8 @@ export function resolveEngineSettings(config: ToyConfig, imported: boolean): Res
     throw new ConfigError(
       `engine.featureCoords = true is not valid with train.optimizer = ${config.train.optimizer} and engine.factorInput = ${factorInput}: expected false or "auto" (feature coordinates are exact only for sgd on factored inputs)`,
     );
-  return { ...config, engine: { factorInput, featureCoords: feat === 'auto' ? exact : feat } };
+  const data = { ...config.data, testN: config.data.testN || config.data.n };
+  return { ...config, data, engine: { factorInput, featureCoords: feat === 'auto' ? exact : feat } };
 }
 
 export class Trainer {
@@ -74,6 +78,11 @@ export class Trainer {
   private readonly projScratch: F32Buf;
   private readonly trainInput: F32Buf;
   private readonly testInput: F32Buf;
+  /** held-out ID test points (fresh from the training distribution) and the input form the net takes */
+  private readonly idTest: IdTestSet;
+  private readonly idTestInput: F32Buf;
+  /** the data model's background shift direction û and core class-mean direction ĉ (contamination.ts) */
+  private readonly dirs: { u: Float64Array; c: Float64Array | null };
   private readonly factored: boolean;
   /** first layer in feature coordinates (feat.ts); its W is rebuilt on demand */
   private readonly feat: {
@@ -106,6 +115,10 @@ export class Trainer {
     const width = this.factored ? featDim : inputDim;
     this.trainInput = this.factored ? this.data.trainZ! : this.data.trainX;
     this.testInput = this.factored ? this.data.testZ! : this.data.testX;
+    // imported states carry no ID test set: it is drawn from the same data model with the imported V
+    this.idTest = generateIdTest(this.arena, dc, seed, this.data.V, config.data.testN || n, !this.factored);
+    this.idTestInput = this.factored ? this.idTest.Z : this.idTest.X!;
+    this.dirs = dataDirections(dc);
 
     const stepRows = train.batchSize || n;
     this.net = new Net(k, this.arena, {
@@ -116,7 +129,7 @@ export class Trainer {
       optimizer: train.optimizer,
       hyper: train,
       freezeOutput: model.freezeOutput,
-      maxRows: Math.max(n, stepRows),
+      maxRows: Math.max(n, stepRows, this.idTest.rows),
       factored: this.factored ? { featDim, V: this.data.V, Vt: this.Vt } : null,
     });
     this.projScratch = this.arena.f32([model.hidden, featDim]);
@@ -285,14 +298,24 @@ export class Trainer {
     if (this.feat) k.transposeBlock(this.feat.G.ptr, this.projScratch.ptr, featDim, hidden, featDim);
     else k.gemm(L0.gW.ptr, inputDim, 1, this.Vt.ptr, this.projScratch.ptr, hidden, featDim, inputDim, 0);
     const grads = gradientProjections(this.arena.view(this.projScratch), hidden, coreDim, bgDim);
+    // the signed gradient along û per neuron: the paper's Eq. 7 (non-zero under activation asymmetry)
+    const gradShift = splitAlong(this.arena.view(this.projScratch), hidden, featDim, coreDim, bgDim, this.dirs.u).along;
 
     this.net.forward(this.testInput.ptr, n);
     const oodSum = k.lossSum(kind, out.Z.ptr, this.data.y.ptr, n);
     const oodCorrect = k.countCorrect(out.Z.ptr, this.data.y.ptr, n);
 
+    const idRows = this.idTest.rows;
+    this.net.forward(this.idTestInput.ptr, idRows);
+    const idSum = k.lossSum(kind, out.Z.ptr, this.idTest.y.ptr, idRows);
+    const idCorrect = k.countCorrect(out.Z.ptr, this.idTest.y.ptr, idRows);
+
     if (this.feat) k.transposeBlock(this.feat.Pt.ptr, this.projScratch.ptr, featDim, hidden, featDim);
     else k.gemm(L0.W.ptr, inputDim, 1, this.Vt.ptr, this.projScratch.ptr, hidden, featDim, inputDim, 0);
-    const proj = featureProjections(this.arena.view(this.projScratch), hidden, coreDim, bgDim);
+    const P = this.arena.view(this.projScratch);
+    const proj = featureProjections(P, hidden, coreDim, bgDim);
+    const bgSplit = splitAlong(P, hidden, featDim, coreDim, bgDim, this.dirs.u);
+    const coreSplit = splitAlong(P, hidden, featDim, 0, coreDim, this.dirs.c);
 
     return {
       iteration: this.steps.iteration,
@@ -305,7 +328,19 @@ export class Trainer {
       asymmetry: meanAbs(asym),
       bgGradNorm: grads.bgGradNorm,
       coreGradNorm: grads.coreGradNorm,
-      neurons: { coreNorm: proj.core, bgNorm: proj.bg, asymmetry: asym },
+      idTestLoss: idSum / idRows,
+      idTestAcc: idCorrect / idRows,
+      bgShiftProj: meanAbs(bgSplit.along),
+      bgNoiseProj: mean(bgSplit.rest),
+      coreSignalProj: meanAbs(coreSplit.along),
+      coreNoiseProj: mean(coreSplit.rest),
+      bgGradShift: mean(gradShift),
+      neurons: {
+        coreNorm: proj.core,
+        bgNorm: proj.bg,
+        asymmetry: asym,
+        more: { bgShift: bgSplit.along, bgNoise: bgSplit.rest, coreSignal: coreSplit.along, coreNoise: coreSplit.rest, bgGradShift: gradShift },
+      },
     };
   }
 
