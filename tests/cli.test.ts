@@ -64,7 +64,7 @@ describe('fclab presets / keys', () => {
 });
 
 describe('fclab run', () => {
-  it('writes every output of DESIGN.md §2', async () => {
+  it('writes every output of a run folder (docs/guide.md)', async () => {
     const out = join(tmp, 'run1');
     const r = await fclab('run', '--preset', 'toy-theory', ...quick, '--out', out);
     expect(r.code, r.stderr).toBe(0);

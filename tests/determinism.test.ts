@@ -1,4 +1,4 @@
-// Determinism (DESIGN.md §2): a run is a pure function of its resolved config. Same config, same
+// Determinism (docs/design.md): a run is a pure function of its resolved config. Same config, same
 // hash; builds and interruptions do not matter; named PRNG sub-streams keep unrelated parts of a
 // config from reshuffling each other.
 import { describe, it, expect } from 'vitest';

@@ -1,5 +1,5 @@
 // Reference parity with the paper's official code (in the manner of llm.c's PyTorch test): start
-// from the exact state PyTorch dumped (tests/fixtures/<preset>, copied from ../shared/reference),
+// from the exact state PyTorch dumped (tests/fixtures/<preset>, copied from the states dumped from toy.py),
 // then compare first-step gradients, the 200-step trajectory and the weights after 200 updates.
 //
 // Tolerances follow the float32 envelope rather than one constant: the manifests carry the same

@@ -1,4 +1,4 @@
-// An independent float64 reference of fclab's MLP (DESIGN.md §1), written with plain loops so it can
+// An independent float64 reference of fclab's MLP (docs/design.md), written with plain loops so it can
 // be read against the maths: forward pass, mean loss and backpropagation. It shares no code with the
 // WASM module (GELU's normal CDF uses the erf below, not the module's), so tests can check the
 // trainer against it and against finite differences of it.
