@@ -34,13 +34,9 @@ export { parseNpy, encodeNpy, NpyError } from './io/npy.js';
 export type { NpyArray } from './io/npy.js';
 export { metricsCsv } from './io/csv.js';
 
-// Sweeps and the paper's reproduction
-export { planSweep, parseGridArg, parseShard, SweepError } from './sweep/plan.js';
-export type { SweepSpec, SweepPlan, GridAxis, Shard } from './sweep/plan.js';
+// Statistics across seeds (sweeps themselves run in Node: 'fclab/node')
 export { summarize, formatStat } from './sweep/aggregate.js';
 export type { Stat, CellAggregate } from './sweep/aggregate.js';
-export { reproducePlan, FIGURE_IDS } from './paper/reproduce.js';
-export type { FigureId, ReproducePlan } from './paper/reproduce.js';
 
 // Figures: vega-lite specs rendered to SVG (vega loads on first use)
 export { renderSvg } from './report/render.js';

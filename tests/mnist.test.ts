@@ -9,8 +9,8 @@ import { buildPaddedMnist, borderMask, MNIST_LEVELS, DIGIT_PIXELS, type MnistDig
 import { loadKernels } from '../src/engine/wasm.js';
 import { resolveConfig, ConfigError } from '../src/config/resolve.js';
 import { runExperiment, type RunResult } from '../src/run/loop.js';
-import { METRIC_COLUMNS } from '../src/tasks/toy/metrics.js';
-import { MNIST_COLUMNS } from '../src/tasks/mnist/metrics.js';
+import { BASE_COLUMNS } from '../src/tasks/toy/metrics.js';
+import { MNIST_COLUMNS, MNIST_RUN_COLUMNS } from '../src/tasks/mnist/metrics.js';
 import type { MnistRunInfo } from '../src/tasks/mnist/task.js';
 import { getTask, taskOf } from '../src/tasks/registry.js';
 import { fclab } from './helpers/cli.js';
@@ -172,9 +172,10 @@ describe('the contamination signature across seeds (ReLU vs identity)', () => {
 
   it('logs the MNIST columns after the feature-model ones', () => {
     const row = runs.relu[0].metrics[1];
-    for (const c of [...METRIC_COLUMNS, ...MNIST_COLUMNS]) expect(Number.isFinite(row[c])).toBe(true);
+    for (const c of MNIST_RUN_COLUMNS) expect(Number.isFinite(row[c])).toBe(true);
     expect(runs.relu[0].summary.initial.bgEnergyRel).toBe(1);
-    expect(taskOf(runs.relu[0].config).columns(runs.relu[0].config)).toEqual([...METRIC_COLUMNS, ...MNIST_COLUMNS]);
+    // the feature model's first ten columns (its ID test and split columns are its own), then MNIST's
+    expect(taskOf(runs.relu[0].config).columns(runs.relu[0].config)).toEqual([...BASE_COLUMNS, ...MNIST_COLUMNS]);
     // what the weight images need rides in RunResult.extra
     const info = runs.relu[0].extra as MnistRunInfo;
     expect(info.side).toBe(36);
@@ -218,7 +219,7 @@ describe('fclab run --preset mnist-padded', () => {
     for (const f of ['config.json', 'metrics.csv', 'summary.json', 'run.svg', 'run.png', 'weights.svg', 'weights.png', 'report.html', 'checkpoint.fclab'])
       expect(files).toContain(f);
     const csv = (await readFile(join(out, 'metrics.csv'), 'utf8')).trim().split('\n');
-    expect(csv[0]).toBe([...METRIC_COLUMNS, ...MNIST_COLUMNS].join(','));
+    expect(csv[0]).toBe([...MNIST_RUN_COLUMNS].join(','));
     expect(csv).toHaveLength(4); // header, iterations 0, 20, 40
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
     for (const k of ['idTestAcc', 'oodAcc', 'bgEnergy']) {

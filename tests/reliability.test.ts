@@ -68,10 +68,10 @@ describe('memory: a config too large for the engine is refused up front', () => 
     const set = { 'data.n': 1_000_000, 'data.inputDim': 4096 };
     const err = await createTrainer({ set }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).toMatch(/this config needs 34\.3 GiB of WebAssembly memory \(data \(data\.n = 1000000, data\.inputDim = 4096\): 31\.4 GiB;/);
+    expect((err as Error).message).toMatch(/this config needs 34\.7 GiB of WebAssembly memory \(data \(data\.n = 1000000, data\.inputDim = 4096\): 31\.4 GiB;/);
     expect((err as Error).message).toMatch(/more than the engine's limit of 2 GiB; reduce data\.n, data\.inputDim, model\.hidden or train\.batchSize/);
     // the browser/Node library API refuses it the same way
-    await expect(run({ set })).rejects.toThrow(/needs 34\.3 GiB/);
+    await expect(run({ set })).rejects.toThrow(/needs 34\.7 GiB/);
     // one buffer above the allocator's 1 GiB block limit, the total below 2 GiB
     await expect(createTrainer({ set: { 'data.coreDim': 3000, 'data.bgDim': 3000, 'data.inputDim': 8000, 'data.n': 10 } })).rejects.toThrow(
       /needs a single buffer of 1\.07 GiB \(QR workspace\), more than the engine's limit of 1 GiB per buffer/,

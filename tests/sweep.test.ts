@@ -59,7 +59,10 @@ describe('fclab sweep (library)', () => {
     expect(r.run.dir).toBe('runs/002-model.activation=identity,data.bgMean=0.5/seed-2025');
     const files = (await readdir(r.dir)).sort();
     expect(files).toEqual(
-      ['config.json', 'manifest.json', 'metrics.csv', 'neurons.asymmetry.npy', 'neurons.bgNorm.npy', 'neurons.coreNorm.npy', 'neurons.iteration.npy', 'summary.json', 'weights'].sort(),
+      [
+        'config.json', 'manifest.json', 'metrics.csv', 'summary.json', 'weights',
+        ...['asymmetry', 'bgGradShift', 'bgNoise', 'bgNorm', 'bgShift', 'coreNoise', 'coreNorm', 'coreSignal', 'iteration'].map((n) => `neurons.${n}.npy`),
+      ].sort(),
     );
     const summary = JSON.parse(await readFile(join(r.dir, 'summary.json'), 'utf8'));
     const direct = await runExperiment({ preset: 'toy-theory', set: { ...small, 'model.activation': 'identity', 'data.bgMean': 0.5, seed: 2025 } });

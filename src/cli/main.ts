@@ -207,6 +207,8 @@ function addRunCommand(program: Command, name: string, description: string, defa
         flag: opts.out !== undefined ? '--out' : opts.resume !== undefined ? '--resume' : '--out',
         config: recorded,
         force: opts.force,
+        // resuming in place: the folder may hold only its checkpoint
+        resuming: !!opts.resume && dir === opts.resume,
       });
       try {
         await runInFolder(folder, dir, { ...opts, resume, inputs, imported, label });

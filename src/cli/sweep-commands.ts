@@ -3,8 +3,8 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { parseSetArg, PRESETS, formatStat, parseGridArg, parseShard, planSweep, SweepError, FIGURE_IDS, type SetValue, type GridAxis, type FigureId } from '../index.js';
-import { mergeSweeps, runPlan, reproduce, reproduceTheoremAlone, readJsonFile, type SweepProgressEvent } from '../node.js';
+import { parseSetArg, PRESETS, formatStat, taskOf, type SetValue } from '../index.js';
+import { mergeSweeps, runPlan, reproduce, reproduceTheoremAlone, readJsonFile, FIGURE_IDS, parseGridArg, parseShard, planSweep, SweepError, type FigureId, type GridAxis, type SweepProgressEvent } from '../node.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -163,20 +163,13 @@ export function registerSweepCommands(program: Command): void {
             `(${trained} trained, ${outcome.runs.length - trained} reused) in ${formatDuration(outcome.wallSeconds)} on ${outcome.workers} worker${outcome.workers === 1 ? '' : 's'}`,
         );
         const w = Math.max(4, ...doc.cells.map((c) => c.id.length));
-        if (doc.cells.every((c) => c.final.idTestAcc)) {
-          // padded-MNIST cells: accuracies and the learned border
-          console.log(`${'cell'.padEnd(w)}  ${'ID test acc'.padEnd(24)}  ${'OOD acc'.padEnd(24)}  bgShareLearned`);
-          for (const c of doc.cells)
-            console.log(`${c.id.padEnd(w)}  ${formatStat(c.final.idTestAcc).padEnd(24)}  ${formatStat(c.final.oodAcc).padEnd(24)}  ${formatStat(c.final.bgShareLearned)}`);
-        } else if (doc.cells.every((c) => c.final.fitRatio)) {
-          // distillation cells: the MLP student's probe accuracies and fit ratio
-          console.log(`${'cell'.padEnd(w)}  ${'student ID acc'.padEnd(24)}  ${'student OOD acc'.padEnd(24)}  fit OOD / ID`);
-          for (const c of doc.cells)
-            console.log(`${c.id.padEnd(w)}  ${formatStat(c.final.idAcc).padEnd(24)}  ${formatStat(c.final.oodAcc).padEnd(24)}  ${formatStat(c.final.fitRatio)}`);
-        } else {
-          console.log(`${'cell'.padEnd(w)}  ${'final OOD − ID loss'.padEnd(28)}  bgProj growth`);
-          for (const c of doc.cells)
-            console.log(`${c.id.padEnd(w)}  ${(c.final.oodGap ? formatStat(c.final.oodGap) : 'n/a').padEnd(28)}  ${c.final.bgGrowth ? formatStat(c.final.bgGrowth) : 'n/a'}`);
+        // each cell's headline quantities, as its kind names them (a grid may mix kinds)
+        let shown = '';
+        for (const c of doc.cells) {
+          const head = taskOf(c.config).sweepHeadline;
+          const title = `${'cell'.padEnd(w)}  ${head.map((h) => h.label.padEnd(28)).join('  ')}`;
+          if (title !== shown) console.log((shown = title));
+          console.log(`${c.id.padEnd(w)}  ${head.map((h) => (c.final[h.metric] ? formatStat(c.final[h.metric]) : 'n/a').padEnd(28)).join('  ')}`);
         }
         console.log(`wrote ${outcome.files.csv} and ${outcome.files.json}`);
         // diverged runs are part of the result (NaN from their divergence on), not a failure

@@ -176,10 +176,12 @@ export async function lockFolder(dir: string, flag: string): Promise<FolderLock>
 }
 
 /** What a folder holds, for the rule: nothing, this run (its config.json equals ours), or else. */
-async function classify(dir: string, config: unknown): Promise<{ state: 'empty' | 'this-run' | 'other'; what: string }> {
+async function classify(dir: string, config: unknown, resuming = false): Promise<{ state: 'empty' | 'this-run' | 'other'; what: string }> {
   await removeStaleTemps(dir);
   const list = await entries(dir);
   if (!list.length) return { state: 'empty', what: '' };
+  // a folder holding only the checkpoint being resumed (checked against the run by checkResumeFolder and its checksum)
+  if (resuming && list.length === 1 && list[0] === CHECKPOINT_FILE) return { state: 'this-run', what: '' };
   let cfg: unknown;
   try {
     cfg = JSON.parse(new TextDecoder().decode(await readRegularFile(join(dir, 'config.json'), 1 << 20)));
@@ -237,13 +239,13 @@ async function checkLinks(dir: string, flag: string): Promise<void> {
   }
 }
 
-export async function openRunFolder(dir: string, options: { flag: string; config: unknown; force?: boolean }): Promise<RunFolder> {
+export async function openRunFolder(dir: string, options: { flag: string; config: unknown; force?: boolean; resuming?: boolean }): Promise<RunFolder> {
   const { flag } = options;
   await checkDestination(dir, flag);
   const lock = await lockFolder(dir, flag);
   try {
     await checkLinks(dir, flag);
-    const { state, what } = await classify(dir, options.config);
+    const { state, what } = await classify(dir, options.config, options.resuming);
     let cleared: string[] = [];
     if (state === 'other') {
       if (!options.force)

@@ -7,8 +7,11 @@ import * as vega from 'vega';
 
 /** Compile and render to an SVG string. Deterministic for equal input. */
 export async function renderVegaSvg(spec: TopLevelSpec): Promise<string> {
-  const vgSpec = compile(spec).spec;
-  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none' });
+  // compiler and view warnings (e.g. a legend property set by two layers) would land on stderr,
+  // mixed into the CLI's messages; errors still throw
+  const quiet = vega.logger(vega.Error);
+  const vgSpec = compile(spec, { logger: quiet }).spec;
+  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none', logLevel: vega.Error });
   try {
     // Clip/gradient ids come from module-global counters; reset so equal specs give equal bytes.
     vega.resetSVGDefIds();

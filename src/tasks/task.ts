@@ -172,6 +172,8 @@ export interface Task<C extends Config = Config> {
   };
   /** a relative cost of one run (updates × rows × weights touched), for scheduling sweeps and their ETA */
   cost(config: C): number;
+  /** the quantities `fclab sweep` prints per cell at the end (aggregate metrics, with labels) */
+  readonly sweepHeadline: ReadonlyArray<{ label: string; metric: string }>;
   /** what the browser's live plot draws while the run streams in */
   readonly livePanels: readonly LivePanel[];
   /** the run's static figures */

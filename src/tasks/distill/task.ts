@@ -61,6 +61,11 @@ export const distillTask: Task<DistillConfig> = {
     const evals = c.train.iterations / c.train.evalEvery + 1;
     return c.train.iterations * rows * 3 * (student + c.data.inputDim * r) + evals * 2 * c.distill.probeIterations * c.data.n * r * 3 + 1;
   },
+  sweepHeadline: [
+    { label: 'student ID acc', metric: 'idAcc' },
+    { label: 'student OOD acc', metric: 'oodAcc' },
+    { label: 'fit OOD / ID', metric: 'fitRatio' },
+  ],
   livePanels: [
     {
       title: 'Fit to the teacher (MSE)',

@@ -94,6 +94,11 @@ export const mnistTask: Task<MnistRunConfig> = {
     const side = DIGIT_SIDE + 2 * c.mnist.borderWidth;
     return denseCost(c.train.batchSize || c.data.n, side * side, c.model, c.train, c.data.n + c.mnist.testN, c.mnist.task === 'ten' ? 10 : 1);
   },
+  sweepHeadline: [
+    { label: 'ID test acc', metric: 'idTestAcc' },
+    { label: 'OOD acc', metric: 'oodAcc' },
+    { label: 'bgShareLearned', metric: 'bgShareLearned' },
+  ],
   livePanels: [
     {
       title: 'Accuracy',

@@ -155,6 +155,11 @@ export const theoremTask: Task<TheoremConfig> = {
     help: THEOREM_METRIC_HELP,
   },
   cost: (c) => denseCost(c.train.batchSize, c.data.coreDim + c.data.bgDim, { hidden: c.model.hidden, layers: 2, activation: c.model.activation }, c.train, c.data.testN),
+  sweepHeadline: [
+    { label: 'asymmetric fraction', metric: 'asymFraction' },
+    { label: 'S_bg (asymmetric neurons)', metric: 'sBg' },
+    { label: 'OOD error', metric: 'oodError' },
+  ],
   livePanels: [
     { title: 'Theorem 1: asymmetric neurons', series: [{ name: 'asymmetric fraction', color: '#0072b2', column: 'asymFraction' }] },
     {

@@ -164,6 +164,11 @@ export const toyTask: Task<ToyConfig> = {
     const inDim = c.data.coreDim + c.data.bgDim;
     return denseCost(rows, inDim, c.model, c.train, c.data.n);
   },
+  sweepHeadline: [
+    { label: 'shift gap (OOD − ID test loss)', metric: 'shiftGap' },
+    { label: 'bgShiftProj growth', metric: 'bgShiftGrowth' },
+    { label: 'bgNoiseProj growth', metric: 'bgNoiseGrowth' },
+  ],
   livePanels: TOY_LIVE_PANELS,
   figures(result: RunResult) {
     return [
