@@ -15,7 +15,7 @@ import { setMaxListeners } from 'node:events';
 import { Piscina } from 'piscina';
 import { isInside, writeFileAtomic } from './atomic.js';
 import { readRegularFile } from './npy.js';
-import { checkDestination, lockFolder, LOCK_FILE, verifyManifest, type FolderLock } from './run-folder.js';
+import { canonicalJson, checkDestination, lockFolder, LOCK_FILE, verifyManifest, type FolderLock } from './run-folder.js';
 import { VERSION } from '../version.js';
 import { taskOf } from '../tasks/registry.js';
 import type { MetricRow, Summary } from '../tasks/task.js';
@@ -142,15 +142,6 @@ function checkWorkers(w: number | undefined): number {
   return w;
 }
 
-/** Sorted-key JSON, for comparing configs regardless of key order. */
-function canonical(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  return `{${Object.keys(v as object)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-    .join(',')}}`;
-}
 
 /** Parses a metrics.csv written by metricsCsv with these columns (numbers round-trip exactly). */
 export function parseMetricsCsv(text: string, source: string, columns: readonly string[]): MetricRow[] {
@@ -179,7 +170,7 @@ async function readCompleteRun(dir: string, run: PlannedRun): Promise<Pick<RunRe
     const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as RunRecord['summary'];
     const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as unknown;
     if (summary.engine?.version !== VERSION) return null;
-    if (canonical(config) !== canonical(recordedConfig(run.config))) return null;
+    if (canonicalJson(config) !== canonicalJson(recordedConfig(run.config))) return null;
     const csv = await readFile(join(dir, 'metrics.csv'), 'utf8');
     const file = join(dir, 'metrics.csv');
     const metrics = parseMetricsCsv(csv, file, taskOf(run.config).columns(run.config)) as MetricRow[];
@@ -522,7 +513,7 @@ export async function mergeSweeps(dirs: string[], options: MergeOptions): Promis
   const first = docs[0];
   for (const { dir, doc } of docs.slice(1))
     if (doc.fingerprint !== first.doc.fingerprint) {
-      const diff = (['spec', 'fclab', 'seeds'] as const).filter((k) => canonical(doc[k]) !== canonical(first.doc[k]));
+      const diff = (['spec', 'fclab', 'seeds'] as const).filter((k) => canonicalJson(doc[k]) !== canonicalJson(first.doc[k]));
       throw new SweepError(
         `merge: ${first.dir} and ${dir} are different sweeps (fingerprints ${first.doc.fingerprint.slice(0, 12)} and ${doc.fingerprint.slice(0, 12)}${diff.length ? `; they differ in ${diff.join(', ')}` : ''})`,
       );
@@ -539,7 +530,7 @@ export async function mergeSweeps(dirs: string[], options: MergeOptions): Promis
     for (const cell of doc.cells) {
       const prev = found.get(cell.index);
       if (prev) {
-        if (canonical(encodeNonFinite(prev.cell)) !== canonical(encodeNonFinite(cell)))
+        if (canonicalJson(encodeNonFinite(prev.cell)) !== canonicalJson(encodeNonFinite(cell)))
           throw new SweepError(`merge: cell ${describeCell(plan, cell.index)} is in ${prev.dir} and ${dir} with different results`);
         continue;
       }
