@@ -26,6 +26,7 @@ import {
 import { formatStat, pairedDifference, summarize, type CellAggregate, type Stat } from '../sweep/aggregate.js';
 import type { AggMetric } from '../tasks/toy/metrics.js';
 import type { ToyConfig } from '../tasks/toy/config.js';
+import { correlation } from '../tasks/toy/contamination.js';
 import type { SweepSpec } from '../sweep/plan.js';
 
 export type FigureId = 'F1' | 'F2' | 'F3' | 'F4' | 'F5' | 'F6' | 'F7';
@@ -380,28 +381,6 @@ function gridFigure(inp: ReproduceInputs): BuiltFigure {
   };
 }
 
-/** Pearson correlation (IEEE-exact operations only). */
-export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const n = x.length;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i];
-    my += y[i];
-  }
-  mx /= n;
-  my /= n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) * (x[i] - mx);
-    syy += (y[i] - my) * (y[i] - my);
-  }
-  return sxy / Math.sqrt(sxx * syy);
-}
-
 /** Per neuron: mean over evaluations of |asymmetry|, and bgNorm growth (last − first). */
 export function neuronPoints(r: NeuronRun): { asym: Float64Array; growth: Float64Array } {
   const E = r.iterations.length;
@@ -421,7 +400,7 @@ export function neuronPoints(r: NeuronRun): { asym: Float64Array; growth: Float6
 export function mechanismCorrelation(neurons: NeuronRun[]): { perSeed: number[]; stat: Stat } {
   const perSeed = neurons.map((r) => {
     const { asym, growth } = neuronPoints(r);
-    return pearson(asym, growth);
+    return correlation(asym, growth);
   });
   return { perSeed, stat: summarize(perSeed) };
 }

@@ -64,7 +64,7 @@ export const mnistTask: Task<MnistRunConfig> = {
     if (!d) throw new ConfigError(`preset ${JSON.stringify(c.preset)} needs the MNIST digits: pass options.digits (loadMnistDigits from fclab/node; the web demo fetches them)`);
     const t = await createMnistTrainer(c, { digits: typeof d === 'function' ? await d() : d, build: ctx.build, threads: ctx.threads });
     const info: MnistRunInfo = { side: t.data.side, borderWidth: c.mnist.borderWidth, initialWeights: t.initialWeights() };
-    return toyTaskTrainer(t as unknown as Trainer, () => info);
+    return toyTaskTrainer(t as unknown as Trainer, { extra: () => info });
   },
   summaryLine(s: Summary) {
     const c = s.config as MnistRunConfig;

@@ -2,12 +2,11 @@
 // core, U(0,1) background, OOD background in [-1,0], no biases, Gaussian init, fixed ±1/m output,
 // online hinge SGD), with the theorems' quantities as its metrics.
 import { memoryProblem } from '../../engine/memory.js';
-import type { TrainerSnapshot } from '../../engine/net.js';
 import type { MetricRow, NeuronStats, RunFile, RunResult, Summary, Task, TaskTrainer } from '../task.js';
 import type { ToyConfig } from '../toy/config.js';
 import { createTrainer, type Trainer } from '../toy/trainer.js';
 import { memoryPlan } from '../toy/memory.js';
-import { denseCost } from '../toy/task.js';
+import { denseCost, toyTaskTrainer } from '../toy/task.js';
 import type { TheoremConfig } from './config.js';
 import { backgroundDrift, THEOREM_COLUMNS, THEOREM_METRIC_HELP, theoremStats, timeScales, type TheoremRow } from './metrics.js';
 import { theoremRunFigureSpec } from './figures.js';
@@ -52,42 +51,21 @@ export interface TheoremNeurons {
   drift: Float64Array;
 }
 
-class TheoremTrainer implements TaskTrainer {
-  private readonly Z: { trainZ: Float32Array; y: Float32Array; n: number };
-  private last: TheoremNeurons | null = null;
-  constructor(
-    readonly config: TheoremConfig,
-    private readonly t: Trainer,
-  ) {
-    const d = t.featureData();
-    this.Z = { trainZ: d.trainZ, y: d.y, n: d.n };
-  }
-  get iteration() {
-    return this.t.iteration;
-  }
-  get simd() {
-    return this.t.simd;
-  }
-  get threads() {
-    return this.t.threads;
-  }
-  get build() {
-    return this.t.build;
-  }
-  step(k: number) {
-    return this.t.step(k);
-  }
-  evaluate(): { row: MetricRow; neurons: NeuronStats } {
-    const { neurons, ...base } = this.t.evaluate();
-    const c = this.config;
+/** The feature model's trainer with the theorems' quantities as its metrics. */
+function theoremTrainer(c: TheoremConfig, t: Trainer): TaskTrainer {
+  const d = t.featureData();
+  const Z = { trainZ: d.trainZ, y: d.y, n: d.n };
+  let last: TheoremNeurons | null = null;
+  const evaluate = (): { row: MetricRow; neurons: NeuronStats } => {
+    const { neurons, ...base } = t.evaluate();
     const { coreDim, bgDim, inputDim } = c.data;
     const m = c.model.hidden;
     // the gradient on the ID set leaves its activations in place for the firing statistics
-    const drift = backgroundDrift(this.t.featureGradient(), m, coreDim, bgDim);
-    const A = this.t.hiddenActivations();
+    const drift = backgroundDrift(t.featureGradient(), m, coreDim, bgDim);
+    const A = t.hiddenActivations();
     const threshold = c.model.activation === 'sigmoid' ? 0.5 : 0;
-    const st = theoremStats(this.t.featureWeights(), m, coreDim, bgDim, A, threshold, this.Z.trainZ, this.Z.y, this.Z.n, c.theorem.epsilon, inputDim);
-    this.last = { sCore: st.sCore, sBg: st.sBg, asymmetric: st.asymmetric, drift: drift.perNeuron };
+    const st = theoremStats(t.featureWeights(), m, coreDim, bgDim, A, threshold, Z.trainZ, Z.y, Z.n, c.theorem.epsilon, inputDim);
+    last = { sCore: st.sCore, sBg: st.sBg, asymmetric: st.asymmetric, drift: drift.perNeuron };
     const row: TheoremRow = {
       iteration: base.iteration,
       idRisk: base.trainLoss,
@@ -100,25 +78,8 @@ class TheoremTrainer implements TaskTrainer {
       eq7Measured: drift.mean,
     };
     return { row, neurons };
-  }
-  snapshot(): TrainerSnapshot {
-    return this.t.snapshot();
-  }
-  restore(s: TrainerSnapshot) {
-    this.t.restore(s);
-  }
-  parameters() {
-    return this.t.parameters();
-  }
-  nonFiniteParameters() {
-    return this.t.nonFiniteParameters();
-  }
-  extra(): TheoremNeurons | undefined {
-    return this.last ?? undefined;
-  }
-  dispose() {
-    this.t.dispose();
-  }
+  };
+  return toyTaskTrainer(t, { config: c, evaluate, extra: () => last ?? undefined, summaryFields: false });
 }
 
 export const theoremTask: Task<TheoremConfig> = {
@@ -135,7 +96,7 @@ export const theoremTask: Task<TheoremConfig> = {
   },
   async createTrainer(c, ctx) {
     const t = await createTrainer(toyConfigOf(c), { build: ctx.build, threads: ctx.threads });
-    return new TheoremTrainer(c, t);
+    return theoremTrainer(c, t);
   },
   summaryLine(s: Summary) {
     const c = s.config as TheoremConfig;

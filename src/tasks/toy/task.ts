@@ -14,11 +14,22 @@ import type { ReportSection } from '../../report/html.js';
 
 const f3 = (v: number) => v.toPrecision(3);
 
+/** What a kind built on the feature model's Trainer replaces in the adapter (the theorem kind). */
+export interface ToyTrainerOverrides {
+  /** the config the run records (default: the Trainer's own) */
+  config?: TaskTrainer['config'];
+  evaluate?: TaskTrainer['evaluate'];
+  /** kind-specific data for the figures */
+  extra?: () => unknown;
+  /** false: no summary fields (default: the gradient-along-û summary) */
+  summaryFields?: false;
+}
+
 /** The trainer the run loop drives, over the feature model's Trainer. */
-export function toyTaskTrainer(t: Trainer, extra?: () => unknown): TaskTrainer {
+export function toyTaskTrainer(t: Trainer, o: ToyTrainerOverrides = {}): TaskTrainer {
   return {
     get config() {
-      return t.config;
+      return o.config ?? t.config;
     },
     get iteration() {
       return t.iteration;
@@ -33,16 +44,18 @@ export function toyTaskTrainer(t: Trainer, extra?: () => unknown): TaskTrainer {
       return t.build;
     },
     step: (k) => t.step(k),
-    evaluate: () => {
-      const { neurons, ...row } = t.evaluate();
-      return { row, neurons };
-    },
-    summaryFields: (traces: NeuronTraces) => gradientShiftSummary(traces),
+    evaluate:
+      o.evaluate ??
+      (() => {
+        const { neurons, ...row } = t.evaluate();
+        return { row, neurons };
+      }),
+    ...(o.summaryFields === false ? {} : { summaryFields: (traces: NeuronTraces) => gradientShiftSummary(traces) }),
     snapshot: () => t.snapshot(),
     restore: (s) => t.restore(s),
     parameters: () => t.parameters(),
     nonFiniteParameters: () => t.nonFiniteParameters(),
-    ...(extra ? { extra } : {}),
+    ...(o.extra ? { extra: o.extra } : {}),
     dispose: () => t.dispose(),
   };
 }
