@@ -160,7 +160,7 @@ describe('the sweep report', () => {
     expect(existsSync(join(out, 'figures', 'idRisk.png'))).toBe(true);
   });
 
-  it('a log y axis exactly where a metric\'s means are positive and span two decades', async () => {
+  it('figure specs: a log y axis exactly where a metric\'s means are positive and span two decades; one seed draws the mean line', async () => {
     const doc = await readSweep(join(tmp, 'toy'));
     const decades = structuredClone(doc);
     for (const c of decades.cells) {
@@ -177,5 +177,13 @@ describe('the sweep report', () => {
     expect(scale('oodLoss')).toEqual(['linear', 'oodLoss']);
     // a zero mean: a log axis could not show it
     expect(scale('bgGrowth')).toEqual(['linear', 'bgGrowth']);
+
+    // one seed: no interval (NaN), and the mean line is still drawn
+    const one = structuredClone(doc);
+    for (const c of one.cells) for (const s of Object.values(c.series)) s.ciLo = s.ciHi = s.ciLo.map(() => NaN);
+    const f = sweepFigures(one).find((x) => x.metric === 'oodLoss')!;
+    const values = (f.spec as unknown as { data: { values: Array<{ mean: number; lo: number; hi: number }> } }).data.values;
+    expect(values).toHaveLength(one.cells.length * one.cells[0].iterations.length);
+    for (const v of values) expect([v.lo, v.hi]).toEqual([v.mean, v.mean]);
   });
 });

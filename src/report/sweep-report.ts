@@ -105,7 +105,10 @@ export function sweepFigures(doc: SweepReportInput): SweepFigure[] {
         // ten colours, then the same colours dashed
         color: PALETTE[i % PALETTE.length],
         dashed: Math.floor(i / PALETTE.length) % 2 === 1,
-        points: c.iterations.map((x, j) => ({ x, mean: s.mean[j], lo: s.ciLo[j], hi: s.ciHi[j] })),
+        // one seed has no interval (NaN): the line alone, which bandLineSpec would drop with its band
+        points: c.iterations.map((x, j) =>
+          Number.isFinite(s.ciLo[j]) && Number.isFinite(s.ciHi[j]) ? { x, mean: s.mean[j], lo: s.ciLo[j], hi: s.ciHi[j] } : { x, mean: s.mean[j], lo: s.mean[j], hi: s.mean[j] },
+        ),
       };
     });
     const means = series.flatMap((s) => s.points.map((p) => p.mean)).filter(Number.isFinite);
