@@ -13,6 +13,7 @@ export { runSweep, runPlan, mergeSweeps, readSweep } from './node/sweep.js';
 export { planSweep, parseGridArg, parseShard, SweepError } from './sweep/plan.js';
 export type { SweepSpec, SweepPlan, GridAxis, Shard } from './sweep/plan.js';
 export type { SweepDoc, SweepOptions, SweepOutcome, SweepProgressEvent, MergeOptions, MergeOutcome } from './node/sweep.js';
+export type { SweepReportProgress } from './node/sweep-report.js';
 export { reproduce } from './node/reproduce.js';
 export { FIGURE_IDS } from './paper/reproduce.js';
 export type { FigureId, ReproducePlan } from './paper/reproduce.js';

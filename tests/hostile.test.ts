@@ -276,7 +276,7 @@ describe('4. locking', () => {
 
   it('two sweeps in one folder: the second is refused while the first runs', async () => {
     const S = fresh('sweeplock');
-    const first = start(['sweep', '--set', 'data.n=200', '--set', 'model.hidden=64', '--set', 'train.iterations=3000', '--set', 'train.evalEvery=500', '--workers', '1', '--no-figure', '-q', '--out', S]);
+    const first = start(['sweep', '--set', 'data.n=200', '--set', 'model.hidden=64', '--set', 'train.iterations=3000', '--set', 'train.evalEvery=500', '--workers', '1', '--no-figure', '--no-report', '-q', '--out', S]);
     expect(await until(async () => existsSync(join(S, '.fclab.lock')), first)).toBe(true);
     const second = await fclab('sweep', '--set', 'data.n=100', '--set', 'train.iterations=10', '--workers', '1', '-q', '--out', S);
     expect(second.code).toBe(2);
@@ -479,7 +479,7 @@ describe('10. values that cannot be float32 are refused up front', () => {
 });
 
 describe('11. sweeps', () => {
-  const sweepArgs = ['--set', 'data.n=60', '--set', 'model.hidden=8', '--set', 'train.iterations=20', '--set', 'train.evalEvery=10', '--grid', 'model.activation=relu,gelu', '--workers', '1', '--no-figure', '-q'];
+  const sweepArgs = ['--set', 'data.n=60', '--set', 'model.hidden=8', '--set', 'train.iterations=20', '--set', 'train.evalEvery=10', '--grid', 'model.activation=relu,gelu', '--workers', '1', '--no-figure', '--no-report', '-q'];
   const trained = (stdout: string) => Number(/\((\d+) trained, (\d+) reused\)/.exec(stdout)?.[1]);
 
   it('a run with a deleted weight file or a truncated metrics.csv is re-run; an intact one is reused', async () => {
@@ -518,7 +518,7 @@ describe('11. sweeps', () => {
       expect(r.stderr).toMatch(/sweep\.json: malformed sweep file \(/);
       expect(r.stderr).not.toMatch(/TypeError/);
     }
-    r = await fclab('merge', s0, s1, '--out', fresh('merged'));
+    r = await fclab('merge', s0, s1, '--no-report', '--out', fresh('merged'));
     expect(r.code, r.stderr).toBe(0);
   });
 });

@@ -119,7 +119,7 @@ describe('the documented Slurm recipe on a single-node Slurm', () => {
     expect(await readdir(join(out, 'all')), await logs()).toEqual(expect.arrayContaining(['sweep.json', 'sweep.csv', 'runs']));
 
     const one = join(tmp, 'one-machine');
-    const args = ['sweep', '--preset', 'toy-default', '--grid', GRID, ...SETS.flatMap((x) => ['--set', x]), '--seeds', String(SEEDS), '--workers', '1', '-q', '--out', one];
+    const args = ['sweep', '--preset', 'toy-default', '--grid', GRID, ...SETS.flatMap((x) => ['--set', x]), '--seeds', String(SEEDS), '--workers', '1', '--no-report', '-q', '--out', one];
     await exec(process.execPath, [BIN, ...args]);
     for (const f of ['sweep.json', 'sweep.csv']) {
       const [a, b] = await Promise.all([readFile(join(one, f)), readFile(join(out, 'all', f))]);

@@ -166,7 +166,8 @@ describe('fclab sweep (library)', () => {
 describe('fclab sweep / merge (CLI)', () => {
   it('runs a sweep with one plain progress line per run and a summary table', async () => {
     const out = join(tmp, 'cli');
-    const r = await fclab('sweep', '--preset', 'toy-theory', ...gridArgs, ...smallArgs, '--seeds', '2', '--workers', '2', '--out', out);
+    // the sweep's report.html is tests/sweep-report.test.ts's
+    const r = await fclab('sweep', '--preset', 'toy-theory', ...gridArgs, ...smallArgs, '--seeds', '2', '--workers', '2', '--no-report', '--out', out);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stderr.trim().split('\n');
     expect(lines[0]).toBe('sweep: 8 runs on 2 workers');

@@ -4,7 +4,7 @@ import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { parseSetArg, PRESETS, formatStat, taskOf, type SetValue } from '../index.js';
-import { mergeSweeps, runPlan, reproduce, reproduceTheoremAlone, readJsonFile, FIGURE_IDS, parseGridArg, parseShard, planSweep, SweepError, type FigureId, type GridAxis, type SweepProgressEvent } from '../node.js';
+import { mergeSweeps, runPlan, reproduce, reproduceTheoremAlone, readJsonFile, FIGURE_IDS, parseGridArg, parseShard, planSweep, SweepError, type FigureId, type GridAxis, type SweepProgressEvent, type SweepReportProgress } from '../node.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -74,6 +74,7 @@ export function createSweepProgress(label: string, stream: NodeJS.WriteStream = 
       },
       stop() {
         if (started) bar.stop();
+        started = false;
       },
     };
   }
@@ -96,6 +97,19 @@ export function createSweepProgress(label: string, stream: NodeJS.WriteStream = 
   };
 }
 
+/** The report's rendering: a line updated in place on a terminal; one line when it starts otherwise. */
+export function createReportProgress(label: string, stream: NodeJS.WriteStream = process.stderr, quiet = false): (e: SweepReportProgress) => void {
+  if (quiet) return () => {};
+  if (stream.isTTY)
+    return (e) => {
+      stream.write(`\r\x1b[2K${label}: report: figure ${e.done}/${e.total}${e.metric ? ` (${e.metric})` : ''}, ${formatDuration(e.elapsedSeconds)}`);
+      if (e.done === e.total) stream.write('\n');
+    };
+  return (e) => {
+    if (e.done === 0) stream.write(`${label}: rendering the report: ${e.total} figures (SVG and PNG) and report.html\n`);
+  };
+}
+
 function parseFigures(v: string): FigureId[] {
   const ids = v.split(',').map((s) => s.trim().toUpperCase());
   const bad = ids.filter((i) => !FIGURE_IDS.includes(i as FigureId));
@@ -107,7 +121,7 @@ function parseFigures(v: string): FigureId[] {
 export function registerSweepCommands(program: Command): void {
   program
     .command('sweep')
-    .description('run the cross product of --grid values × seeds on all cores; writes run folders, sweep.csv and sweep.json')
+    .description('run the cross product of --grid values × seeds on all cores; writes run folders, sweep.csv, sweep.json and report.html (figures/: per metric mean ± 95% CI over seeds, one series per cell)')
     .option('-p, --preset <name>', `preset (${PRESETS.map((p) => p.name).join(', ')})`, 'toy-default')
     .option('-c, --config <file>', 'JSON config merged over the preset')
     .option('-g, --grid <key=v1,v2,...>', 'a grid axis (repeatable; the first varies slowest), e.g. model.activation=relu,gelu', collect, [])
@@ -118,6 +132,7 @@ export function registerSweepCommands(program: Command): void {
     .option('--shard <i/n>', 'run only cells with index % n == i (combine shards with fclab merge)')
     .requiredOption('-o, --out <dir>', 'output folder')
     .option('--no-figure', 'skip each run\'s SVG/PNG figure')
+    .option('--no-report', 'skip the sweep\'s report.html and figures/ (one band figure per metric over the cells)')
     .option('--no-reuse', 'retrain runs whose folder is already complete')
     .option('-q, --quiet', 'no progress output')
     .action(
@@ -132,6 +147,7 @@ export function registerSweepCommands(program: Command): void {
         shard?: string;
         out: string;
         figure: boolean;
+        report: boolean;
         reuse: boolean;
         quiet?: boolean;
       }) => {
@@ -142,6 +158,7 @@ export function registerSweepCommands(program: Command): void {
         const plan = planSweep({ preset: opts.preset, config, set: parseSets(opts.set), grid, seeds: opts.seeds });
         const label = shard ? `sweep ${shard.index}/${shard.count}` : 'sweep';
         const progress = createSweepProgress(label, process.stderr, opts.quiet);
+        const reportProgress = createReportProgress(label, process.stderr, opts.quiet);
         let outcome;
         try {
           outcome = await runPlan(plan, {
@@ -152,6 +169,12 @@ export function registerSweepCommands(program: Command): void {
             figure: opts.figure,
             reuse: opts.reuse,
             onProgress: (e) => progress.update(e),
+            report: opts.report,
+            onReportProgress: (e) => {
+              // the runs are done: end their bar before the report's line takes the terminal
+              if (e.done === 0) progress.stop();
+              reportProgress(e);
+            },
           });
         } finally {
           progress.stop();
@@ -172,6 +195,9 @@ export function registerSweepCommands(program: Command): void {
           console.log(`${c.id.padEnd(w)}  ${head.map((h) => (c.final[h.metric] ? formatStat(c.final[h.metric]) : 'n/a').padEnd(28)).join('  ')}`);
         }
         console.log(`wrote ${outcome.files.csv} and ${outcome.files.json}`);
+        if (outcome.files.report && outcome.report)
+          console.log(`report: ${outcome.files.report} (${outcome.report.figures.length} figures in ${join(outcome.out, 'figures')}, rendered in ${outcome.report.seconds.toFixed(1)} s)`);
+        else if (shard && opts.report) console.log(`report: written by fclab merge once every shard is done`);
         // diverged runs are part of the result (NaN from their divergence on), not a failure
         const diverged = doc.cells.flatMap((c) => c.runs.filter((r) => r.diverged).map((r) => `${c.id} seed ${r.seed} at iteration ${r.diverged!.iteration}`));
         if (diverged.length)
@@ -185,11 +211,15 @@ export function registerSweepCommands(program: Command): void {
     .argument('<dirs...>', 'shard folders (each written by fclab sweep --shard i/n)')
     .requiredOption('-o, --out <dir>', 'output folder')
     .option('--no-runs', 'write the aggregates only (do not copy run folders)')
-    .action(async (dirs: string[], opts: { out: string; runs: boolean }) => {
-      const r = await mergeSweeps(dirs, { out: opts.out, copyRuns: opts.runs });
+    .option('--no-report', 'skip the merged sweep\'s report.html and figures/')
+    .option('-q, --quiet', 'no progress output')
+    .action(async (dirs: string[], opts: { out: string; runs: boolean; report: boolean; quiet?: boolean }) => {
+      const r = await mergeSweeps(dirs, { out: opts.out, copyRuns: opts.runs, report: opts.report, onReportProgress: createReportProgress('merge', process.stderr, opts.quiet) });
       for (const s of r.shards)
         console.log(`${s.dir}: ${s.shard ? `shard ${s.shard.index}/${s.shard.count}` : 'complete sweep'}, ${s.cells} cells`);
       console.log(`merged ${r.doc.cellCount} cells × ${r.doc.seeds} seeds → ${r.files.csv}, ${r.files.json}`);
+      if (r.files.report && r.report)
+        console.log(`report: ${r.files.report} (${r.report.figures.length} figures in ${join(r.out, 'figures')}, rendered in ${r.report.seconds.toFixed(1)} s)`);
     });
 
   program

@@ -3,6 +3,8 @@
 //   sweep.json   the spec, fingerprint, shard, and per cell: runs (seed, folder, hash, final values)
 //                and mean/std/95% CI of every metric at every logged iteration (written last)
 //   sweep.csv    the same statistics, one row per cell and logged iteration
+//   report.html, figures/   with the `report` option, for a complete sweep: per metric a band figure
+//                over the cells and a table of final values (./sweep-report.ts), written after sweep.json
 //   runs/<cell>/seed-<seed>/   one folder per run, exactly as `fclab run` writes it
 import { availableParallelism } from 'node:os';
 import { fitToCores } from './cores.js';
@@ -40,6 +42,7 @@ import {
   type SweepSpec,
 } from '../sweep/plan.js';
 import type { WorkerResult, WorkerTask } from './sweep-worker.js';
+import { writeSweepReport, type SweepReportProgress } from './sweep-report.js';
 
 export const SWEEP_JSON = 'sweep.json';
 export const SWEEP_CSV = 'sweep.csv';
@@ -92,6 +95,12 @@ export interface SweepOptions {
   /** reuse complete run folders whose config.json equals the run's config (default true) */
   reuse?: boolean;
   onProgress?: (e: SweepProgressEvent) => void;
+  /**
+   * write report.html and figures/ once the sweep is complete (not for a shard: merge writes it);
+   * default false: `fclab sweep` asks for it, the reproduction has its own report
+   */
+  report?: boolean;
+  onReportProgress?: (e: SweepReportProgress) => void;
 }
 
 export interface RunRecord {
@@ -109,8 +118,12 @@ export interface SweepOutcome {
   out: string;
   runs: RunRecord[];
   workers: number;
+  /** the runs and the aggregates (the report's rendering is report.seconds) */
   wallSeconds: number;
-  files: { json: string; csv: string };
+  /** report: report.html, present when the report was written */
+  files: { json: string; csv: string; report?: string };
+  /** the report's figures (SVG paths) and its rendering time, when it was written */
+  report?: { figures: string[]; seconds: number };
 }
 
 /** The package root: the nearest folder above this file holding package.json. */
@@ -448,9 +461,17 @@ async function runLocked(plan: SweepPlan, options: SweepOptions, out: string, sh
     });
   const doc = makeDoc(plan, shard, cells);
   await mkdir(out, { recursive: true });
-  const files = await writeAggregates(out, doc);
+  const files: SweepOutcome['files'] = await writeAggregates(out, doc);
+  const wallSeconds = elapsed();
+  // after sweep.json: rendering only reads the aggregate, and a sweep killed here is complete (a re-run reuses every run and writes the report)
+  let report: SweepOutcome['report'];
+  if (options.report && shard === null) {
+    const r = await writeSweepReport(out, doc, options.onReportProgress);
+    files.report = r.html;
+    report = { figures: r.figures, seconds: r.seconds };
+  }
   const runs = [...records.values()].sort((a, b) => a.run.cell - b.run.cell || a.run.seedIndex - b.run.seedIndex);
-  return { plan, doc, out, runs, workers, wallSeconds: elapsed(), files };
+  return { plan, doc, out, runs, workers, wallSeconds, files, ...(report ? { report } : {}) };
 }
 
 /** Plans (validating every cell first) and runs a sweep. */
@@ -462,12 +483,16 @@ export interface MergeOptions {
   out: string;
   /** copy the shards' run folders into out (default true); false writes the aggregates only */
   copyRuns?: boolean;
+  /** write report.html and figures/ of the merged sweep (default false) */
+  report?: boolean;
+  onReportProgress?: (e: SweepReportProgress) => void;
 }
 
 export interface MergeOutcome {
   doc: SweepDoc;
   out: string;
-  files: { json: string; csv: string };
+  files: { json: string; csv: string; report?: string };
+  report?: { figures: string[]; seconds: number };
   shards: Array<{ dir: string; shard: Shard | null; cells: number }>;
 }
 
@@ -574,11 +599,18 @@ async function mergeLocked(
     for (const { dir, cell } of cells) await copyTreeAtomic(join(dir, cell.dir), join(out, cell.dir));
   }
   const doc = makeDoc(plan, null, cells.map((c) => c.cell));
-  const files = await writeAggregates(out, doc);
+  const files: MergeOutcome['files'] = await writeAggregates(out, doc);
+  let report: MergeOutcome['report'];
+  if (options.report) {
+    const r = await writeSweepReport(out, doc, options.onReportProgress);
+    files.report = r.html;
+    report = { figures: r.figures, seconds: r.seconds };
+  }
   return {
     doc,
     out,
     files,
+    ...(report ? { report } : {}),
     shards: docs.map(({ dir, doc: d }) => ({ dir, shard: d.shard, cells: d.cells.length })),
   };
 }

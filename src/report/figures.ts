@@ -48,6 +48,18 @@ export function formatValue(v: number): string {
   return String(Number(v.toPrecision(3)));
 }
 
+/** A log axis where the plotted values span two decades or more (and are all positive). */
+export function spansDecades(values: readonly number[], decades = 2): boolean {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (!(v > 0)) return false;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  return values.length > 1 && hi >= lo * 10 ** decades;
+}
+
 export function top(spec: Record<string, unknown>, title?: FigureTitle): TopLevelSpec {
   const t = typeof title === 'string' ? { text: title } : title;
   return {

@@ -1,7 +1,10 @@
 // The feature model's run figure: losses (train, ID test, OOD) and the first layer's projections,
 // the background split into the part along the shift direction û and the rest.
 import type { TopLevelSpec } from 'vega-lite';
-import { finite, linePanel, top } from '../../report/figures.js';
+import { finite, linePanel, spansDecades, top } from '../../report/figures.js';
+
+// the rule for a log axis is shared with the sweep report's figures
+export { spansDecades };
 
 /** The fields of a training MetricsRow that the run figure needs (any MetricsRow fits). */
 export interface RunFigureRow {
@@ -17,18 +20,6 @@ export interface RunFigureRow {
   bgNoiseProj?: number;
   /** drawn as a third panel when runFigureSpec's `asymmetry` option is on */
   asymmetry?: number;
-}
-
-/** A log axis where the plotted values span two decades or more (and are all positive). */
-export function spansDecades(values: readonly number[], decades = 2): boolean {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    if (!(v > 0)) return false;
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
-  return values.length > 1 && hi >= lo * 10 ** decades;
 }
 
 const LOSS = ['Train loss', 'ID test loss', 'OOD loss'];
