@@ -406,7 +406,7 @@ describe('demo page: feature contamination you can see (Chromium)', () => {
 // Firefox ESR (Debian's firefox-esr) over WebDriver BiDi through puppeteer-core; no browser download.
 const FIREFOX = '/usr/bin/firefox-esr';
 describe.skipIf(!existsSync(FIREFOX))('demo page in Firefox ESR', () => {
-  it('the side-by-side run gives the Node hashes and a drawn decision slice; no horizontal scroll at 390 px', async () => {
+  it('the toy and padded-MNIST side-by-side runs give the Node hashes, a drawn decision slice and weight images, metrics.csv as the CLI writes it; no horizontal scroll at 390 px', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fclab-page-ff-'));
     await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: 'warn', build: { outDir: dir, emptyOutDir: true } });
     const srv = await serve(dir);
@@ -452,6 +452,8 @@ describe.skipIf(!existsSync(FIREFOX))('demo page in Firefox ESR', () => {
         return n;
       });
       expect(coloured).toBeGreaterThan(1000);
+      // the weight images and the downloads fit the phone too
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).toBe(true);
       expect(await page.evaluate(downloadText('a', 'metrics.csv'))).toBe(runTextFiles(mr)['metrics.csv']);
       expect(errors).toEqual([]);
     } finally {
