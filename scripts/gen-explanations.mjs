@@ -1,7 +1,7 @@
-// Writes docs/explanations.md from src/tasks/toy/explain.ts (built: npm run build:ts first), the
-// one source of the feature-model presets' explanation texts.
+// Writes docs/explanations.md from every kind's src/tasks/<kind>/explain.ts (built: npm run build:ts
+// first), the one source of the presets' explanation texts.
 import { writeFileSync } from 'node:fs';
-import { explanationsMarkdown } from '../dist/src/tasks/toy/explain.js';
+import { allExplanationsMarkdown } from '../dist/src/tasks/explanations.js';
 
-writeFileSync(new URL('../docs/explanations.md', import.meta.url), explanationsMarkdown());
+writeFileSync(new URL('../docs/explanations.md', import.meta.url), allExplanationsMarkdown());
 console.log('wrote docs/explanations.md');

@@ -8,6 +8,8 @@ export type { RunOptions, RunResult, Summary, ProgressEvent, MetricRow, NeuronTr
 export { encodeCheckpoint, decodeCheckpoint } from './run/checkpoint.js';
 export type { RunCheckpoint } from './run/checkpoint.js';
 export { runHash } from './run/hash.js';
+export { runTextFiles } from './run/files.js';
+export type { RunTextFiles } from './run/files.js';
 
 // Configs, presets and experiment kinds
 export { resolveConfig, validateConfig, configKeys, keyHelp, parseSetArg, ConfigError } from './config/resolve.js';

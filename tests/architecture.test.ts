@@ -83,6 +83,7 @@ describe('architecture', () => {
         "run",
         "runExperiment",
         "runHash",
+        "runTextFiles",
         "simdSupported",
         "summarize",
         "taskOf",
@@ -120,5 +121,20 @@ describe('architecture', () => {
     `);
     expect(core.length).toBeLessThanOrEqual(36);
     expect(node.length).toBeLessThanOrEqual(24);
+  });
+
+  it('the browser bundle adds only its worker runs, the widget and the worker side (fclab/browser)', async () => {
+    const core = Object.keys(await import('../src/index.js'));
+    const browser = Object.keys(await import('../src/browser/index.js')).filter((k) => !core.includes(k)).sort();
+    expect(browser).toMatchInlineSnapshot(`
+      [
+        "LivePlot",
+        "TRAINER_WORKER_NAME",
+        "WorkerRun",
+        "mount",
+        "runInWorker",
+        "serveRuns",
+      ]
+    `);
   });
 });

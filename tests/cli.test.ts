@@ -138,6 +138,18 @@ describe('fclab run', () => {
     expect(c).toMatchObject({ seed: 9, model: { activation: 'tanh', hidden: 16 }, train: { iterations: 5 } });
   });
 
+  it("a run's config.json reproduces it with --config alone (its preset, not the default one)", async () => {
+    const first = join(tmp, 'theory-a');
+    let r = await fclab('run', '--preset', 'toy-theory', '--set', 'train.iterations=20', '--set', 'train.evalEvery=10', '--set', 'data.n=40', '--out', first, '--no-figure', '-q');
+    expect(r.code, r.stderr).toBe(0);
+    const again = join(tmp, 'theory-b');
+    r = await fclab('run', '--config', join(first, 'config.json'), '--out', again, '--no-figure', '-q');
+    expect(r.code, r.stderr).toBe(0);
+    const hash = async (d: string) => (JSON.parse(await readFile(join(d, 'summary.json'), 'utf8')) as { hash: string }).hash;
+    expect(await hash(again)).toBe(await hash(first));
+    expect(await readFile(join(again, 'config.json'), 'utf8')).toBe(await readFile(join(first, 'config.json'), 'utf8'));
+  });
+
   it('starts from PyTorch state with --import-npy', async () => {
     const out = join(tmp, 'import');
     const r = await fclab('run', '--preset', 'toy-theory', '--import-npy', join(FIX, 'toy-theory'), '--set', 'train.iterations=3', '--set', 'train.evalEvery=1', '--out', out, '--no-figure');

@@ -234,6 +234,9 @@ describe('fclab run --preset mnist-padded', () => {
     const html = await readFile(join(out, 'report.html'), 'utf8');
     expect(html).toContain('First-layer weights as images');
     expect(html).toContain('bgShareLearned');
+    // the explanation (src/tasks/mnist/explain.ts), each claim said to hold here or not
+    expect(html).toContain('What the mnist-padded run shows');
+    expect(html).toMatch(/bgShareLearned (&gt;|&#62;|>) 0\.01\): (holds|does NOT hold) in this run/);
     // resume from the checkpoint at iteration 20: same hash as the uninterrupted run
     const again = join(tmp, 'resumed');
     const cp = await fclab('run', '--resume', out, '--out', again, '-q', '--no-figure');

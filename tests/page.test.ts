@@ -1,16 +1,19 @@
 // The demo page (web/, issue 15) in Chromium, and in Firefox ESR where it is installed: ReLU beside
 // linear in two workers with each hash equal to Node's, the live decision slice, the URL round trip
 // and history, preset switching, every config error next to its field at once, and the phone
-// layout (390x844: no horizontal scroll, touch targets, the live figure scrolled into view).
+// layout (390x844: no horizontal scroll, touch targets, the live figure scrolled into view); padded
+// MNIST side by side with live weight images, and a finished run's downloads against the CLI's files.
 // Screenshots go to dist/screenshots/ (FCLAB_UPDATE_DOCS=1 also copies them to docs/).
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from 'vite';
 import type { Browser, Page } from 'playwright-core';
-import { runExperiment, type RunResult, type Summary } from '../src/index.js';
+import { runExperiment, runTextFiles, type RunResult, type Summary } from '../src/index.js';
+import { loadMnistDigits } from '../src/node.js';
 import { launchChromium, PageWatch, serve, type Served } from './browser-helpers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -18,6 +21,17 @@ const SHOTS = join(ROOT, 'dist', 'screenshots');
 const RUN_TIMEOUT = 120_000;
 /** The page's defaults for toy-theory (web/main.ts PAGE_DEFAULTS), as the URL carries them. */
 const DEFAULTS = { 'train.lr': 0.01, 'train.iterations': 1000, 'train.evalEvery': 50, 'data.n': 250, seed: 2024 };
+/** A short padded-MNIST comparison (the page's fields otherwise at the preset's values). */
+const MNIST_SET = { 'train.iterations': 60, 'train.evalEvery': 20 };
+const MNIST_QUERY = '?preset=mnist-padded&set=train.iterations%3D60&set=train.evalEvery%3D20&autorun=1';
+const mnistRun = (activation: string) => runExperiment({ preset: 'mnist-padded', set: { ...MNIST_SET, 'model.activation': activation }, digits: () => loadMnistDigits() });
+
+/** The text of a finished run's download link on the page (the blob it points to). */
+const downloadText = (side: 'a' | 'b', file: string) => `(async () => {
+  const a = document.querySelector('#side-${side} .downloads a[data-file="${file}"]');
+  if (!a) return null;
+  return await (await fetch(a.href)).text();
+})()`;
 
 let outDir = '';
 let served: Served | undefined;
@@ -312,6 +326,78 @@ describe('demo page: feature contamination you can see (Chromium)', () => {
     await context.close();
   }, 180_000);
 
+  it('padded MNIST: ReLU beside identity with live weight images, hashes equal to Node, downloads equal to the CLI\'s files', async () => {
+    const [r, l] = [await mnistRun('relu'), await mnistRun('identity')];
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    // every drawing of the ReLU weight images: its iteration and a digest of its pixels
+    await context.addInitScript(() => {
+      const w = window as unknown as { images: Array<[number, string]> };
+      w.images = [];
+      document.addEventListener('DOMContentLoaded', () => {
+        const c = document.querySelector<HTMLCanvasElement>('#side-a canvas.weights')!;
+        new MutationObserver(() => {
+          const it = Number(/iteration (\d+)/.exec(c.getAttribute('aria-label') ?? '')?.[1] ?? NaN);
+          const url = c.toDataURL();
+          let h = 0;
+          for (let i = 0; i < url.length; i++) h = (Math.imul(h, 31) + url.charCodeAt(i)) | 0;
+          w.images.push([it, `${url.length}:${h}`]);
+        }).observe(c, { attributes: true, attributeFilter: ['aria-label'] });
+      });
+    });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(served!.url + MNIST_QUERY);
+    expect(await settled(page)).toBe('done');
+    const a = JSON.parse((await page.evaluate(() => document.body.dataset.summaryA)) ?? 'null') as Summary;
+    const b = JSON.parse((await page.evaluate(() => document.body.dataset.summaryB)) ?? 'null') as Summary;
+    console.log(`mnist: relu node ${r.summary.hash} page ${a.hash}; identity node ${l.summary.hash} page ${b.hash}`);
+    expect(a.config).toEqual(r.summary.config);
+    expect(b.config).toEqual(l.summary.config);
+    expect(a.hash).toBe(r.summary.hash);
+    expect(b.hash).toBe(l.summary.hash);
+    // the weight images were drawn at every evaluation and changed as the network trained
+    const images = await page.evaluate(() => (window as unknown as { images: Array<[number, string]> }).images);
+    const its = [...new Set(images.map(([it]) => it))];
+    expect(its).toEqual(expect.arrayContaining([0, 20, 40, 60]));
+    const at = (it: number) => images.filter(([i]) => i === it).at(-1)![1];
+    expect(new Set([at(0), at(20), at(40), at(60)]).size).toBe(4);
+    expect(await page.isVisible('#side-a canvas.weights')).toBe(true);
+    expect(await page.isHidden('#side-a canvas.decision')).toBe(true);
+    const shot = saveShot('web-demo-mnist.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    if (process.env.FCLAB_UPDATE_DOCS === '1') copyFileSync(shot, join(ROOT, 'docs', 'web-demo-mnist.png'));
+    // the explanation is the library's (every claim, each marked for this run)
+    const claims = await page.locator('#explain li[data-claim]').count();
+    expect(claims).toBeGreaterThanOrEqual(4);
+    expect(await page.locator('#explain li[data-holds]').count()).toBe(claims);
+    // downloads: the CLI's files for the same config
+    const out = mkdtempSync(join(tmpdir(), 'fclab-page-dl-'));
+    try {
+      const cli = (...args: string[]) => execFileSync(process.execPath, [join(ROOT, 'bin', 'fclab.js'), 'run', ...args], { cwd: ROOT, encoding: 'utf8' });
+      cli('--preset', 'mnist-padded', '--set', 'train.iterations=60', '--set', 'train.evalEvery=20', '--out', join(out, 'cli'));
+      const csv = (await page.evaluate(downloadText('a', 'metrics.csv'))) as string;
+      expect(csv).toBe(readFileSync(join(out, 'cli', 'metrics.csv'), 'utf8'));
+      const summary = JSON.parse((await page.evaluate(downloadText('a', 'summary.json'))) as string) as Summary;
+      expect(summary.hash).toBe(a.hash);
+      // config.json reproduces the run (and its hash) with fclab run --config
+      writeFileSync(join(out, 'config.json'), (await page.evaluate(downloadText('b', 'config.json'))) as string);
+      cli('--config', join(out, 'config.json'), '--out', join(out, 'again'));
+      expect((JSON.parse(readFileSync(join(out, 'again', 'summary.json'), 'utf8')) as Summary).hash).toBe(b.hash);
+      // the figures, rendered by the library on click
+      const [download] = await Promise.all([page.waitForEvent('download', { timeout: RUN_TIMEOUT }), page.click('#side-a .downloads a[data-file="run.svg"]')]);
+      expect(download.suggestedFilename()).toBe('mnist-padded-relu-run.svg');
+      const svg = readFileSync((await download.path())!, 'utf8');
+      expect(svg.startsWith('<svg')).toBe(true);
+      expect(svg).toContain('mnist-padded');
+      expect(await page.locator('#side-a .downloads a[data-file="weights.svg"]').count()).toBe(1);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 300_000);
+
   it('no console errors, page errors, failed or external requests', () => {
     expect(watch.problems).toEqual([]);
   });
@@ -320,7 +406,7 @@ describe('demo page: feature contamination you can see (Chromium)', () => {
 // Firefox ESR (Debian's firefox-esr) over WebDriver BiDi through puppeteer-core; no browser download.
 const FIREFOX = '/usr/bin/firefox-esr';
 describe.skipIf(!existsSync(FIREFOX))('demo page in Firefox ESR', () => {
-  it('the side-by-side run gives the Node hashes and a drawn decision slice; no horizontal scroll at 390 px', async () => {
+  it('the toy and padded-MNIST side-by-side runs give the Node hashes, a drawn decision slice and weight images, metrics.csv as the CLI writes it; no horizontal scroll at 390 px', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fclab-page-ff-'));
     await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), logLevel: 'warn', build: { outDir: dir, emptyOutDir: true } });
     const srv = await serve(dir);
@@ -346,6 +432,29 @@ describe.skipIf(!existsSync(FIREFOX))('demo page in Firefox ESR', () => {
       expect(b.hash).toBe(l.summary.hash);
       expect(await page.evaluate(() => document.querySelector('#side-a canvas.decision')!.getAttribute('aria-label'))).toContain('decision slice of the ReLU network at iteration 200');
       expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).toBe(true);
+      // padded MNIST: the hashes, the weight images drawn, metrics.csv as the CLI writes it
+      const [mr, ml] = [await mnistRun('relu'), await mnistRun('identity')];
+      await page.goto(srv.url + MNIST_QUERY);
+      await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state ?? ''), { timeout: RUN_TIMEOUT, polling: 200 });
+      expect(await page.evaluate(() => document.body.dataset.state)).toBe('done');
+      const ma = JSON.parse((await page.evaluate(() => document.body.dataset.summaryA)) ?? 'null') as Summary;
+      const mb = JSON.parse((await page.evaluate(() => document.body.dataset.summaryB)) ?? 'null') as Summary;
+      console.log(`firefox mnist: relu ${ma.hash} (node ${mr.summary.hash}), identity ${mb.hash} (node ${ml.summary.hash})`);
+      expect(ma.hash).toBe(mr.summary.hash);
+      expect(mb.hash).toBe(ml.summary.hash);
+      expect(await page.evaluate(() => document.querySelector('#side-a canvas.weights')!.getAttribute('aria-label'))).toContain('weight images of the ReLU network at iteration 60');
+      // coloured pixels: the learned change is drawn
+      const coloured = await page.evaluate(() => {
+        const c = document.querySelector<HTMLCanvasElement>('#side-a canvas.weights')!;
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] !== d[i + 2]) n++;
+        return n;
+      });
+      expect(coloured).toBeGreaterThan(1000);
+      // the weight images and the downloads fit the phone too
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth)).toBe(true);
+      expect(await page.evaluate(downloadText('a', 'metrics.csv'))).toBe(runTextFiles(mr)['metrics.csv']);
       expect(errors).toEqual([]);
     } finally {
       await ff.close();

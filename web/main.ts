@@ -2,8 +2,10 @@
 // initial weights with ReLU and with identity, each in its own Web Worker (the library's
 // runInWorker, bit-exact: each hash is the CLI's), and draws for each, live at every evaluation,
 // the decision slice (f over the plane of the class direction and the shift direction û, with the
-// training and OOD points), one mark per neuron and the curves. A thin shell over the public API
-// (src/index.ts, src/browser/index.ts).
+// training and OOD points), one mark per neuron and the curves; for padded MNIST the first layer's
+// learned change W − W0 as images. A finished run's files (config.json, metrics.csv, summary.json,
+// the figures as SVG) download as the library makes them for `fclab run`. A thin shell over the
+// public API (src/browser/index.ts: the library of src/index.ts plus runInWorker and serveRuns).
 //
 // The address bar holds the whole setting (replaceState as controls change, a history entry per
 // run; back and forward restore it):
@@ -16,21 +18,31 @@ import {
   VERSION,
   createTrainer,
   parseSetArg,
+  renderSvg,
   resolveConfig,
   runInWorker,
+  runTextFiles,
+  taskOf,
+  type Config,
   type MetricRow,
   type NamedTensor,
+  type RunResult,
   type SetValue,
   type Summary,
   type WorkerRun,
   type WorkerRunOutcome,
   type Build,
 } from '../src/browser/index.js';
-// the page's own views (decision slice, neuron marks, small charts): page UI, not part of the library bundle
-import { drawDecision, drawLines, drawNeurons, featureCoords, COLORS, FeaturePlane, type NeuronMarks, type PlaneFrame, type Series } from '../src/browser/views/index.js';
+// the page's own views (decision slice, neuron marks, weight images, small charts): page UI, not part of the library bundle
+import { drawDecision, drawLines, drawNeurons, drawWeightImages, featureCoords, COLORS, FeaturePlane, type NeuronMarks, type PlaneFrame, type Series } from '../src/browser/views/index.js';
 
-// The page shows the feature model (toy.py) presets: the views need its core and background features.
-const PAGE_PRESETS = PRESETS.filter((p) => p.config.task === 'toy');
+/**
+ * What the page draws per kind: the feature model (toy.py) on the plane of its core and background
+ * features; padded MNIST as the first layer's weight images. Other kinds are not offered here.
+ */
+const VIEWS: Record<string, 'plane' | 'weights'> = { toy: 'plane', mnist: 'weights' };
+const viewOf = (config: Pick<Config, 'task'>) => VIEWS[config.task];
+const PAGE_PRESETS = PRESETS.filter((p) => viewOf(p.config) !== undefined);
 
 /**
  * The page's own starting values per preset (shown in the fields, so the fields always show what
@@ -41,6 +53,34 @@ const PAGE_DEFAULTS: Record<string, Record<string, SetValue>> = {
   'toy-theory': { 'train.lr': 0.01, 'train.iterations': 1000, 'train.evalEvery': 50, 'data.n': 250 },
   'toy-default': { 'train.iterations': 1000, 'train.evalEvery': 50, 'data.n': 250 },
 };
+
+/** A preset's explanation from the library (the text of report.html and docs/explanations.md), if its kind has one. */
+const explanationOf = (p: (typeof PRESETS)[number]) => taskOf(p.config).explanations?.[p.name];
+
+/**
+ * The page's starting values: its own for the feature model, else the runs the preset's explanation
+ * describes (so every sentence it shows is checked on the run the page trains: tests/explain.test.ts).
+ */
+function pageDefaults(p: (typeof PRESETS)[number]): Record<string, SetValue> {
+  if (PAGE_DEFAULTS[p.name]) return PAGE_DEFAULTS[p.name];
+  const { 'model.activation': _a, ...set } = explanationOf(p)?.runs[0]?.set ?? {};
+  return set;
+}
+
+const escapeHtml = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** The explanation as HTML: what the setting is, then each described run's claims (marked after a run: holds here or not). */
+function explanationHtml(p: (typeof PRESETS)[number]): string | undefined {
+  const e = explanationOf(p);
+  if (!e) return undefined;
+  const runs = e.runs.map((r) => {
+    const cmd = ['fclab run --preset', p.name, ...Object.entries(r.set).map(([k, v]) => `--set ${k}=${v}`)].join(' ');
+    const act = String(r.set['model.activation'] ?? 'relu');
+    const items = r.claims.map((c, i) => `<li data-act="${escapeHtml(act)}" data-claim="${i}">${escapeHtml(c.text)}.<span class="claim-mark"></span></li>`).join('');
+    return `<p><b>${escapeHtml(r.label)}</b> (<code>${escapeHtml(cmd)}</code>), the page's defaults: each of these is true, and after a run each says whether it holds there:</p><ul class="claims">${items}</ul>`;
+  });
+  return `<p>${escapeHtml(e.about)}</p>${runs.join('')}`;
+}
 
 /** What the page says per preset: the setting, what to look for, and what these defaults give (measured with fclab run). */
 const EXPLAIN: Record<string, string> = {
@@ -149,13 +189,13 @@ function applyPreset(name: string): void {
   const p = presetOf(name) ?? PAGE_PRESETS[0];
   ui.preset.value = p.name;
   ui.presetSummary.textContent = p.summary;
-  const defaults = PAGE_DEFAULTS[p.name] ?? {};
+  const defaults = pageDefaults(p);
   for (const el of fields) {
     const key = keyOf(el);
     el.value = String(defaults[key] ?? getPath(p.config, key));
   }
   ui.extra.value = '';
-  ui.explain.innerHTML = EXPLAIN[p.name] ?? `<p>${p.summary}</p>`;
+  ui.explain.innerHTML = EXPLAIN[p.name] ?? explanationHtml(p) ?? `<p>${escapeHtml(p.summary)}</p>`;
 }
 
 interface Setting {
@@ -330,10 +370,14 @@ interface Side {
   el: HTMLElement;
   activation: string;
   set: Record<string, SetValue>;
-  plane: FeaturePlane;
-  initAlong: Float64Array;
-  frame: PlaneFrame;
-  /** bgShiftProj per evaluation, computed from the parameters the worker sent */
+  view: 'plane' | 'weights';
+  /** the feature plane (view 'plane') */
+  plane?: FeaturePlane;
+  initAlong?: Float64Array;
+  frame?: PlaneFrame;
+  /** padded MNIST (view 'weights'): the image side, the first layer at iteration 0 and now */
+  weights?: { side: number; w0?: Float32Array; w?: Float32Array; iteration: number };
+  /** bgShiftProj per evaluation, computed from the parameters the worker sent (view 'plane') */
   shift: Array<[number, number]>;
   rows: MetricRow[];
   run?: WorkerRun;
@@ -342,6 +386,8 @@ interface Side {
   legStart: number;
   legElapsed: number;
   summary?: Summary;
+  /** the finished run (what the downloads are made from) */
+  result?: RunResult;
   marks?: NeuronMarks;
   highlight: number;
   pending?: { iteration: number; parameters: NamedTensor[] };
@@ -370,6 +416,8 @@ function updateSides(): void {
   const act = ($<HTMLSelectElement>('activation').value || 'relu').trim();
   part(sideEl('a'), '.side-title').textContent = labelOf(act);
   sideEl('b').hidden = !ui.compare.checked;
+  const p = presetOf(ui.preset.value);
+  for (const id of ['a', 'b'] as const) sideEl(id).dataset.view = p ? viewOf(p.config) : 'plane';
   ui.live.classList.toggle('single', !ui.compare.checked);
 }
 
@@ -390,6 +438,12 @@ function threadsOf(s: Setting): number {
 async function prepareSide(id: 'a' | 'b', s: Setting, activation: string): Promise<Side> {
   const set = { ...s.set, 'model.activation': activation };
   const config = resolveConfig({ preset: s.preset, set });
+  const base = { id, el: sideEl(id), activation, set, shift: [], rows: [], state: 'ready', iteration: 0, legStart: 0, legElapsed: 0, highlight: -1 } as const;
+  if (viewOf(config) === 'weights') {
+    // the digits are in the worker: W0 arrives with the run's first evaluation (W − W0 is 0 until then)
+    const border = (config as unknown as { mnist: { borderWidth: number } }).mnist.borderWidth;
+    return { ...base, shift: [], rows: [], view: 'weights', weights: { side: 28 + 2 * border, iteration: 0 } };
+  }
   const trainer = await createTrainer({ preset: s.preset, set }, { build: s.build, threads: 1 });
   let init: NamedTensor[];
   let ds: ReturnType<typeof trainer.dataset>;
@@ -414,22 +468,7 @@ async function prepareSide(id: 'a' | 'b', s: Setting, activation: string): Promi
   };
   const plane = new FeaturePlane(data, activation);
   const frame = plane.frame(0, init);
-  return {
-    id,
-    el: sideEl(id),
-    activation,
-    set,
-    plane,
-    initAlong: frame.along,
-    frame,
-    shift: [[0, frame.bgShiftProj]],
-    rows: [],
-    state: 'ready',
-    iteration: 0,
-    legStart: 0,
-    legElapsed: 0,
-    highlight: -1,
-  };
+  return { ...base, rows: [], view: 'plane', plane, initAlong: frame.along, frame, shift: [[0, frame.bgShiftProj]] };
 }
 
 function settingKey(s: Setting): string {
@@ -463,6 +502,10 @@ function clearResults(note: string): void {
     part(el, '.numbers').replaceChildren();
     part(el, '.hash').textContent = '';
     part(el, '.neuron-info').textContent = '';
+    const downloads = part(el, '.downloads');
+    for (const a of downloads.querySelectorAll('a')) if (a.href.startsWith('blob:')) URL.revokeObjectURL(a.href);
+    downloads.replaceChildren();
+    downloads.hidden = true;
     const note = part(el, '.threads-note');
     note.textContent = '';
     note.hidden = true;
@@ -471,6 +514,10 @@ function clearResults(note: string): void {
   delete document.body.dataset.summary;
   ui.summaryJson.textContent = '';
   ui.verdict.textContent = '';
+  for (const li of ui.explain.querySelectorAll<HTMLElement>('li[data-claim]')) {
+    delete li.dataset.holds;
+    li.querySelector('.claim-mark')!.textContent = '';
+  }
   ui.progressBar.style.width = '0';
   status(note);
 }
@@ -546,10 +593,15 @@ function trainSide(sess: Session, side: Side, threads: number, gen: number): Pro
       if (o.status === 'done') {
         side.state = 'done';
         side.summary = o.summary;
+        side.result = o;
         side.rows = o.metrics;
+        // the library's own W0 (RunResult.extra of padded MNIST), the same as the first evaluation's
+        const init = (o.extra as { initialWeights?: Float32Array } | undefined)?.initialWeights;
+        if (side.weights && init) side.weights.w0 = init;
         side.iteration = o.summary.iterations;
         side.pending = { iteration: o.summary.iterations, parameters: o.parameters };
         flush(sess, side);
+        showDownloads(side, o);
       } else {
         side.state = 'stopped';
         side.iteration = o.iteration;
@@ -569,10 +621,18 @@ function flush(sess: Session, side: Side): void {
   const p = side.pending;
   if (!p || session !== sess) return;
   side.pending = undefined;
-  side.frame = side.plane.frame(p.iteration, p.parameters);
-  const i = side.shift.findIndex(([it]) => it >= p.iteration);
-  if (i >= 0) side.shift.splice(i);
-  side.shift.push([p.iteration, side.frame.bgShiftProj]);
+  if (side.weights) {
+    const w = side.weights;
+    // the first layer's weights ([hidden x side^2], the first tensor); W0 from the run's first evaluation
+    if (p.iteration === 0) w.w0 = p.parameters[0].data.slice();
+    w.w = p.parameters[0].data;
+    w.iteration = p.iteration;
+  } else if (side.plane) {
+    side.frame = side.plane.frame(p.iteration, p.parameters);
+    const i = side.shift.findIndex(([it]) => it >= p.iteration);
+    if (i >= 0) side.shift.splice(i);
+    side.shift.push([p.iteration, side.frame.bgShiftProj]);
+  }
   drawSide(sess, side);
   drawCharts(sess);
 }
@@ -617,11 +677,12 @@ function finishLeg(sess: Session): void {
 // ---------------------------------------------------------------- drawing
 
 function drawSide(sess: Session, side: Side): void {
+  if (side.weights) return drawWeightsSide(side);
   const el = side.el;
-  const f = side.frame;
+  const f = side.frame!;
   const name = labelOf(side.activation);
   const decision = part<HTMLCanvasElement>(el, 'canvas.decision');
-  drawDecision(decision, side.plane, f);
+  drawDecision(decision, side.plane!, f);
   const trainAcc = mean(f.trainCorrect);
   const oodAcc = mean(f.oodCorrect);
   decision.setAttribute(
@@ -630,13 +691,40 @@ function drawSide(sess: Session, side: Side): void {
   );
   drawNeuronsOf(sess, side);
   const last = side.rows[side.rows.length - 1];
-  const numbers: Array<[string, string]> = [
+  showNumbers(side, [
     ['iteration', fmt(f.iteration)],
     ['train acc / loss', last ? `${fmt(last.trainAcc)} / ${fmt(last.trainLoss)}` : '–'],
     ['OOD acc / loss', last ? `${fmt(last.oodAcc)} / ${fmt(last.oodLoss)}` : '–'],
     ['bgShiftProj', `${fmt(side.shift[0][1])} → ${fmt(f.bgShiftProj)}`],
     ['bgProj', last ? fmt(last.bgProj) : '–'],
-  ];
+  ]);
+}
+
+/** Padded MNIST: the weight images of W − W0 and the run's numbers. */
+function drawWeightsSide(side: Side): void {
+  const w = side.weights!;
+  const name = labelOf(side.activation);
+  const canvas = part<HTMLCanvasElement>(side.el, 'canvas.weights');
+  const img = drawWeightImages(canvas, w.side, w.w, w.w0);
+  const row = side.rows.find((r) => r.iteration === w.iteration);
+  const first = side.rows[0];
+  canvas.setAttribute(
+    'aria-label',
+    `weight images of the ${name} network at iteration ${w.iteration}: the learned change W − W0 of the first ${img.neurons} neurons, mean max |W − W0| ${fmt(img.meanMaxChange)}` +
+      (row ? `, bgShareLearned ${fmt(row.bgShareLearned)}` : ''),
+  );
+  const last = side.rows[side.rows.length - 1];
+  showNumbers(side, [
+    ['iteration', fmt(w.iteration)],
+    ['train / ID test / OOD acc', last ? `${fmt(last.trainAcc)} / ${fmt(last.idTestAcc)} / ${fmt(last.oodAcc)}` : '–'],
+    ['bgProj (border norm)', first && last ? `${fmt(first.bgProj)} → ${fmt(last.bgProj)}` : '–'],
+    ['bgShareLearned', last ? fmt(last.bgShareLearned) : '–'],
+    ['bgEnergy', first && last ? `${fmt(first.bgEnergy)} → ${fmt(last.bgEnergy)}` : '–'],
+  ]);
+}
+
+function showNumbers(side: Side, numbers: Array<[string, string]>): void {
+  const el = side.el;
   part(el, '.numbers').replaceChildren(
     ...numbers.flatMap(([k, v]) => {
       const dt = document.createElement('dt');
@@ -658,28 +746,56 @@ function mean(a: Uint8Array): number {
 /** The neurons' y range, shared by both sides so that their growth compares at a glance. */
 function growthRange(sess: Session): number {
   let m = 0.02;
-  for (const s of sess.sides) for (let k = 0; k < s.frame.along.length; k++) m = Math.max(m, Math.abs(s.frame.along[k] - s.initAlong[k]));
+  for (const s of sess.sides) if (s.frame && s.initAlong) for (let k = 0; k < s.frame.along.length; k++) m = Math.max(m, Math.abs(s.frame.along[k] - s.initAlong[k]));
   return m * 1.1;
 }
 
 function drawNeuronsOf(sess: Session, side: Side): void {
   const canvas = part<HTMLCanvasElement>(side.el, 'canvas.neurons');
-  side.marks = drawNeurons(canvas, side.frame, side.initAlong, growthRange(sess), side.highlight);
+  const f = side.frame;
+  const init = side.initAlong;
+  if (!f || !init) return;
+  side.marks = drawNeurons(canvas, f, init, growthRange(sess), side.highlight);
   let grow = 0;
-  for (let k = 0; k < side.frame.along.length; k++) grow += Math.abs(side.frame.along[k] - side.initAlong[k]);
-  canvas.setAttribute('aria-label', `neurons of the ${labelOf(side.activation)} network: ${side.frame.along.length} marks, mean growth along û ${fmt(grow / side.frame.along.length)}`);
+  for (let k = 0; k < f.along.length; k++) grow += Math.abs(f.along[k] - init[k]);
+  canvas.setAttribute('aria-label', `neurons of the ${labelOf(side.activation)} network: ${f.along.length} marks, mean growth along û ${fmt(grow / f.along.length)}`);
 }
 
 function neuronInfo(side: Side): void {
   const k = side.highlight;
   const f = side.frame;
+  const init = side.initAlong;
   part(side.el, '.neuron-info').textContent =
-    k < 0
+    k < 0 || !f || !init
       ? ''
-      : `Neuron ${k}: output weight ${fmt(f.outWeight[k])}, activation asymmetry ${fmt(f.asymmetry[k])}, weight along û ${fmt(side.initAlong[k])} → ${fmt(f.along[k])}, along the core direction ${fmt(f.alongCore[k])}`;
+      : `Neuron ${k}: output weight ${fmt(f.outWeight[k])}, activation asymmetry ${fmt(f.asymmetry[k])}, weight along û ${fmt(init[k])} → ${fmt(f.along[k])}, along the core direction ${fmt(f.alongCore[k])}`;
+}
+
+/** Padded MNIST's curves: the accuracies, and the border's share of the weights and of their change. */
+function drawWeightsCharts(sess: Session): void {
+  let shareMax = 0.05;
+  for (const s of sess.sides) for (const r of s.rows) shareMax = Math.max(shareMax, r.bgEnergy, r.bgShareLearned);
+  for (const s of sess.sides) {
+    const acc: Series[] = [
+      { label: 'train', color: COLORS.muted, points: s.rows.map((r) => [r.iteration, r.trainAcc]) },
+      { label: 'ID test', color: COLORS.pos, points: s.rows.map((r) => [r.iteration, r.idTestAcc]) },
+      { label: 'OOD (border removed)', color: COLORS.neg, dash: [5, 3], points: s.rows.map((r) => [r.iteration, r.oodAcc]) },
+    ];
+    const curves = part<HTMLCanvasElement>(s.el, 'canvas.curves');
+    drawLines(curves, acc, sess.total, [0, 1], 'accuracy');
+    curves.setAttribute('aria-label', `accuracy of the ${labelOf(s.activation)} network: train, ID test and OOD`);
+    const border: Series[] = [
+      { label: 'bgShareLearned (W − W0)', color: '#009E73', points: s.rows.map((r) => [r.iteration, r.bgShareLearned]) },
+      { label: 'bgEnergy (W)', color: COLORS.muted, dash: [4, 3], points: s.rows.map((r) => [r.iteration, r.bgEnergy]) },
+    ];
+    const shift = part<HTMLCanvasElement>(s.el, 'canvas.shift');
+    drawLines(shift, border, sess.total, [0, shareMax * 1.05], 'border share');
+    shift.setAttribute('aria-label', `the border's share of the ${labelOf(s.activation)} network's first-layer weights (bgEnergy) and of their learned change (bgShareLearned)`);
+  }
 }
 
 function drawCharts(sess: Session): void {
+  if (sess.sides.some((s) => s.weights)) return drawWeightsCharts(sess);
   let lossMax = 0.1;
   let shiftMax = 0.05;
   for (const s of sess.sides) {
@@ -705,13 +821,93 @@ function drawCharts(sess: Session): void {
 
 /** What this run shows, from its own numbers. */
 function verdict(sess: Session): void {
+  markClaims(sess);
   const lines = sess.sides.map((s) => {
     const last = s.rows[s.rows.length - 1];
+    if (s.weights) {
+      const f = s.rows[0];
+      return `${labelOf(s.activation)}: ${last && f ? `bgProj ${fmt(f.bgProj)} → ${fmt(last.bgProj)}, bgShareLearned ${fmt(last.bgShareLearned)}, ID test accuracy ${fmt(last.idTestAcc)}, OOD accuracy ${fmt(last.oodAcc)} (drop ${fmt(last.idTestAcc - last.oodAcc)})` : 'no evaluation yet'}`;
+    }
     const first = s.shift[0][1];
     const now = s.shift[s.shift.length - 1][1];
     return `${labelOf(s.activation)}: bgShiftProj ${fmt(first)} → ${fmt(now)}${last ? `, training loss ${fmt(last.trainLoss)}, OOD loss ${fmt(last.oodLoss)}, OOD accuracy ${fmt(last.oodAcc)}` : ''}`;
   });
   ui.verdict.textContent = `This run, at iteration ${fmt(Math.min(...sess.sides.map((s) => s.iteration)))}: ${lines.join('; ')}.`;
+}
+
+/** Marks each claim of the explanation with whether it holds in this run (the side with its activation). */
+function markClaims(sess: Session): void {
+  const p = presetOf(sess.setting.preset);
+  const e = p && explanationOf(p);
+  if (!e) return;
+  for (const li of ui.explain.querySelectorAll<HTMLElement>('li[data-claim]')) {
+    const side = sess.sides.find((s) => s.activation === li.dataset.act);
+    const run = e.runs.find((r) => String(r.set['model.activation'] ?? 'relu') === li.dataset.act);
+    const claim = run?.claims[Number(li.dataset.claim)];
+    const mark = li.querySelector('.claim-mark')!;
+    if (!side || !claim || side.rows.length < 2) {
+      delete li.dataset.holds;
+      mark.textContent = '';
+      continue;
+    }
+    const holds = claim.holds(side.rows[0], side.rows[side.rows.length - 1]);
+    li.dataset.holds = holds ? 'yes' : 'no';
+    mark.textContent = ` ${holds ? '✓ holds' : '✗ does not hold'} in this run (iteration ${fmt(side.iteration)}).`;
+  }
+}
+
+/** Download a blob under a name (the link's own click, for files made on demand). */
+function blobLink(a: HTMLAnchorElement, blob: Blob): void {
+  if (a.href.startsWith('blob:')) URL.revokeObjectURL(a.href);
+  a.href = URL.createObjectURL(blob);
+}
+
+/**
+ * The finished run's files, made by the library as `fclab run` makes them: config.json (reproduces
+ * the run with `fclab run --config`), metrics.csv, summary.json (with the hash), and the kind's
+ * figures as SVG (rendered on the first click: the charting code loads then).
+ */
+function showDownloads(side: Side, result: RunResult): void {
+  const box = part(side.el, '.downloads');
+  const prefix = `${result.config.preset}-${result.config.model.activation}-`;
+  const link = (name: string) => {
+    const a = document.createElement('a');
+    a.textContent = name;
+    a.download = prefix + name;
+    a.dataset.file = name;
+    return a;
+  };
+  const texts = runTextFiles(result);
+  const links = (Object.keys(texts) as Array<keyof typeof texts>).map((name) => {
+    const a = link(name);
+    blobLink(a, new Blob([texts[name]], { type: name.endsWith('.json') ? 'application/json' : 'text/csv' }));
+    return a;
+  });
+  for (const f of taskOf(result.config).figures(result)) {
+    const a = link(`${f.name}.svg`);
+    a.href = '#';
+    a.title = f.title;
+    a.addEventListener('click', (ev) => {
+      if (a.dataset.ready) return;
+      ev.preventDefault();
+      a.textContent = `${f.name}.svg (rendering…)`;
+      void renderSvg(f.spec).then(
+        (svg) => {
+          if (!a.isConnected) return;
+          blobLink(a, new Blob([svg], { type: 'image/svg+xml' }));
+          a.dataset.ready = '1';
+          a.textContent = `${f.name}.svg`;
+          a.click();
+        },
+        (e: unknown) => showErrors(new Map([['', [`${f.name}.svg: ${messageOf(e)}`]]])),
+      );
+    });
+    links.push(a);
+  }
+  const label = document.createElement('span');
+  label.textContent = 'Download:';
+  box.replaceChildren(label, ...links);
+  box.hidden = false;
 }
 
 // ---------------------------------------------------------------- events
@@ -773,7 +969,7 @@ function hookNeurons(id: 'a' | 'b'): void {
   canvas.addEventListener('pointerdown', at);
   canvas.addEventListener('keydown', (e) => {
     const side = session?.sides.find((s) => s.id === id);
-    if (!side) return;
+    if (!side?.frame) return;
     const n = side.frame.along.length;
     if (e.key === 'ArrowRight' || e.key === 'ArrowDown') pick((side.highlight + 1) % n);
     else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') pick((side.highlight - 1 + n) % n);

@@ -3,7 +3,7 @@
 import type { Build } from '../engine/wasm.js';
 import type { NamedTensor } from '../tasks/toy/trainer.js';
 import type { ConfigInput } from '../config/resolve.js';
-import type { MetricRow, ProgressEvent, Summary } from '../run/loop.js';
+import type { ProgressEvent, RunResult } from '../run/loop.js';
 import type { RunCheckpoint } from '../run/checkpoint.js';
 
 /** The serialisable part of RunOptions that a worker run takes. */
@@ -36,8 +36,8 @@ export type FromWorker =
   | { type: 'progress'; event: ProgressEvent }
   /** The parameters at an evaluation (spec.live), after that evaluation's progress event. */
   | { type: 'parameters'; iteration: number; parameters: NamedTensor[] }
-  /** extra: the kind's data for its figures (RunResult.extra; e.g. padded MNIST's initial weights, for W − W0) */
-  | { type: 'done'; summary: Summary; metrics: MetricRow[]; parameters: NamedTensor[]; extra?: unknown }
+  /** the whole result, as runExperiment gives it (extra: the kind's data for its figures, e.g. padded MNIST's initial weights) */
+  | { type: 'done'; result: RunResult }
   /**
    * The run ended on a stop request. `checkpoint` is the state at the last evaluation (absent if it
    * stopped before the first one); resuming from it gives the hash of an uninterrupted run.

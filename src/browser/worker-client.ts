@@ -2,7 +2,7 @@
 // stays responsive. One WorkerRun per run; stop() ends it at a checkpoint and resume() continues
 // from there in a fresh worker, with the hash of an uninterrupted run.
 import type { NamedTensor } from '../tasks/toy/trainer.js';
-import type { MetricRow, ProgressEvent, Summary } from '../run/loop.js';
+import type { ProgressEvent, RunResult } from '../run/loop.js';
 import type { RunCheckpoint } from '../run/checkpoint.js';
 import type { FromWorker, ToWorker, WorkerRunSpec } from './protocol.js';
 
@@ -16,8 +16,8 @@ export interface WorkerRunOptions extends WorkerRunSpec {
 }
 
 export type WorkerRunOutcome =
-  /** extra: the kind's data for its figures (RunResult.extra) */
-  | { status: 'done'; summary: Summary; metrics: MetricRow[]; parameters: NamedTensor[]; extra?: unknown }
+  /** the run's result, as runExperiment gives it (summary, config, metrics, neurons, parameters, extra): runTextFiles and the kind's figures take it */
+  | ({ status: 'done' } & RunResult)
   /** `iteration`: where a resume continues from (the last evaluation before the stop). */
   | { status: 'stopped'; iteration: number; checkpoint?: RunCheckpoint };
 
@@ -83,7 +83,7 @@ export class WorkerRun {
             this.emit('parameters', { iteration: m.iteration, parameters: m.parameters });
             break;
           case 'done':
-            end({ status: 'done', summary: m.summary, metrics: m.metrics, parameters: m.parameters, ...(m.extra !== undefined ? { extra: m.extra } : {}) });
+            end({ status: 'done', ...m.result });
             break;
           case 'stopped':
             end({ status: 'stopped', iteration: m.iteration, checkpoint: m.checkpoint });

@@ -107,7 +107,7 @@ export function serveTrainer(scope: WorkerScope, options: ServeOptions = {}): vo
           post({ type: 'progress', event: e });
         },
       });
-      post({ type: 'done', summary: result.summary, metrics: result.metrics, parameters: result.parameters, ...(result.extra !== undefined ? { extra: result.extra } : {}) });
+      post({ type: 'done', result });
     })()
       .catch((err: unknown) => {
         if (err === STOPPED) post({ type: 'stopped', iteration: last?.snapshot.iteration ?? 0, checkpoint: last });

@@ -152,7 +152,7 @@ function addRunCommand(program: Command, name: string, description: string, defa
     .command(name)
     .description(description)
     .option('-p, --preset <name>', `preset (${[...kinds].join(', ')})`, defaultPreset)
-    .option('-c, --config <file>', 'JSON config merged over the preset')
+    .option('-c, --config <file>', 'JSON config merged over the preset (a file that names its preset, as a run\'s config.json does, picks it unless --preset is given)')
     .option('-s, --set <key=value>', 'override one config key, e.g. train.iterations=2000 (repeatable)', collect, [])
     .option('-o, --out <dir>', 'output folder (default: runs/<preset>-<date>-<time>)')
     .option('--import-npy <dir>', 'start from a folder of .npy state (data, transform, initial weights), e.g. PyTorch\'s')
@@ -191,7 +191,11 @@ function addRunCommand(program: Command, name: string, description: string, defa
       } else {
         const set = parseSets(opts.set);
         if (opts.checkpointEvery !== undefined) set['train.checkpointEvery'] = opts.checkpointEvery;
-        inputs = { preset: opts.preset, config: opts.config ? await readConfigFile(opts.config) : undefined, set };
+        const config = opts.config ? await readConfigFile(opts.config) : undefined;
+        // a run's whole config.json names its preset: without --preset it reproduces that run
+        const named = (config as { preset?: unknown } | undefined)?.preset;
+        const preset = typeof named === 'string' && cmd.getOptionValueSource('preset') !== 'cli' ? named : opts.preset;
+        inputs = { preset, config, set };
         const c = resolveConfig(inputs);
         if (!kinds.has(c.preset) && name !== 'run')
           throw new UsageError(`fclab ${name}: preset ${JSON.stringify(opts.preset)} is not one of ${[...kinds].join(', ')}; use fclab run`);

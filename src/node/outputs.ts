@@ -9,7 +9,7 @@ import { MANIFEST, writeManifest } from './run-folder.js';
 import { cpus, platform, release, arch } from 'node:os';
 import { writeFileAtomic } from './atomic.js';
 import { writeNpyAtomic } from './npy.js';
-import { metricsCsv } from '../io/csv.js';
+import { runTextFiles } from '../run/files.js';
 import { writeFigure } from './png.js';
 import { runReportHtml } from '../report/run-report.js';
 import { taskOf } from '../tasks/registry.js';
@@ -70,8 +70,9 @@ export async function writeRunOutputs(dir: string, result: RunResult, opts: Writ
   // new files if this process dies half-way through replacing them.
   await rm(join(dir, MANIFEST), { force: true });
   await rm(join(dir, 'summary.json'), { force: true });
-  await put('config.json', JSON.stringify(result.config, null, 2) + '\n');
-  await put('metrics.csv', metricsCsv(result.metrics, task.columns(result.config)));
+  const text = runTextFiles(result);
+  await put('config.json', text['config.json']);
+  await put('metrics.csv', text['metrics.csv']);
   for (const p of result.parameters) {
     await writeNpyAtomic(join(dir, 'weights', `${p.name}.npy`), p.data, p.shape, { within });
     written.push(`weights/${p.name}.npy`);
@@ -95,6 +96,6 @@ export async function writeRunOutputs(dir: string, result: RunResult, opts: Writ
     }
     await put('report.html', runReportHtml(result, shown, { fclab: result.summary.engine.version, ...nodeEnvironment() }));
   }
-  await put('summary.json', JSON.stringify(result.summary, null, 2) + '\n');
+  await put('summary.json', text['summary.json']);
   await writeManifest(dir, written);
 }

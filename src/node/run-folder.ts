@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { InputError } from '../engine/errors.js';
 import { readRegularFile } from './npy.js';
 import { isInside, makeDirs, processAlive, removeStaleTemps, syncDir, writeFileAtomic } from './atomic.js';
+import { configJson } from '../run/files.js';
 
 /** A destination or folder that cannot be used: printed without a stack, exit 2. */
 export class FolderError extends InputError {
@@ -256,7 +257,7 @@ export async function openRunFolder(dir: string, options: { flag: string; config
     }
     // a manifest vouches for a complete folder: not while this run rewrites it
     await unlink(join(dir, MANIFEST)).catch(() => {});
-    await writeFileAtomic(join(dir, 'config.json'), JSON.stringify(options.config, null, 2) + '\n', { within: dir });
+    await writeFileAtomic(join(dir, 'config.json'), configJson(options.config), { within: dir });
     return { ...lock, cleared };
   } catch (e) {
     await lock.release();

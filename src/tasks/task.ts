@@ -9,6 +9,7 @@ import type { NonFinite } from '../engine/finite.js';
 import type { Config, TaskKind } from '../config/schema.js';
 import type { ReportSection } from '../report/html.js';
 import type { MnistDigits } from './mnist/data.js';
+import type { Explanation } from './explain.js';
 
 /** One evaluation: `iteration` (updates applied; 0 = the initial state), then the kind's columns. */
 export type MetricRow = Record<string, number> & { iteration: number };
@@ -178,6 +179,8 @@ export interface Task<C extends Config = Config> {
   readonly livePanels: readonly LivePanel[];
   /** the run's static figures */
   figures(result: RunResult): RunFigure[];
+  /** what each preset's runs show, by preset name: the text report.html, the demo page and docs/explanations.md give (./explain.ts) */
+  readonly explanations?: Readonly<Record<string, Explanation>>;
   /** report.html: what the run's numbers mean (the figures and config are added around it) */
   reportSections(result: RunResult): ReportSection[];
   /** extra arrays of the run folder (written as <name>.npy; sweeps keep only folders, so per-run data the figures need goes here) */

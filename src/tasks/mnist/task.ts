@@ -10,6 +10,8 @@ import { BASE_AGG_METRICS, DERIVED_HELP, baseDerivedRow } from '../toy/metrics.j
 import { mnistRunFigureSpec, weightGridSpec } from './figures.js';
 import { toyTaskTrainer, runTitle, denseCost } from '../toy/task.js';
 import type { Trainer } from '../toy/trainer.js';
+import { describedRunOf, explanationText } from '../explain.js';
+import { MNIST_EXPLANATIONS } from './explain.js';
 
 const f3 = (v: number | undefined) => (v ?? NaN).toPrecision(3);
 
@@ -99,6 +101,7 @@ export const mnistTask: Task<MnistRunConfig> = {
     { label: 'OOD acc', metric: 'oodAcc' },
     { label: 'bgShareLearned', metric: 'bgShareLearned' },
   ],
+  explanations: MNIST_EXPLANATIONS,
   livePanels: [
     {
       title: 'Accuracy',
@@ -153,7 +156,11 @@ export const mnistTask: Task<MnistRunConfig> = {
   reportSections(result: RunResult) {
     const s = result.summary;
     const metrics = MNIST_RUN_COLUMNS.filter((m) => m !== 'iteration');
+    const c = result.config as MnistRunConfig;
+    const e = MNIST_EXPLANATIONS[c.preset];
+    const d = describedRunOf(e, c.model.activation);
     return [
+      ...(e && d ? [{ id: 'explanation', title: `What the ${c.preset} run shows`, text: explanationText(e, d, s) }] : []),
       {
         id: 'summary',
         title: 'Initial and final metrics',

@@ -1,28 +1,12 @@
 // What the feature model's runs show, per preset: the one source of the explanation texts that
-// report.html (toyTask.reportSections), README.md and docs/ use. Each sentence that says what a
-// plot shows is a Claim with a check; tests/explain.test.ts runs every described configuration
-// and asserts every check, and a report shows for its own run whether each claim holds there.
+// report.html (toyTask.reportSections), README.md and docs/ use (the form: ../explain.ts). Each
+// sentence that says what a plot shows is a Claim with a check; tests/explain.test.ts runs every
+// described configuration and asserts every check, and a report shows for its own run whether each
+// claim holds there.
 import type { MetricRow } from '../task.js';
+import { describedRunOf, type Explanation, type DescribedRun } from '../explain.js';
 
-export interface Claim {
-  /** what the described run shows, one sentence */
-  text: string;
-  /** whether the sentence is true of a run, from its first and last evaluation */
-  holds(first: MetricRow, last: MetricRow): boolean;
-}
-
-/** One described run: the preset with these overrides (none: `fclab run --preset P`). */
-export interface DescribedRun {
-  label: string;
-  set: Record<string, string | number | boolean>;
-  claims: Claim[];
-}
-
-export interface Explanation {
-  /** what the setting is (no statement about the outcome) */
-  about: string;
-  runs: DescribedRun[];
-}
+export type { Claim, DescribedRun, Explanation } from '../explain.js';
 
 const grew = (m: string, factor: number) => (a: MetricRow, b: MetricRow) => b[m] > factor * a[m];
 
@@ -80,28 +64,5 @@ export const EXPLANATIONS: Record<string, Explanation> = {
 
 /** The described run a config matches by activation (the explanation's runs differ only there). */
 export function describedRun(preset: string, activation: string): DescribedRun | undefined {
-  const e = EXPLANATIONS[preset];
-  if (!e) return undefined;
-  return e.runs.find((r) => (r.set['model.activation'] ?? 'relu') === activation);
-}
-
-/** Markdown of every explanation (docs/explanations.md; scripts/gen-explanations.mjs writes it). */
-export function explanationsMarkdown(): string {
-  const out = [
-    '# What the feature-model presets show',
-    '',
-    'Generated from `src/tasks/toy/explain.ts` (the text report.html uses) by `node scripts/gen-explanations.mjs`;',
-    '`tests/explain.test.ts` runs each described configuration with its default iterations and seed and checks every sentence.',
-    '',
-  ];
-  for (const [preset, e] of Object.entries(EXPLANATIONS)) {
-    out.push(`## ${preset}`, '', e.about, '');
-    for (const r of e.runs) {
-      const cmd = ['npx fclab run --preset', preset, ...Object.entries(r.set).map(([k, v]) => `--set ${k}=${v}`)].join(' ');
-      out.push(`**${r.label}** (\`${cmd}\`):`, '');
-      for (const c of r.claims) out.push(`- ${c.text}.`);
-      out.push('');
-    }
-  }
-  return out.join('\n');
+  return describedRunOf(EXPLANATIONS[preset], activation);
 }

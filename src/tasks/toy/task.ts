@@ -10,6 +10,7 @@ import { AGG_METRICS, DERIVED_HELP, derivedRow, METRIC_COLUMNS, METRIC_HELP, typ
 import { runFigureSpec } from './figures.js';
 import { TOY_LIVE_PANELS } from './live.js';
 import { describedRun, EXPLANATIONS } from './explain.js';
+import { explanationText } from '../explain.js';
 import type { ReportSection } from '../../report/html.js';
 
 const f3 = (v: number) => v.toPrecision(3);
@@ -183,6 +184,7 @@ export const toyTask: Task<ToyConfig> = {
     { label: 'bgNoiseProj growth', metric: 'bgNoiseGrowth' },
   ],
   livePanels: TOY_LIVE_PANELS,
+  explanations: EXPLANATIONS,
   figures(result: RunResult) {
     return [
       {
@@ -201,16 +203,7 @@ export const toyTask: Task<ToyConfig> = {
     const sections: ReportSection[] = [];
     const e = EXPLANATIONS[c.preset];
     const d = describedRun(c.preset, c.model.activation);
-    if (e && d) {
-      const claims = d.claims.map((k) => `${k.text}: ${k.holds(s.initial, f) ? 'holds in this run' : 'does NOT hold in this run'}.`);
-      sections.push({
-        id: 'explanation',
-        title: `What the ${c.preset} run shows`,
-        text:
-          `${e.about} In the preset's run with ${d.label} (default iterations and seed), each of these is true; ` +
-          `whether it is in this run (iterations ${s.iterations}, seed ${s.seed}) is checked here: ${claims.join(' ')}`,
-      });
-    }
+    if (e && d) sections.push({ id: 'explanation', title: `What the ${c.preset} run shows`, text: explanationText(e, d, s) });
     sections.push(
       {
         id: 'gaps',
