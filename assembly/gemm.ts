@@ -27,8 +27,8 @@ export function gemm(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i32,
 }
 
 // Fused epilogues (issue 19): what a layer does to its GEMM's output right after, applied by the
-// packed driver to each 4x8 tile of C as soon as its last k-block is stored (the tile is then in L1)
-// instead of in separate passes over the whole matrix (1 MB per 1000x256 layer: L2 holds half).
+// packed driver to 4 rows x PACK_NC columns of C as soon as their last k-block is stored (they are
+// then in L1) instead of in separate passes over the whole matrix (1 MB per 1000x256 layer).
 // Each element goes through exactly the operations of the separate passes (addBias, actForward,
 // actBackward: elementwise, the same bits in any grouping), so the results are unchanged.
 //   EPI_FORWARD:  C += bias (if any), then A = act(C) (+ GELU's derivative into cdf) when A != 0;
@@ -286,8 +286,10 @@ function gemmPacked(A: usize, aRow: i32, aCol: i32, B: usize, ldb: i32, C: usize
           for (let kb = 0; kb < kcn; kb += KB) {
             f32_gemm_4x8__wasmsimd<PanelRows>(Q + (<usize>kb << 4), 4, 16, bp + (<usize>kb << 5), 32, min(KB, kcn - kb), C, ldc, i, j, kc0 + kb == 0);
           }
-          if (epiMode != EPI_NONE && kc0 + kcn == K) epilogue(i, i + 4, j, j + 8);
         }
+        // the 4 rows' columns of this panel are final (and in L1: 2 KB): one call per row of 128
+        // (per 4x8 tile, the activations' set-up and calls cost more than the pass they save)
+        if (epiMode != EPI_NONE && kc0 + kcn == K) epilogue(i, i + 4, jc, jc + nc);
       }
     }
   }
