@@ -13,6 +13,8 @@
 // lengths.
 export const KB = 32;
 
+import { actForward, actBackward } from "./act";
+
 // @ts-ignore: decorator
 @inline function f32at(p: usize, i: i32): f32 {
   return load<f32>(p + (<usize>i << 2));
@@ -24,22 +26,75 @@ export function gemm(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i32,
   if (bias) addBias(C, bias, M, N);
 }
 
+// Fused epilogues (issue 19): what a layer does to its GEMM's output right after, applied by the
+// packed driver to 4 rows x PACK_NC columns of C as soon as their last k-block is stored (they are
+// then in L1) instead of in separate passes over the whole matrix (1 MB per 1000x256 layer).
+// Each element goes through exactly the operations of the separate passes (addBias, actForward,
+// actBackward: elementwise, the same bits in any grouping), so the results are unchanged.
+//   EPI_FORWARD:  C += bias (if any), then A = act(C) (+ GELU's derivative into cdf) when A != 0;
+//   EPI_BACKWARD: C = C * act'(Z) (C holds dLoss/dA and becomes dLoss/dZ; Z, A, cdf as actBackward).
+// Z, A and cdf have C's layout (row length ldc); they are addressed by C's element offsets.
+export const EPI_NONE = 0, EPI_FORWARD = 1, EPI_BACKWARD = 2;
+let epiMode = EPI_NONE, epiAct = 0, epiLd = 0;
+let epiC: usize = 0, epiBias: usize = 0, epiZ: usize = 0, epiA: usize = 0, epiCdf: usize = 0;
+
+/** The epilogue on rows [i0, i1), columns [j0, j1) of C. */
+function epilogue(i0: i32, i1: i32, j0: i32, j1: i32): void {
+  const n = j1 - j0;
+  if (n <= 0) return;
+  for (let i = i0; i < i1; i++) {
+    const o = <usize>(i * epiLd + j0) << 2;
+    const c = epiC + o;
+    if (epiMode == EPI_FORWARD) {
+      if (epiBias) addBias(c, epiBias + (<usize>j0 << 2), 1, n);
+      if (epiA) actForward(epiAct, c, epiA + o, n, epiCdf ? epiCdf + o : 0);
+    } else {
+      actBackward(epiAct, epiZ + o, epiA + o, c, c, n, epiCdf ? epiCdf + o : 0);
+    }
+  }
+}
+
+/**
+ * gemm with a fused epilogue (mode EPI_*, see above): C = A·B, then the epilogue on every element
+ * of C (M x N, row-major). bias is EPI_FORWARD's (0: none); Z is EPI_BACKWARD's pre-activation.
+ */
+export function gemmFused(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i32, N: i32, K: i32,
+                          mode: i32, act: i32, bias: usize, Z: usize, Aout: usize, cdf: usize): void {
+  epiMode = mode; epiAct = act; epiLd = N;
+  epiC = C; epiBias = bias; epiZ = Z; epiA = Aout; epiCdf = cdf;
+  const tiles = gemmLd(A, aRow, aCol, B, N, C, N, M, N, K);
+  // what the tiles did not cover: everything, or the edges (columns N8.. of the first M4 rows, then rows M4..)
+  const M4 = tiles ? M & ~3 : 0, N8 = tiles ? N & ~7 : 0;
+  if (mode != EPI_NONE) {
+    epilogue(0, M4, N8, N);
+    epilogue(M4, M, 0, N);
+  }
+  epiMode = EPI_NONE;
+}
+
 /** C = A·B with B's rows ldb floats apart and C's rows ldc floats apart. */
-function gemmLd(A: usize, aRow: i32, aCol: i32, B: usize, ldb: i32, C: usize, ldc: i32, M: i32, N: i32, K: i32): void {
+// Returns whether the packed driver ran (it applies the epilogue to its full tiles).
+function gemmLd(A: usize, aRow: i32, aCol: i32, B: usize, ldb: i32, C: usize, ldc: i32, M: i32, N: i32, K: i32): bool {
   if (K == 0) {
     for (let i = 0; i < M; i++) memory.fill(C + (<usize>(i * ldc) << 2), 0, <usize>N << 2);
+  }
+  if (ASC_FEATURE_SIMD) {
+    if (packThread < PACK_SLOTS && M >= 4 && N >= 8 && K >= 16 && ldb >= 64) {
+      gemmPacked(A, aRow, aCol, B, ldb, C, ldc, M, N, K);
+      return true;
+    }
   }
   for (let k0 = 0; k0 < K; k0 += KB) {
     const kn = min(KB, K - k0);
     const Ak = A + (<usize>(k0 * aCol) << 2), Bk = B + (<usize>(k0 * ldb) << 2);
     if (ASC_FEATURE_SIMD) {
-      if (packThread < PACK_SLOTS && M >= 4 && N >= 8 && kn >= 16 && ldb > 128) gemmBlockPacked(Ak, aRow, aCol, Bk, ldb, C, ldc, M, N, kn, k0 == 0);
       // Aᵀ·B: a 4x8 tile addresses its A values from one pointer (fewer instructions per k)
-      else if (aRow == 1) gemmBlockAtB(Ak, aCol, Bk, ldb, C, ldc, M, N, kn, k0 == 0);
+      if (aRow == 1) gemmBlockAtB(Ak, aCol, Bk, ldb, C, ldc, M, N, kn, k0 == 0);
       else gemmBlockSimd(Ak, aRow, aCol, Bk, ldb, C, ldc, M, N, kn, k0 == 0);
     }
     else gemmBlockScalar(Ak, aRow, aCol, Bk, ldb, C, ldc, M, N, kn, k0 == 0);
   }
+  return false;
 }
 
 function addBias(C: usize, bias: usize, M: i32, N: i32): void {
@@ -167,13 +222,17 @@ function gemmBlockAtB(A: usize, aCol: i32, B: usize, ldb: i32, C: usize, ldc: i3
   gemmEdges(A, 1, aCol, B, ldb, C, ldc, M, N, K, first, M4, N8);
 }
 
-// B's k-block is copied, PACK_NC columns at a time, into 8-column strips (KB x 8 floats each,
-// contiguous), and in A·B a tile's 4 rows of A are interleaved by k: a tile then streams both in
-// order. With long rows of B (256 floats: rows 1 KB apart fall into few L1 sets) this measured
-// 1.15-1.25x; with short rows it did not pay, so they stay unpacked. The arithmetic is unchanged.
+// B is copied, PACK_KC rows by PACK_NC columns at a time, into 8-column strips (PACK_KC x 8 floats
+// each, contiguous: 128 KB, L2-resident), and a tile's 4 rows of A into a panel interleaved by k
+// (4 KB, L1): a tile then streams both in order. Each 4x8 tile of C runs all the
+// k-blocks of the chunk back to back, so C stays in L1 between blocks instead of being re-read from
+// L2/L3 once per 32 k (2048³: 64 passes over 16 MB of C became 8). The arithmetic and the order of
+// every element's sums are those of the k-block loop in gemmLd. Rows of B of 64 floats and more
+// are packed (1000x64x256, 256x64x1000 Aᵀ·B: 0.47-0.57 -> 0.62-0.63 of the ceiling); at 32³ the
+// copies cost more than they save (0.63 -> 0.54), so rows under 64 floats stay unpacked.
 // Worker instances share memory but not globals: each thread packs into its own slot.
-const PACK_NC = 128, PACK_SLOTS = ASC_FEATURE_THREADS ? 16 : 1;
-const PACK_BYTES = KB * PACK_NC * 4 + KB * 16;
+const PACK_NC = 128, PACK_KC = 256, PACK_SLOTS = ASC_FEATURE_THREADS ? 16 : 1;
+const PACK_BYTES = PACK_KC * PACK_NC * 4 + PACK_KC * 16;
 // The slots are the heap's first block, taken when the instance starts, not a static buffer: a
 // data segment of zeros would ship in the threaded build (270 KB; its imported memory is not known
 // to be zero). A worker instance runs the same start-up over the shared memory, so it computes the
@@ -186,40 +245,60 @@ export function gemmSetThread(t: i32): void {
   packThread = t;
 }
 
-function gemmBlockPacked(A: usize, aRow: i32, aCol: i32, B: usize, ldb: i32, C: usize, ldc: i32, M: i32, N: i32, K: i32, first: bool): void {
-  const P = packBuf + <usize>packThread * PACK_BYTES, Q = P + PACK_BYTES - (KB << 4);
+function gemmPacked(A: usize, aRow: i32, aCol: i32, B: usize, ldb: i32, C: usize, ldc: i32, M: i32, N: i32, K: i32): void {
+  const P = packBuf + <usize>packThread * PACK_BYTES, Q = P + PACK_BYTES - (PACK_KC << 4);
   const rs = <usize>aRow << 2, cs = <usize>aCol << 2, bs = <usize>ldb << 2;
   const M4 = M & ~3, N8 = N & ~7;
-  const strip = <usize>K << 5;
-  for (let jc = 0; jc < N8; jc += PACK_NC) {
-    const nc = min(PACK_NC, N8 - jc);
-    for (let s = 0; s < nc; s += 8) {
-      let src = B + (<usize>(jc + s) << 2), dst = P + <usize>(s >> 3) * strip;
-      for (let k = 0; k < K; k++) {
-        v128.store(dst, v128.load(src)); v128.store(dst, v128.load(src, 16), 16);
-        src += bs; dst += 32;
-      }
-    }
-    for (let i = 0; i < M4; i += 4) {
-      const a0 = A + <usize>i * rs;
-      if (aRow != 1) {
-        // A·B: the tile's 4 rows interleaved by k, as Aᵀ·B has them
-        let q = Q;
-        for (let k = 0; k < K; k++) {
-          const o = <usize>k * cs;
-          store<f32>(q, load<f32>(a0 + o)); store<f32>(q, load<f32>(a0 + rs + o), 4);
-          store<f32>(q, load<f32>(a0 + 2 * rs + o), 8); store<f32>(q, load<f32>(a0 + 3 * rs + o), 12);
-          q += 16;
+  for (let kc0 = 0; kc0 < K; kc0 += PACK_KC) {
+    const kcn = min(PACK_KC, K - kc0);
+    const Ak = A + (<usize>kc0 * cs), Bk = B + (<usize>kc0 * bs);
+    const strip = <usize>kcn << 5;
+    for (let jc = 0; jc < N8; jc += PACK_NC) {
+      const nc = min(PACK_NC, N8 - jc);
+      for (let s = 0; s < nc; s += 8) {
+        let src = Bk + (<usize>(jc + s) << 2), dst = P + <usize>(s >> 3) * strip;
+        for (let k = 0; k < kcn; k++) {
+          v128.store(dst, v128.load(src)); v128.store(dst, v128.load(src, 16), 16);
+          src += bs; dst += 32;
         }
       }
-      // Aᵀ·B reads its rows in place (adjacent for each k), A·B the copy in Q
-      const ap = aRow != 1 ? Q : a0, ak: usize = aRow != 1 ? 16 : cs;
-      for (let j = jc; j < jc + nc; j += 8) {
-        f32_gemm_4x8__wasmsimd<PanelRows>(ap, 4, ak, P + <usize>((j - jc) >> 3) * strip, 32, K, C, ldc, i, j, first);
+      for (let i = 0; i < M4; i += 4) {
+        const a0 = Ak + <usize>i * rs;
+        // the tile's 4 rows of A interleaved by k (16 bytes a step). Aᵀ·B has them adjacent in place
+        // but M floats apart from one k to the next: 4-8 KB strides fall into few L1 sets and pages,
+        // and 2048³ Aᵀ·B ran at half the rate of A·B until they were copied too.
+        let q = Q;
+        if (aRow != 1) {
+          for (let k = 0; k < kcn; k++) {
+            const o = <usize>k * cs;
+            store<f32>(q, load<f32>(a0 + o)); store<f32>(q, load<f32>(a0 + rs + o), 4);
+            store<f32>(q, load<f32>(a0 + 2 * rs + o), 8); store<f32>(q, load<f32>(a0 + 3 * rs + o), 12);
+            q += 16;
+          }
+        } else {
+          let src = a0;
+          for (let k = 0; k < kcn; k++) {
+            v128.store(q, v128.load(src));
+            src += cs; q += 16;
+          }
+        }
+        for (let j = jc; j < jc + nc; j += 8) {
+          const bp = P + <usize>((j - jc) >> 3) * strip;
+          for (let kb = 0; kb < kcn; kb += KB) {
+            f32_gemm_4x8__wasmsimd<PanelRows>(Q + (<usize>kb << 4), 4, 16, bp + (<usize>kb << 5), 32, min(KB, kcn - kb), C, ldc, i, j, kc0 + kb == 0);
+          }
+        }
+        // the 4 rows' columns of this panel are final (and in L1: 2 KB): one call per row of 128
+        // (per 4x8 tile, the activations' set-up and calls cost more than the pass they save)
+        if (epiMode != EPI_NONE && kc0 + kcn == K) epilogue(i, i + 4, jc, jc + nc);
       }
     }
   }
-  gemmEdges(A, aRow, aCol, B, ldb, C, ldc, M, N, K, first, M4, N8);
+  // the edges, k-block by k-block as gemmLd runs them
+  for (let k0 = 0; k0 < K; k0 += KB) {
+    const kn = min(KB, K - k0);
+    gemmEdges(A + (<usize>(k0 * aCol) << 2), aRow, aCol, B + (<usize>(k0 * ldb) << 2), ldb, C, ldc, M, N, kn, k0 == 0, M4, N8);
+  }
 }
 
 /** The parts of C outside the M4 x N8 tiles: columns N8.. of the first M4 rows, then rows M4.. */

@@ -1,5 +1,4 @@
-import { gemm, colSumStrided, transposeBlock } from "./gemm";
-import { actForward, actBackward } from "./act";
+import { gemm, gemmFused, EPI_FORWARD, EPI_BACKWARD, colSumStrided, transposeBlock } from "./gemm";
 import { lossGradRowsC, targetWidth } from "./loss";
 import { sgdUpdate, adamUpdate } from "./optim";
 import { OPT_SGD, OPT_ADAMW } from "./ids";
@@ -65,13 +64,14 @@ export function samplesPhase(n: Net, X: usize, Y: usize, total: i32, r0: i32, r1
     const fout = y.fanOut;
     const Z = y.Z;
     const Bt = l == 0 && n.factored ? n.Pt : y.Wt;
-    gemm(off(input, r0 * width), width, 1, Bt, off(Z, r0 * fout), rows, fout, width, y.b);
-    if (l < L - 1) {
-      const A = y.A;
-      // GELU's derivative (float32) is kept for a backward pass only
-      const cdf = flags & F_BACKWARD ? y.cdf : 0;
-      actForward(act, off(Z, r0 * fout), off(A, r0 * fout), rows * fout, cdf ? cdf + (<usize>(r0 * fout) << 2) : 0);
-      input = A;
+    // Z = input·Wᵀ + b, then (hidden layers) A = act(Z), fused into the GEMM's tiles (gemm.ts)
+    const hidden = l < L - 1;
+    // GELU's derivative (float32) is kept for a backward pass only
+    const cdf = hidden && flags & F_BACKWARD ? y.cdf : 0;
+    gemmFused(off(input, r0 * width), width, 1, Bt, off(Z, r0 * fout), rows, fout, width, EPI_FORWARD, act, y.b, 0,
+      hidden ? off(y.A, r0 * fout) : 0, cdf ? off(cdf, r0 * fout) : 0);
+    if (hidden) {
+      input = y.A;
       width = fout;
     }
   }
@@ -85,11 +85,10 @@ export function samplesPhase(n: Net, X: usize, Y: usize, total: i32, r0: i32, r1
     const y = layerOf(n, l), p = layerOf(n, l - 1);
     const fin = y.fanIn, fout = y.fanOut;
     const Dp = off(p.D, r0 * fin);
-    // dA_{l-1} = D_l W_l, then through the activation
-    gemm(off(y.D, r0 * fout), fout, 1, y.W, Dp, rows, fin, fout, 0);
+    // dA_{l-1} = D_l W_l, then through the activation (fused into the GEMM's tiles)
     const cdf = p.cdf;
-    actBackward(act, off(p.Z, r0 * fin), off(p.A, r0 * fin), Dp, Dp, rows * fin,
-      cdf ? cdf + (<usize>(r0 * fin) << 2) : 0);
+    gemmFused(off(y.D, r0 * fout), fout, 1, y.W, Dp, rows, fin, fout, EPI_BACKWARD, act, 0, off(p.Z, r0 * fin),
+      off(p.A, r0 * fin), cdf ? off(cdf, r0 * fin) : 0);
   }
 }
 

@@ -3,6 +3,9 @@
 // Both instances live in one process; each round times every shape on both, in alternating order
 // (old-new, then new-old), so load from other processes hits both alike. Prints per shape the
 // median GFLOP/s of each build and the median of the per-round ratios new/old.
+// CLOCK=cpu times by the process's CPU time instead of the wall clock: on a machine loaded by other
+// processes (load average above the core count) wall-clock rates mostly measure descheduling; CPU
+// time still moves with a busy SMT sibling and shared caches, so pair and repeat either way.
 import { readFileSync } from 'node:fs';
 import { instantiate } from '@assemblyscript/loader';
 
@@ -20,8 +23,11 @@ const SHAPES = [
   ['1000x64x256 (strided)', 1000, 64, 256, 'AB'],
   ['32x32x32', 32, 32, 32, 'AB'],
   ['512x512x512', 512, 512, 512, 'AB'],
+  ['512x512x512', 512, 512, 512, 'AtB'],
 ];
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const now = process.env.CLOCK === 'cpu' ? cpuMs : () => performance.now();
 
 // PAD_OLD / PAD_NEW: bytes to allocate first in that instance, to see how much the buffers' placement alone moves a rate
 async function load(path, pad) {
@@ -35,9 +41,9 @@ async function load(path, pad) {
     const [aRow, aCol] = layout === 'AB' ? [K, 1] : [1, M];
     const reps = Math.max(1, Math.round(2e8 / (M * N * K)));
     const run = () => {
-      const s = performance.now();
+      const s = now();
       for (let r = 0; r < reps; r++) k.gemm(A, aRow, aCol, B, C, M, N, K, 0);
-      return (2 * M * N * K * reps) / (performance.now() - s) / 1e6;
+      return (2 * M * N * K * reps) / (now() - s) / 1e6;
     };
     run();
     return run;

@@ -15,9 +15,10 @@ const CASES = [
   ['toy-default', { preset: 'toy-default' }, 20],
   ['toy-theory', { preset: 'toy-theory' }, 20],
   ['online-b32', { preset: 'toy-default', set: { 'train.optimizer': 'sgd', 'train.online': true, 'train.batchSize': 32 } }, 400],
-];
+  ...['gelu', 'tanh', 'sigmoid'].map((a) => [`toy-default ${a}`, { preset: 'toy-default', set: { 'model.activation': a } }, 20]),
+].filter(([name]) => !process.env.CASES || process.env.CASES.split(',').includes(name));
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
-const load = async (dir) => (await import(pathToFileURL(resolve(dir, 'dist/src/engine/trainer.js')).href)).createTrainer;
+const load = async (dir) => (await import(pathToFileURL(resolve(dir, 'dist/src/tasks/toy/trainer.js')).href)).createTrainer;
 
 const makers = [await load(oldDir), await load(newDir)];
 for (const [name, input, k] of CASES) {

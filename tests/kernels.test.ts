@@ -371,10 +371,10 @@ describe('gemm', () => {
 });
 
 describe('gemm: packed B panels', () => {
-  it('matches gemmRef bit for bit when N spans several pack panels, both layouts', () => {
+  it('matches gemmRef bit for bit when N spans several pack panels and K several packed chunks (256 rows), both layouts', () => {
     const rng = mulberry32(8);
     const failures: string[] = [];
-    for (const [M, N, K] of [[9, 300, 70], [4, 263, 33], [13, 129, 1], [6, 1000, 40]]) {
+    for (const [M, N, K] of [[9, 300, 70], [4, 263, 33], [13, 129, 1], [6, 1000, 40], [7, 140, 600], [5, 136, 257]]) {
       const A = randomF32(rng, M * K), B = randomF32(rng, K * N), bias = randomF32(rng, N);
       failures.push(gemmCase(A, K, 1, B, M, N, K, bias) ?? '');
       failures.push(gemmCase(transposed(A, M, K), 1, M, B, M, N, K) ?? '');
