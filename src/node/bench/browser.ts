@@ -249,6 +249,21 @@ export interface BrowserLegOptions extends BrowserOptions {
 }
 
 /**
+ * CPU ms of a call that does no work (`call()` with 0 iterations): the round trip through the
+ * driver, which a page's CPU time counts (its message handling) and Node's barely does. Taken off
+ * every block's CPU time; the median of 5.
+ */
+async function emptyCallCpu(rt: Runtime, call: () => Promise<unknown>): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const c0 = rt.cpuMs();
+    await call();
+    xs.push(rt.cpuMs() - c0);
+  }
+  return median(xs);
+}
+
+/**
  * Times one case at one thread count in every runtime, block by block: round r starts with
  * runtime r mod n, so none always runs right after another (whose threads may still be parking).
  */
@@ -258,6 +273,7 @@ export async function pairedCase(runtimes: Runtime[], id: string, threads: numbe
   try {
     for (const rt of runtimes) opened.push(await rt.open(id, threads, quick, warmupBlocks));
     const steps = opened[0].steps;
+    const overhead = await Promise.all(runtimes.map(async (rt, i) => emptyCallCpu(rt, () => rt.time(opened[i].handle, 0))));
     const empty = () => Object.fromEntries(runtimes.map((rt) => [rt.name, [] as number[]]));
     const samples: Record<string, number[]> = empty(), cpuSamples: Record<string, number[]> = empty();
     for (let r = 0; r < rounds; r++) {
@@ -266,7 +282,7 @@ export async function pairedCase(runtimes: Runtime[], id: string, threads: numbe
         const rt = runtimes[i];
         const c0 = rt.cpuMs();
         samples[rt.name].push(await rt.time(opened[i].handle, steps));
-        cpuSamples[rt.name].push((rt.cpuMs() - c0) / steps);
+        cpuSamples[rt.name].push((rt.cpuMs() - c0 - overhead[i]) / steps);
       }
     }
     const ratios = (xs: Record<string, number[]>) => {
@@ -294,21 +310,26 @@ export async function pairedCase(runtimes: Runtime[], id: string, threads: numbe
   }
 }
 
-/** Each kernel of PROFILE_KERNELS in every runtime in turn, about 30 ms per block. */
+/** Each kernel of PROFILE_KERNELS in every runtime in turn, about 50 ms of Node's CPU time per block. */
 export async function pairedProfile(runtimes: Runtime[], rounds: number): Promise<PairedKernel[]> {
   const handles: number[] = [];
   try {
     for (const rt of runtimes) handles.push(await rt.openProfile());
     const out: PairedKernel[] = [];
     for (const kernel of PROFILE_KERNELS) {
-      const calls = Math.max(1, Math.round(30 / Math.max(1e-4, await runtimes[0].timeKernel(handles[0], kernel, 3))));
+      // sized by CPU time where it can be read: on a loaded machine the wall time of 3 calls is mostly waiting
+      const start = runtimes[0].cpuMs();
+      const wall = await runtimes[0].timeKernel(handles[0], kernel, 3);
+      const perCall = (runtimes[0].cpuMs() - start) / 3;
+      const calls = Math.max(1, Math.round(50 / Math.max(1e-4, Number.isFinite(perCall) && perCall > 0 ? perCall : wall)));
+      const overhead = await Promise.all(runtimes.map(async (rt, i) => emptyCallCpu(rt, () => rt.timeKernel(handles[i], kernel, 0))));
       const samples: number[][] = runtimes.map(() => []), cpu: number[][] = runtimes.map(() => []);
       for (let r = 0; r < rounds; r++)
         for (let j = 0; j < runtimes.length; j++) {
           const i = (r + j) % runtimes.length;
           const c0 = runtimes[i].cpuMs();
           samples[i].push(await runtimes[i].timeKernel(handles[i], kernel, calls));
-          cpu[i].push((runtimes[i].cpuMs() - c0) / calls);
+          cpu[i].push((runtimes[i].cpuMs() - c0 - overhead[i]) / calls);
         }
       const ms: Record<string, number> = {}, ratioToNode: Record<string, number> = {}, cpuRatioToNode: Record<string, number> = {};
       runtimes.forEach((rt, i) => {
