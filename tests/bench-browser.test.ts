@@ -28,9 +28,10 @@ describe.skipIf(missing.length > 0)('bench: browser leg', () => {
       expect(p.rounds).toBe(3);
       for (const name of ['node', 'chromium', 'firefox']) {
         expect(p.samples[name]).toHaveLength(3);
-        for (const x of [...p.samples[name], p.ms[name]]) expect(Number.isFinite(x) && x > 0).toBe(true);
-        // CPU time from /proc (this lane runs on Linux)
-        expect(p.cpuSamples[name].every((x) => Number.isFinite(x) && x > 0)).toBe(true);
+        // (the values that are not, named in the failure)
+        expect([...p.samples[name], p.ms[name]].filter((x) => !(Number.isFinite(x) && x > 0))).toEqual([]);
+        // CPU time from /proc (this lane runs on Linux), net of the driver's round trip
+        expect(p.cpuSamples[name].filter((x) => !(Number.isFinite(x) && x > 0))).toEqual([]);
       }
     }
     expect(r.profile?.map((k) => k.kernel)).toHaveLength(6);

@@ -16,7 +16,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CASES, median, type CoreOptions, type CoreResults, type FclabTiming } from '../../bench/core.js';
 import { openCase, timeBlock, closeCase, openProfile, timeKernel, closeProfile, PROFILE_KERNELS, type LiveCase } from '../../bench/live.js';
-import { childrenOf, pageProcesses, processTree, treeCpuMs } from './proc-cpu.js';
+import { childrenOf, cpuDeltaMs, cpuSnapshot, pageProcesses, processTree, type CpuSnapshot } from './proc-cpu.js';
 
 export type BrowserName = 'chromium' | 'firefox';
 export const BROWSER_NAMES: readonly BrowserName[] = ['chromium', 'firefox'];
@@ -74,8 +74,8 @@ interface Runtime {
   open(id: string, threads: number, quick: boolean, warmupBlocks: number): Promise<LiveCase>;
   time(handle: number, steps: number): Promise<number>;
   close(handle: number): Promise<void>;
-  /** CPU time of all the runtime's threads so far, ms (NaN where it cannot be read) */
-  cpuMs(): number;
+  /** CPU time of all the runtime's threads so far (compare two with cpuDeltaMs) */
+  cpu(): CpuSnapshot;
   openProfile(): Promise<number>;
   timeKernel(handle: number, kernel: string, calls: number): Promise<number>;
   closeProfile(handle: number): Promise<void>;
@@ -86,7 +86,7 @@ const nodeRuntime: Runtime = {
   open: (id, threads, quick, warmup) => openCase(id, threads, quick, warmup),
   time: async (h, steps) => timeBlock(h, steps),
   close: async (h) => closeCase(h),
-  cpuMs: () => treeCpuMs([process.pid]),
+  cpu: () => cpuSnapshot([process.pid]),
   openProfile,
   timeKernel: async (h, kernel, calls) => timeKernel(h, kernel, calls),
   closeProfile: async (h) => closeProfile(h),
@@ -124,7 +124,7 @@ async function pageRuntime(name: BrowserName, version: string, evaluate: Evaluat
     open: (id, threads, quick, warmup) => call<LiveCase>('openCase', id, threads, quick, warmup),
     time: (h, steps) => call<number>('timeBlock', h, steps),
     close: (h) => call<void>('closeCase', h),
-    cpuMs: () => treeCpuMs(pids),
+    cpu: () => cpuSnapshot(pids),
     openProfile: () => call<number>('openProfile'),
     timeKernel: (h, kernel, calls) => call<number>('timeKernel', h, kernel, calls),
     closeProfile: (h) => call<void>('closeProfile', h),
@@ -256,9 +256,9 @@ export interface BrowserLegOptions extends BrowserOptions {
 async function emptyCallCpu(rt: Runtime, call: () => Promise<unknown>): Promise<number> {
   const xs: number[] = [];
   for (let i = 0; i < 5; i++) {
-    const c0 = rt.cpuMs();
+    const c0 = rt.cpu();
     await call();
-    xs.push(rt.cpuMs() - c0);
+    xs.push(cpuDeltaMs(c0, rt.cpu()));
   }
   return median(xs);
 }
@@ -280,9 +280,9 @@ export async function pairedCase(runtimes: Runtime[], id: string, threads: numbe
       for (let j = 0; j < runtimes.length; j++) {
         const i = (r + j) % runtimes.length;
         const rt = runtimes[i];
-        const c0 = rt.cpuMs();
+        const c0 = rt.cpu();
         samples[rt.name].push(await rt.time(opened[i].handle, steps));
-        cpuSamples[rt.name].push((rt.cpuMs() - c0 - overhead[i]) / steps);
+        cpuSamples[rt.name].push((cpuDeltaMs(c0, rt.cpu()) - overhead[i]) / steps);
       }
     }
     const ratios = (xs: Record<string, number[]>) => {
@@ -318,18 +318,18 @@ export async function pairedProfile(runtimes: Runtime[], rounds: number): Promis
     const out: PairedKernel[] = [];
     for (const kernel of PROFILE_KERNELS) {
       // sized by CPU time where it can be read: on a loaded machine the wall time of 3 calls is mostly waiting
-      const start = runtimes[0].cpuMs();
+      const start = runtimes[0].cpu();
       const wall = await runtimes[0].timeKernel(handles[0], kernel, 3);
-      const perCall = (runtimes[0].cpuMs() - start) / 3;
+      const perCall = cpuDeltaMs(start, runtimes[0].cpu()) / 3;
       const calls = Math.max(1, Math.round(50 / Math.max(1e-4, Number.isFinite(perCall) && perCall > 0 ? perCall : wall)));
       const overhead = await Promise.all(runtimes.map(async (rt, i) => emptyCallCpu(rt, () => rt.timeKernel(handles[i], kernel, 0))));
       const samples: number[][] = runtimes.map(() => []), cpu: number[][] = runtimes.map(() => []);
       for (let r = 0; r < rounds; r++)
         for (let j = 0; j < runtimes.length; j++) {
           const i = (r + j) % runtimes.length;
-          const c0 = runtimes[i].cpuMs();
+          const c0 = runtimes[i].cpu();
           samples[i].push(await runtimes[i].timeKernel(handles[i], kernel, calls));
-          cpu[i].push((runtimes[i].cpuMs() - c0 - overhead[i]) / calls);
+          cpu[i].push((cpuDeltaMs(c0, runtimes[i].cpu()) - overhead[i]) / calls);
         }
       const ms: Record<string, number> = {}, ratioToNode: Record<string, number> = {}, cpuRatioToNode: Record<string, number> = {};
       runtimes.forEach((rt, i) => {

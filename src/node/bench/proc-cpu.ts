@@ -1,4 +1,4 @@
-// CPU time of a process tree (a browser and its renderer/content processes), from Linux's
+// CPU time of processes (Node's, a browser's renderer/content processes), from Linux's
 // /proc/<pid>/task/<tid>/schedstat (ns on a CPU, per thread). The browser leg reads it around each
 // timed block beside the wall time: on a machine shared with other jobs the wall time of a block
 // includes the time its threads waited for a core, the CPU time does not, so the CPU-time ratio
@@ -51,10 +51,11 @@ export function processTree(root: number): number[] {
   return out;
 }
 
-/** CPU time of every thread of these processes, ms (NaN without /proc). Exited threads drop out. */
-export function treeCpuMs(pids: number[]): number {
-  let ns = 0;
-  let seen = false;
+/** CPU time of every thread of these processes now, ns by "pid/tid" (empty without /proc). */
+export type CpuSnapshot = Map<string, number>;
+
+export function cpuSnapshot(pids: number[]): CpuSnapshot {
+  const m: CpuSnapshot = new Map();
   for (const pid of pids) {
     let tasks: string[];
     try {
@@ -64,12 +65,22 @@ export function treeCpuMs(pids: number[]): number {
     }
     for (const t of tasks) {
       const s = read(`/proc/${pid}/task/${t}/schedstat`);
-      if (!s) continue;
-      ns += Number(s.split(' ')[0]);
-      seen = true;
+      if (s) m.set(`${pid}/${t}`, Number(s.split(' ')[0]));
     }
   }
-  return seen ? ns / 1e6 : NaN;
+  return m;
+}
+
+/**
+ * CPU ms the threads used between two snapshots, thread by thread: a thread that exited in between
+ * (a worker of a trainer just closed) drops out instead of taking its past CPU time off the sum,
+ * and one that started counts from 0. NaN when nothing could be read.
+ */
+export function cpuDeltaMs(before: CpuSnapshot, after: CpuSnapshot): number {
+  if (!after.size) return NaN;
+  let ns = 0;
+  for (const [k, v] of after) ns += Math.max(0, v - (before.get(k) ?? 0));
+  return ns / 1e6;
 }
 
 /**
