@@ -91,7 +91,8 @@ export function cpuDeltaMs(before: CpuSnapshot, after: CpuSnapshot): number {
  */
 export function pageProcesses(tree: number[]): number[] {
   const hosts = tree.filter((pid) => {
-    const cmd = read(`/proc/${pid}/cmdline`)?.split('\0') ?? [];
+    // (Chromium rewrites its processes' titles: their arguments end up joined by spaces, not NULs)
+    const cmd = read(`/proc/${pid}/cmdline`)?.split(/[\0 ]/) ?? [];
     return (cmd.includes('--type=renderer') && !cmd.includes('--top-chrome-webui')) || cmd.includes('-isForBrowser');
   });
   return hosts.length ? hosts : tree;
