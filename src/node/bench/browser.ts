@@ -273,7 +273,8 @@ export async function pairedCase(runtimes: Runtime[], id: string, threads: numbe
   try {
     for (const rt of runtimes) opened.push(await rt.open(id, threads, quick, warmupBlocks));
     const steps = opened[0].steps;
-    const overhead = await Promise.all(runtimes.map(async (rt, i) => emptyCallCpu(rt, () => rt.time(opened[i].handle, 0))));
+    const overhead: number[] = [];
+    for (const [i, rt] of runtimes.entries()) overhead.push(await emptyCallCpu(rt, () => rt.time(opened[i].handle, 0)));
     const empty = () => Object.fromEntries(runtimes.map((rt) => [rt.name, [] as number[]]));
     const samples: Record<string, number[]> = empty(), cpuSamples: Record<string, number[]> = empty();
     for (let r = 0; r < rounds; r++) {
@@ -322,7 +323,8 @@ export async function pairedProfile(runtimes: Runtime[], rounds: number): Promis
       const wall = await runtimes[0].timeKernel(handles[0], kernel, 3);
       const perCall = cpuDeltaMs(start, runtimes[0].cpu()) / 3;
       const calls = Math.max(1, Math.round(50 / Math.max(1e-4, Number.isFinite(perCall) && perCall > 0 ? perCall : wall)));
-      const overhead = await Promise.all(runtimes.map(async (rt, i) => emptyCallCpu(rt, () => rt.timeKernel(handles[i], kernel, 0))));
+      const overhead: number[] = [];
+      for (const [i, rt] of runtimes.entries()) overhead.push(await emptyCallCpu(rt, () => rt.timeKernel(handles[i], kernel, 0)));
       const samples: number[][] = runtimes.map(() => []), cpu: number[][] = runtimes.map(() => []);
       for (let r = 0; r < rounds; r++)
         for (let j = 0; j < runtimes.length; j++) {
