@@ -1,5 +1,5 @@
 // node bench/docs-table.mjs bench/results/FILE.json: the markdown docs/bench.md shows for one bench
-// run (host, load, ceiling, GEMM fractions, training cases, threads under load), regenerated from
+// run (host, load, ceiling, GEMM fractions, training cases, threads under load, the browser leg), regenerated from
 // the file rather than typed in.
 import { readFileSync } from 'node:fs';
 
@@ -42,5 +42,22 @@ if (r.load?.conditions) {
   L.push(`| case | background | 1 thread | ${r.load.threads} threads | ratio | load average |`);
   L.push('|---|---|---|---|---|---|');
   for (const x of r.load.conditions) L.push(`| ${x.case} | ${x.condition} | ${ms(x.ms1)} | ${ms(x.msN)} | ${x.ratio.toFixed(2)} | ${f1(x.loadAverage)} |`);
+}
+if (r.browser?.paired?.length) {
+  const legs = r.browser.legs;
+  L.push('');
+  L.push(`Browser leg: ${legs.map((l) => `${l.browser} (isolated: ${l.isolated}, performance.now() step ${(1000 * l.timerResolutionMs).toFixed(0)} µs, ceiling ${f1(l.result.ceiling.gflops)} GFLOP/s)`).join(', ')}. ` +
+    `Each case paired with Node over ${r.browser.paired[0].rounds} alternating rounds; ms per iteration (medians), and the median of the rounds' browser / Node ratios, wall time and CPU time:`);
+  L.push('');
+  L.push(`| case | threads | Node | ${legs.map((l) => `${l.name} | ×, wall | ×, CPU`).join(' | ')} | load average |`);
+  L.push(`|---|---|---|${legs.map(() => '---|---|---').join('|')}|---|`);
+  for (const p of r.browser.paired)
+    L.push(`| ${p.case} | ${p.threads} | ${ms(p.ms.node)} | ${legs.map((l) => `${ms(p.ms[l.name])} | ${p.ratioToNode[l.name].toFixed(2)} | ${p.cpuRatioToNode[l.name].toFixed(2)}`).join(' | ')} | ${f1(p.loadAverage[0])} |`);
+  if (r.browser.profile?.length) {
+    L.push('');
+    L.push(`| toy-default kernel | Node ms | ${legs.map((l) => `${l.name} | ×, wall | ×, CPU`).join(' | ')} |`);
+    L.push(`|---|---|${legs.map(() => '---|---|---').join('|')}|`);
+    for (const k of r.browser.profile) L.push(`| ${k.kernel} | ${ms(k.ms.node)} | ${legs.map((l) => `${ms(k.ms[l.name])} | ${k.ratioToNode[l.name].toFixed(2)} | ${k.cpuRatioToNode[l.name].toFixed(2)}`).join(' | ')} |`);
+  }
 }
 console.log(L.join('\n'));

@@ -1,17 +1,36 @@
-// The bench's Chromium leg: the same measurements of fclab as in Node (src/bench/core.ts), in a
-// cross-origin isolated page so the kernels can use threads. Settings come from the URL; the
-// result is left on window.__bench for the driver (src/bench/browser.ts).
-import { runCore } from '../../src/bench/core.js';
+// The bench's browser leg (Chromium and Firefox): the same measurements of fclab as in Node
+// (src/bench/core.ts, src/bench/live.ts), in a cross-origin isolated page so the kernels can use
+// threads. The driver (src/node/bench/browser.ts) calls these functions through page.evaluate:
+// runCore for the ceiling and the GEMMs, then openCase / timeBlock / closeCase for the training
+// cases, one block at a time in alternation with Node and the other browser.
+import { runCore, type CoreOptions } from '../../src/bench/core.js';
+import { openCase, timeBlock, closeCase, openProfile, timeKernel, closeProfile } from '../../src/bench/live.js';
 
-const q = new URLSearchParams(location.search);
 const pre = document.getElementById('log')!;
-runCore({
-  quick: q.get('quick') === '1',
-  repeats: Number(q.get('repeats') ?? 5),
-  threads: (q.get('threads') ?? '1').split(',').map(Number),
-  maxGemmWork: Number(q.get('maxGemmWork') ?? 1e9),
-  log: (line) => (pre.textContent += `\n${line}`),
-}).then(
-  (result) => ((window as unknown as { __bench: unknown }).__bench = { ok: true, result, isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency }),
-  (e: unknown) => ((window as unknown as { __bench: unknown }).__bench = { ok: false, error: String((e as Error)?.stack ?? e) }),
-);
+const log = (line: string) => (pre.textContent += `\n${line}`);
+
+const api = {
+  isolated: crossOriginIsolated,
+  cores: navigator.hardwareConcurrency,
+  /** performance.now()'s step here, ms (the smallest nonzero difference seen): browsers coarsen it, less when isolated */
+  timerResolution(): number {
+    let best = Infinity;
+    for (let i = 0; i < 200; i++) {
+      const a = performance.now();
+      let b = a;
+      while (b === a) b = performance.now();
+      best = Math.min(best, b - a);
+    }
+    return best;
+  },
+  runCore: (o: Omit<CoreOptions, 'log'>) => runCore({ ...o, log }),
+  openCase,
+  timeBlock,
+  closeCase,
+  openProfile,
+  timeKernel,
+  closeProfile,
+};
+
+(window as unknown as { __fclabBench: typeof api }).__fclabBench = api;
+log('ready');
