@@ -25,8 +25,11 @@ import { gemmSetThread } from "./gemm";
 export const TASK_SAMPLES = 1, TASK_PARAMS = 2;
 
 // Steps over fewer rows run on the calling thread alone: waking the workers would cost more than
-// the step (an online step at batch 1 takes microseconds). Any split gives the same bits.
-const PAR_MIN_ROWS = 32;
+// the step (an online step at batch 1 takes microseconds). Any split gives the same bits. Steps of
+// 32 rows (online batch 32) did not pay on 2 threads in paired runs on a loaded machine, so a fixed
+// thread count keeps them inline; threads: 'auto' lowers the bound to 32, since it times the pool
+// against 1 thread and uses the pool only where it pays (parSetMinRows).
+const PAR_MIN_ROWS = 64, PAR_MIN_ROWS_LOWEST = 32;
 // Spins before parking: a worker between two tasks of one step (microseconds apart) stays awake;
 // the caller, whose own chunks are done, parks soon since what it waits for is a chunk in flight.
 const WORKER_SPINS = 1 << 14, CALLER_SPINS = 1 << 12;
@@ -58,6 +61,8 @@ const WORKER_SPINS = 1 << 14, CALLER_SPINS = 1 << 12;
   /** tests: thread `delayThread` spins `delaySpins` before each chunk (an adversarial schedule) */
   delayThread: i32;
   delaySpins: i32;
+  /** steps over fewer rows run inline (0: PAR_MIN_ROWS) */
+  minRows: i32;
 }
 const ctl = changetype<Control>(memory.data(128, 64));
 const C = changetype<usize>(ctl);
@@ -82,6 +87,11 @@ export function parSetActive(threads: i32): void {
 export function parThreads(): i32 {
   const t = ctl.active;
   return t < 1 ? 1 : t;
+}
+
+/** Steps over fewer rows than this run inline (at least 32; the bits do not depend on it). */
+export function parSetMinRows(rows: i32): void {
+  ctl.minRows = rows < PAR_MIN_ROWS_LOWEST ? PAR_MIN_ROWS_LOWEST : rows;
 }
 
 /** Tests: make thread t (0: the caller) spin `spins` times before each chunk it claims (0: off). */
@@ -187,9 +197,9 @@ export function parRun(task: i32, net: usize, X: usize, Y: usize, rows: i32, fla
   ctl.rows = rows; ctl.flags = flags;
   ctl.task = task;
   const n = netAt(net);
-  const total = taskChunks(task, n, rows);
   if (ASC_FEATURE_THREADS) {
-    if (parThreads() > 1 && rows >= PAR_MIN_ROWS && total > 1) {
+    const total = parThreads() > 1 && rows >= (ctl.minRows > 0 ? ctl.minRows : PAR_MIN_ROWS) ? taskChunks(task, n, rows) : 0;
+    if (total > 1) {
       const gen = ctl.gen + 1;
       atomic.store<i32>(C_DONE, 0);
       atomic.store<i64>(C_CLAIM, (<i64>(<u32>gen) << 32) | (<i64>total << 16));
@@ -200,7 +210,20 @@ export function parRun(task: i32, net: usize, X: usize, Y: usize, rows: i32, fla
       return;
     }
   }
-  for (let c = 0; c < total; c++) runChunk(c);
+  runWhole(task, n, X, Y, rows, flags);
+}
+
+// One thread: the whole task in one piece per layer (bigger products, B packed once per product).
+function runWhole(task: i32, n: Net, X: usize, Y: usize, rows: i32, flags: i32): void {
+  if (task == TASK_SAMPLES) {
+    samplesPhase(n, X, Y, rows, 0, rows, flags);
+    return;
+  }
+  for (let l = 0; l < n.layers; l++) {
+    if (layerOf(n, l).frozen) continue;
+    if (l == 0 && n.feat != 0) featRange(n, X, rows, 0, n.featDim, flags != 0);
+    paramsRange(n, X, rows, l, 0, layerOf(n, l).fanOut, flags != 0);
+  }
 }
 
 // Spin briefly (a chunk in flight on another thread), then block if this thread may (a browser's

@@ -11,7 +11,7 @@ import type { Engine } from '../src/engine/wasm.js';
 import type { SetValue } from '../src/config/resolve.js';
 import { fclab } from './helpers/cli.js';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const bits = (t: Trainer) => t.parameters().map((p) => Array.from(new Uint32Array(p.data.buffer.slice(p.data.byteOffset, p.data.byteOffset + p.data.byteLength))));
@@ -36,6 +36,8 @@ describe('chunked schedule', () => {
         const t = await createTrainer({ preset, set }, { threads: 2 });
         try {
           expect(t.threads).toBe(2);
+          // steps of 32 rows split too (a fixed count keeps them inline by default; auto does not)
+          kernelsOf(t).parSetMinRows(32);
           if (delay) kernelsOf(t).parSetDelay(delay[0], delay[1]);
           for (let i = 0; i < 4; i++) t.step(3);
           expect(bits(t), `${name}, delay ${JSON.stringify(delay)}`).toEqual(want);
@@ -45,6 +47,8 @@ describe('chunked schedule', () => {
       }
       const auto = await createTrainer({ preset, set }, { threads: 'auto' });
       try {
+        // the pool auto chooses from: all cores, up to 4
+        expect(auto.threads).toBe(Math.min(4, availableParallelism()));
         auto.step(12);
         expect(bits(auto)).toEqual(want);
       } finally {
@@ -56,6 +60,7 @@ describe('chunked schedule', () => {
     const set = { 'train.optimizer': 'sgd', 'train.online': true, 'train.batchSize': 32, 'train.iterations': 60, 'train.evalEvery': 20 } as const;
     const a = await runExperiment({ preset: 'toy-default', set, threads: 1 });
     const b = await runExperiment({ preset: 'toy-default', set, threads: 2 });
+    // 'auto' lets steps of 32 rows run on the pool
     const c = await runExperiment({ preset: 'toy-default', set, threads: 'auto' });
     expect(a.summary.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(b.summary.hash).toBe(a.summary.hash);

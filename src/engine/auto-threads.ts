@@ -9,8 +9,15 @@
 export type ThreadsOption = number | 'auto';
 
 /** The largest pool 'auto' uses: all cores, up to 4 (the step's phases stop scaling beyond that at the paper's sizes). */
-export function autoPoolSize(): number {
-  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+export async function autoPoolSize(): Promise<number> {
+  const g = globalThis as { navigator?: { hardwareConcurrency?: number }; process?: { versions?: { node?: string } } };
+  let n = g.navigator?.hardwareConcurrency;
+  if (!(Number.isInteger(n) && n! > 0) && g.process?.versions?.node) {
+    // Node before 21 has no navigator; a computed specifier keeps browser bundlers from bundling node:os
+    const os = 'node:os';
+    const m = (await import(/* @vite-ignore */ os)) as { availableParallelism?: () => number; cpus: () => unknown[] };
+    n = m.availableParallelism ? m.availableParallelism() : m.cpus().length;
+  }
   return Number.isInteger(n) && n! > 0 ? Math.min(4, n!) : 1;
 }
 

@@ -59,6 +59,8 @@ export interface Kernels {
   onlineTrain(online: Ptr, k: number): number;
   parSetThreads(threads: number, canWait: number): void;
   parSetActive(threads: number): void;
+  /** steps over fewer rows run on the calling thread (at least 32; default 64) */
+  parSetMinRows(rows: number): void;
   /** tests: thread t spins this many times before each chunk it claims (an adversarial schedule) */
   parSetDelay(t: number, spins: number): void;
   parThreads(): number;
@@ -139,7 +141,7 @@ export interface Engine {
  */
 export async function loadEngine(build: Build = defaultBuild(), threads: ThreadsOption = 1): Promise<Engine> {
   if (threads === 'auto') {
-    const pool = autoPoolSize();
+    const pool = await autoPoolSize();
     // no pool to choose from: one thread is the choice (no warning: nothing asked for was refused)
     if (pool === 1 || build !== 'simd' || !threadsSupported()) return loadEngine(build, 1);
     const engine = await loadEngine(build, pool);
@@ -190,6 +192,8 @@ export async function loadEngine(build: Build = defaultBuild(), threads: Threads
 function withAuto(engine: Engine): Engine {
   const raw = engine.kernels;
   const auto = new AutoThreads(engine.threads, (t) => raw.parSetActive(t));
+  // auto uses the pool only where its timing shows it pays, so steps of 32 rows may try it
+  raw.parSetMinRows(32);
   const kernels: Kernels = Object.create(raw);
   kernels.netTrain = (net, X, Y, rows, k) => auto.steps(`train ${net} ${rows}`, k, (p) => raw.netTrain(net, X, Y, rows, p));
   kernels.netTrainBatches = (net, X, Y, n, width, batch, rng, perm, cursor, Xb, Yb, k) =>

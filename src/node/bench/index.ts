@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { CASES, runCore, ceilingViolations, pairedAboveCeiling, type CoreResults, type BenchCase } from '../../bench/core.js';
-import { threadsUnderLoad, type ThreadsUnderLoad } from './load.js';
+import { threadsUnderLoad, summarizeChoices, type ThreadsUnderLoad } from './load.js';
 import { loadTf, timeTfjs, type PeerStart, type PeerTiming } from './peer-tfjs.js';
 import { dumpStart, pytorchAvailable, timePytorch } from './peer-pytorch.js';
 import { browserAvailable, runBrowserLeg, type BrowserResults } from './browser.js';
@@ -283,6 +283,11 @@ export function evaluateTargets(r: BenchReport): Target[] {
     add(`${a}-vs-relu`, `toy-default run, ${a}: fclab time / fclab ReLU time <= 1.3`, row?.vsRelu, 1.3, 'max');
     add(`${a}-vs-pytorch`, `toy-default run, ${a}: fclab time / PyTorch 1-thread time <= 0.4`, row?.vsPytorch, 0.4, 'max');
   }
+  const autoRows = 'conditions' in r.load ? r.load.conditions.filter((x) => x.ratioAuto !== undefined) : [];
+  add('threads-auto', "threads: 'auto': worst paired ratio to 1 thread, idle and with one busy core <= 1.05", autoRows.length ? Math.max(...autoRows.map((x) => x.ratioAuto)) : null, 1.05, 'max');
+  const sw = 'speedup' in r.sweep ? r.sweep : null;
+  const w = sw?.allWorkers.workers ?? r.machine.cores;
+  add('sweep-scaling', `sweep: throughput on ${w} workers / 1 worker >= 0.9 x ${w} (within 10% of linear)`, sw?.speedup, 0.9 * w, 'min');
   if ('ratioToNode' in r.browser) {
     const worst = Math.max(...Object.values(r.browser.ratioToNode));
     add('chromium-vs-node', 'Chromium: worst case time / Node time <= 1.25', worst, 1.25, 'max');
@@ -339,8 +344,11 @@ export function formatReport(r: BenchReport): string {
   else L.push(`activations: skipped (${r.activations.skipped})`);
   L.push('');
   if ('conditions' in r.load) {
-    L.push(`kernel threads, ${r.load.pairs} paired alternating runs per condition (ratio = ${r.load.threads} threads / 1 thread; < 1: threads help)`);
-    for (const x of r.load.conditions) L.push(`  ${x.case.padEnd(12)} ${x.condition.padEnd(14)} 1t ${fmtMs(x.ms1).padStart(7)} ms  ${r.load.threads}t ${fmtMs(x.msN).padStart(7)} ms  ratio ${x.ratio.toFixed(2)} (load ${x.loadAverage.toFixed(1)})`);
+    L.push(`kernel threads, ${r.load.pairs} rounds of alternating runs per condition (ratio = time / 1 thread's, median of the rounds; < 1: threads help; auto's goal <= 1.05)`);
+    for (const x of r.load.conditions) {
+      const auto = x.msAuto === undefined ? '' : `  auto ${fmtMs(x.msAuto).padStart(7)} ms  ratio ${x.ratioAuto.toFixed(2)} (chose ${summarizeChoices(x.autoChoices)})`;
+      L.push(`  ${x.case.padEnd(12)} ${x.condition.padEnd(14)} 1t ${fmtMs(x.ms1).padStart(7)} ms  ${r.load.threads}t ${fmtMs(x.msN).padStart(7)} ms  ratio ${x.ratio.toFixed(2)}${auto} (load ${x.loadAverage.toFixed(1)})`);
+    }
   } else L.push(`threads under load: skipped (${r.load.skipped})`);
   L.push('');
   for (const v of r.ceilingViolations) L.push(`ABOVE THE CEILING: ${v}`);
