@@ -7,10 +7,10 @@
 //   - sweep throughput with 1 worker and with all cores;
 //   - toy-default's `run` for each activation against PyTorch, paired and alternating (activations.ts).
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { CASES, runCore, ceilingViolations, pairedAboveCeiling, type CoreResults, type BenchCase } from '../../bench/core.js';
+import { CASES, median, runCore, ceilingViolations, pairedAboveCeiling, type CoreResults, type BenchCase } from '../../bench/core.js';
 import { threadsUnderLoad, summarizeChoices, type ThreadsUnderLoad } from './load.js';
 import { loadTf, timeTfjs, type PeerStart, type PeerTiming } from './peer-tfjs.js';
 import { dumpStart, pytorchAvailable, timePytorch } from './peer-pytorch.js';
@@ -57,7 +57,15 @@ export interface Target {
 export interface BenchReport {
   fclab: string;
   date: string;
-  machine: { cpu: string; cores: number; node: string; platform: string; loadAverage: { start: number[]; end: number[] } };
+  machine: {
+    cpu: string;
+    cores: number;
+    node: string;
+    platform: string;
+    loadAverage: { start: number[]; end: number[] };
+    /** Linux: the logical CPUs sharing cpu0's physical core ("0-1": the 2 cores are hyperthreads of one, sharing its SIMD units) */
+    smtSiblings?: string;
+  };
   settings: { quick: boolean; repeats: number };
   note?: string;
   node: CoreResults;
@@ -66,7 +74,18 @@ export interface BenchReport {
   agreement: Record<string, Record<string, number[]>>;
   browser: (BrowserResults & { ratioToNode: Record<string, number> }) | { skipped: string };
   activations: ActivationLeg | { skipped: string };
-  sweep: { runs: number; iterations: number; oneWorker: { seconds: number; runsPerMinute: number }; allWorkers: { workers: number; seconds: number; runsPerMinute: number }; speedup: number } | { skipped: string };
+  sweep:
+    | {
+        runs: number;
+        iterations: number;
+        /** medians over ABBA rounds; runSeconds: a run's own mean wall time; outsideWorkerSeconds: worker-seconds spent outside runs */
+        oneWorker: { seconds: number; runsPerMinute: number; runSeconds?: number; outsideWorkerSeconds?: number };
+        allWorkers: { workers: number; seconds: number; runsPerMinute: number; runSeconds?: number; outsideWorkerSeconds?: number };
+        speedup: number;
+        /** a run's wall time with all workers busy / alone (> 1: the cores slow each other) */
+        runSlowdown?: number;
+      }
+    | { skipped: string };
   /** the theorems' scaling study's cost (absent in reports from before it) */
   theorem?: TheoremBench | { skipped: string };
   /** for each case: every implementation's ms and its ratio to fclab's best */
@@ -97,6 +116,11 @@ async function startOf(c: BenchCase): Promise<PeerStart> {
   return start;
 }
 
+// Sweep throughput, 1 worker against all cores, in ABBA rounds (a drift in load falls on both).
+// Beside the wall time, each run's own wall time (its runExperiment) says where a shortfall from
+// linear comes from: runs that each take longer when they share the machine (the cores slowing each
+// other: memory, caches, clock), or time outside the runs (worker start-up, an idle worker at the
+// end, aggregation).
 async function sweepThroughput(quick: boolean, cores: number, log: (s: string) => void): Promise<BenchReport['sweep']> {
   const iterations = quick ? 300 : 1000;
   const spec = { preset: 'toy-theory', grid: [['model.activation', ['relu', 'identity']]] as Array<[string, string[]]>, set: { 'train.iterations': iterations, 'train.evalEvery': 100 }, seeds: 2 };
@@ -106,16 +130,44 @@ async function sweepThroughput(quick: boolean, cores: number, log: (s: string) =
       const s = performance.now();
       const r = await runSweep(spec, { out, workers, figure: false, reuse: false });
       const seconds = (performance.now() - s) / 1000;
-      return { seconds, runsPerMinute: (60 * r.runs.length) / seconds, runs: r.runs.length };
+      const runSeconds = r.runs.map((x) => x.summary.timing.wallSeconds);
+      return { seconds, runs: r.runs.length, runSeconds };
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
   };
-  const one = await timeWith(1);
-  log(`sweep, 1 worker: ${one.seconds.toFixed(1)} s`);
-  const all = await timeWith(cores);
-  log(`sweep, ${cores} workers: ${all.seconds.toFixed(1)} s`);
-  return { runs: one.runs, iterations, oneWorker: { seconds: one.seconds, runsPerMinute: one.runsPerMinute }, allWorkers: { workers: cores, seconds: all.seconds, runsPerMinute: all.runsPerMinute }, speedup: one.seconds / all.seconds };
+  const rounds = quick ? 1 : 2;
+  const one: Array<Awaited<ReturnType<typeof timeWith>>> = [], all: typeof one = [];
+  for (let i = 0; i < rounds; i++) {
+    const order = i % 2 === 0 ? [1, cores] : [cores, 1];
+    for (const w of order) {
+      const t = await timeWith(w);
+      (w === 1 ? one : all).push(t);
+      log(`sweep, ${w} worker(s): ${t.seconds.toFixed(1)} s (runs ${t.runSeconds.map((x) => x.toFixed(1)).join(' ')} s)`);
+    }
+  }
+  const med = (xs: number[]) => median(xs);
+  const summary = (ts: typeof one, workers: number) => {
+    const seconds = med(ts.map((t) => t.seconds));
+    const runSeconds = med(ts.map((t) => t.runSeconds.reduce((a, b) => a + b, 0) / t.runSeconds.length));
+    // worker-seconds not spent inside a run: start-up, an idle worker at the end, aggregation
+    const outside = med(ts.map((t) => t.seconds * workers - t.runSeconds.reduce((a, b) => a + b, 0)));
+    return { seconds, runsPerMinute: (60 * ts[0].runs) / seconds, runSeconds, outsideWorkerSeconds: outside };
+  };
+  const a = summary(one, 1), b = summary(all, cores);
+  const speedups = one.map((t, i) => t.seconds / all[i].seconds);
+  const r = { runs: one[0].runs, iterations, oneWorker: a, allWorkers: { workers: cores, ...b }, speedup: med(speedups), runSlowdown: b.runSeconds / a.runSeconds };
+  log(`sweep: ${r.speedup.toFixed(2)}x on ${cores} workers; each run ${r.runSlowdown.toFixed(2)}x as long when ${cores} share the machine; outside the runs ${a.outsideWorkerSeconds.toFixed(1)} worker-s (1 worker), ${b.outsideWorkerSeconds.toFixed(1)} worker-s (${cores})`);
+  return r;
+}
+
+/** cpu0's hyperthread siblings (Linux), e.g. "0" or "0-1"; undefined elsewhere. */
+function smtSiblings(): string | undefined {
+  try {
+    return readFileSync('/sys/devices/system/cpu/cpu0/topology/thread_siblings_list', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
 }
 
 export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
@@ -230,7 +282,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
   const report: BenchReport = {
     fclab: VERSION,
     date: new Date().toISOString(),
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores, node: process.version, platform: `${process.platform}-${process.arch}`, loadAverage: { start: loadStart, end: loadavg() } },
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores, node: process.version, platform: `${process.platform}-${process.arch}`, loadAverage: { start: loadStart, end: loadavg() }, smtSiblings: smtSiblings() },
     settings: { quick, repeats },
     note: o.note,
     node,
@@ -302,6 +354,8 @@ export function formatReport(r: BenchReport): string {
   const L: string[] = [];
   L.push(`fclab ${r.fclab} bench, ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.machine.node}, ${r.settings.quick ? 'quick' : 'full'}: medians of ${r.settings.repeats} repeats`);
   if (r.note) L.push(`note: ${r.note}`);
+  if (r.machine.smtSiblings !== undefined)
+    L.push(`cpu0's core is shared by logical CPUs ${r.machine.smtSiblings}${/[-,]/.test(r.machine.smtSiblings) ? ' (hyperthreads: two threads share one core\'s SIMD units, so 2 threads or workers cannot reach 2x)' : ' (no hyperthread sibling)'}`);
   L.push('');
   L.push(`load average ${r.machine.loadAverage.start.map((x) => x.toFixed(1)).join(' ')} at the start, ${r.machine.loadAverage.end.map((x) => x.toFixed(1)).join(' ')} at the end`);
   L.push('');
@@ -329,9 +383,11 @@ export function formatReport(r: BenchReport): string {
     L.push(`  GEMM 1000x256x256 AB: ${r.browser.result.gemm.find((g) => g.layout === 'AB')?.gflops.toFixed(1)} GFLOP/s, ceiling ${r.browser.result.ceiling.gflops.toFixed(1)}`);
   } else L.push(`Chromium: skipped (${r.browser.skipped})`);
   L.push('');
-  if ('speedup' in r.sweep)
+  if ('speedup' in r.sweep) {
     L.push(`sweep (${r.sweep.runs} toy-theory runs x ${r.sweep.iterations} iterations): 1 worker ${r.sweep.oneWorker.runsPerMinute.toFixed(1)} runs/min, ${r.sweep.allWorkers.workers} workers ${r.sweep.allWorkers.runsPerMinute.toFixed(1)} runs/min (${r.sweep.speedup.toFixed(2)}x)`);
-  else L.push(`sweep: skipped (${r.sweep.skipped})`);
+    if (r.sweep.runSlowdown !== undefined)
+      L.push(`  each run ${r.sweep.runSlowdown.toFixed(2)}x as long with ${r.sweep.allWorkers.workers} workers busy; worker-seconds outside runs: ${r.sweep.oneWorker.outsideWorkerSeconds?.toFixed(1)} (1 worker), ${r.sweep.allWorkers.outsideWorkerSeconds?.toFixed(1)} (${r.sweep.allWorkers.workers})`);
+  } else L.push(`sweep: skipped (${r.sweep.skipped})`);
   if (r.theorem && 'usPerStep' in r.theorem) {
     const t = r.theorem;
     L.push(
