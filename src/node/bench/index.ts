@@ -8,6 +8,7 @@
 //   - toy-default's `run` for each activation against PyTorch, paired and alternating (activations.ts).
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { CASES, median, runCore, ceilingViolations, pairedAboveCeiling, type CoreResults, type BenchCase } from '../../bench/core.js';
@@ -84,6 +85,8 @@ export interface BenchReport {
         speedup: number;
         /** a run's wall time with all workers busy / alone (> 1: the cores slow each other) */
         runSlowdown?: number;
+        /** the same for independent processes (the reference: what the machine gives, without the pool) */
+        processSlowdown?: number;
       }
     | { skipped: string };
   /** the theorems' scaling study's cost (absent in reports from before it) */
@@ -146,6 +149,16 @@ async function sweepThroughput(quick: boolean, cores: number, log: (s: string) =
       log(`sweep, ${w} worker(s): ${t.seconds.toFixed(1)} s (runs ${t.runSeconds.map((x) => x.toFixed(1)).join(' ')} s)`);
     }
   }
+  // the reference: the same run in independent processes, alone and `cores` at once (no pool, no
+  // shared process): if runs slow down as much there, the shortfall is the machine's, not the sweep's
+  const alone: number[] = [], together: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    for (const n of i % 2 === 0 ? [1, cores] : [cores, 1]) {
+      const t = await processRuns(n, iterations);
+      (n === 1 ? alone : together).push(t.reduce((a, b) => a + b, 0) / t.length);
+    }
+  }
+  const processSlowdown = median(together) / median(alone);
   const med = (xs: number[]) => median(xs);
   const summary = (ts: typeof one, workers: number) => {
     const seconds = med(ts.map((t) => t.seconds));
@@ -156,9 +169,23 @@ async function sweepThroughput(quick: boolean, cores: number, log: (s: string) =
   };
   const a = summary(one, 1), b = summary(all, cores);
   const speedups = one.map((t, i) => t.seconds / all[i].seconds);
-  const r = { runs: one[0].runs, iterations, oneWorker: a, allWorkers: { workers: cores, ...b }, speedup: med(speedups), runSlowdown: b.runSeconds / a.runSeconds };
-  log(`sweep: ${r.speedup.toFixed(2)}x on ${cores} workers; each run ${r.runSlowdown.toFixed(2)}x as long when ${cores} share the machine; outside the runs ${a.outsideWorkerSeconds.toFixed(1)} worker-s (1 worker), ${b.outsideWorkerSeconds.toFixed(1)} worker-s (${cores})`);
+  const r = { runs: one[0].runs, iterations, oneWorker: a, allWorkers: { workers: cores, ...b }, speedup: med(speedups), runSlowdown: b.runSeconds / a.runSeconds, processSlowdown };
+  log(`sweep: ${r.speedup.toFixed(2)}x on ${cores} workers; each run ${r.runSlowdown.toFixed(2)}x as long when ${cores} share the machine ` +
+    `(${processSlowdown.toFixed(2)}x for ${cores} independent processes); outside the runs ${a.outsideWorkerSeconds.toFixed(1)} worker-s (1 worker), ${b.outsideWorkerSeconds.toFixed(1)} worker-s (${cores})`);
   return r;
+}
+
+/** Wall seconds of one toy-theory run in each of n child processes started together (timed inside each). */
+function processRuns(n: number, iterations: number): Promise<number[]> {
+  const loop = new URL('../../run/loop.js', import.meta.url).href;
+  const code = `const { runExperiment } = await import(${JSON.stringify(loop)}); const s = performance.now(); ` +
+    `await runExperiment({ preset: 'toy-theory', set: { 'train.iterations': ${iterations}, 'train.evalEvery': 100 }, threads: 1 }); ` +
+    `process.stdout.write(String((performance.now() - s) / 1000));`;
+  const one = () =>
+    new Promise<number>((resolve, reject) =>
+      execFile(process.execPath, ['--input-type=module', '-e', code], (err, out) => (err ? reject(err) : resolve(Number(out)))),
+    );
+  return Promise.all(Array.from({ length: n }, one));
 }
 
 /** cpu0's hyperthread siblings (Linux), e.g. "0" or "0-1"; undefined elsewhere. */
@@ -386,7 +413,7 @@ export function formatReport(r: BenchReport): string {
   if ('speedup' in r.sweep) {
     L.push(`sweep (${r.sweep.runs} toy-theory runs x ${r.sweep.iterations} iterations): 1 worker ${r.sweep.oneWorker.runsPerMinute.toFixed(1)} runs/min, ${r.sweep.allWorkers.workers} workers ${r.sweep.allWorkers.runsPerMinute.toFixed(1)} runs/min (${r.sweep.speedup.toFixed(2)}x)`);
     if (r.sweep.runSlowdown !== undefined)
-      L.push(`  each run ${r.sweep.runSlowdown.toFixed(2)}x as long with ${r.sweep.allWorkers.workers} workers busy; worker-seconds outside runs: ${r.sweep.oneWorker.outsideWorkerSeconds?.toFixed(1)} (1 worker), ${r.sweep.allWorkers.outsideWorkerSeconds?.toFixed(1)} (${r.sweep.allWorkers.workers})`);
+      L.push(`  each run ${r.sweep.runSlowdown.toFixed(2)}x as long with ${r.sweep.allWorkers.workers} workers busy (independent processes: ${r.sweep.processSlowdown?.toFixed(2)}x); worker-seconds outside runs: ${r.sweep.oneWorker.outsideWorkerSeconds?.toFixed(1)} (1 worker), ${r.sweep.allWorkers.outsideWorkerSeconds?.toFixed(1)} (${r.sweep.allWorkers.workers})`);
   } else L.push(`sweep: skipped (${r.sweep.skipped})`);
   if (r.theorem && 'usPerStep' in r.theorem) {
     const t = r.theorem;
