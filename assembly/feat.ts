@@ -38,19 +38,18 @@ export function featInit(feat: usize, W: usize, Vt: usize, Q: usize, fd: i32, fi
 }
 
 /**
- * Thread t of T: rows [j0, j1) of the gradient G = Zfᵀ D (Zf: rows x fd, D: rows x fout), and with
- * `update` the SGD step on the same rows of Pt; thread 0 also advances alpha and beta.
+ * Rows [j0, j1) of the gradient G = Zfᵀ D (Zf: rows x fd, D: rows x fout), and with `update` the
+ * SGD step on the same rows of Pt; the block that starts at row 0 also advances alpha and beta.
  */
-export function featParams(feat: usize, Zf: usize, D: usize, rows: i32, fd: i32, fout: i32, t: i32, T: i32, update: bool,
+export function featParams(feat: usize, Zf: usize, D: usize, rows: i32, fd: i32, fout: i32, j0: i32, j1: i32, update: bool,
                            lr: f64, wd: f64, mom: f64, first: bool): void {
   const f = changetype<Feat>(feat);
-  const j0 = <i32>((<i64>fd * t) / T), j1 = <i32>((<i64>fd * (t + 1)) / T);
   if (j1 > j0) {
     const G = off(f.G, j0 * fout);
     gemm(off(Zf, j0), 1, fd, D, G, j1 - j0, fout, rows, 0);
     if (update) sgdUpdate(off(f.Pt, j0 * fout), G, off(f.PB, j0 * fout), (j1 - j0) * fout, <f32>lr, <f32>wd, <f32>mom, first);
   }
-  if (update && t == 0) {
+  if (update && j0 == 0) {
     // the residual's gradient is 0: d = wd alpha; beta = first ? d : mom beta + d; alpha -= lr beta
     const sc = f.scal;
     const alpha = load<f64>(sc);

@@ -11,7 +11,7 @@ export { sgdUpdate, adamUpdate } from "./optim";
 export { netSyncWeights, netForward, netLossSum, netCountCorrect, netGradient, netTrain, netTrainBatches } from "./net";
 export { featInit, featMaterialize, featGradInput } from "./feat";
 export { onlineDraw, onlineTrain } from "./online";
-export { parSetThreads, parThreads, parWorker, parExit, parGeneration } from "./par";
+export { parSetThreads, parSetActive, parSetMinRows, parSetDelay, parThreads, parWorker, parExit, parGeneration } from "./par";
 
 /** Reserve bytes (16-byte aligned) for the engine; memory grows as needed. */
 export function alloc(bytes: usize): usize {

@@ -99,43 +99,41 @@ function updateRange(n: Net, P: usize, G: usize, M: usize, V: usize, count: i32)
 }
 
 /**
- * Thread t of T: for its share of every trainable layer's output neurons, the parameter
- * gradients over all `rows` (after the samples phase), and with `update` the optimizer step
- * (step count already advanced) and the refreshed transposed weights.
+ * Output neurons [k0, k1) of layer l (not frozen): the parameter gradients over all `rows` (after
+ * the samples phase), and with `update` the optimizer step (step count already advanced) and the
+ * refreshed transposed weights. A layer in feature coordinates gets only its bias here (its weight:
+ * featRange).
  */
-export function paramsPhase(n: Net, X: usize, rows: i32, t: i32, T: i32, update: bool): void {
-  const L = n.layers;
-  for (let l = 0; l < L; l++) {
-    const y: Layer = layerOf(n, l);
-    if (y.frozen) continue;
-    const fin = y.fanIn, fout = y.fanOut;
-    const k0 = <i32>((<i64>fout * t) / T), k1 = <i32>((<i64>fout * (t + 1)) / T);
-    const m = k1 - k0;
-    const D = y.D, gW = y.gW;
-    const input = l == 0 ? X : layerOf(n, l - 1).A;
-    const feat = l == 0 && n.feat != 0;
-    if (feat) {
-      // the weight in feature coordinates, split by feature rows (feat.ts); the bias below as usual
-      featParams(n.feat, input, D, rows, n.featDim, fout, t, T, update, n.lr, n.weightDecay, n.momentum, n.step == 1);
-    }
-    if (m <= 0) continue;
-    if (feat) {
-      // done above
-    } else if (l == 0 && n.factored) {
-      // dW rows = (Dᵀ Zf)[rows] V, with P's rows as scratch (refreshed below)
-      const fd = n.featDim, P = n.P;
-      gemm(off(D, k0), 1, fout, input, off(P, k0 * fd), m, fd, rows, 0);
-      gemm(off(P, k0 * fd), fd, 1, n.V, off(gW, k0 * fin), m, fin, fd, 0);
-    } else {
-      gemm(off(D, k0), 1, fout, input, off(gW, k0 * fin), m, fin, rows, 0);
-    }
-    const gb = y.gb;
-    if (gb) colSumStrided(off(D, k0), off(gb, k0), rows, m, fout);
-    if (update) {
-      if (!feat) updateRange(n, off(y.W, k0 * fin), off(gW, k0 * fin), off(y.mW, k0 * fin), off(y.vW, k0 * fin), m * fin);
-      const b = y.b;
-      if (b) updateRange(n, off(b, k0), off(gb, k0), off(y.mb, k0), off(y.vb, k0), m);
-      refreshTransposed(n, l, k0, k1);
-    }
+export function paramsRange(n: Net, X: usize, rows: i32, l: i32, k0: i32, k1: i32, update: bool): void {
+  const y: Layer = layerOf(n, l);
+  const fin = y.fanIn, fout = y.fanOut;
+  const m = k1 - k0;
+  if (m <= 0) return;
+  const D = y.D, gW = y.gW;
+  const input = l == 0 ? X : layerOf(n, l - 1).A;
+  const feat = l == 0 && n.feat != 0;
+  if (feat) {
+    // the weight is trained in feature coordinates (featRange); the bias below as usual
+  } else if (l == 0 && n.factored) {
+    // dW rows = (Dᵀ Zf)[rows] V, with P's rows as scratch (refreshed below)
+    const fd = n.featDim, P = n.P;
+    gemm(off(D, k0), 1, fout, input, off(P, k0 * fd), m, fd, rows, 0);
+    gemm(off(P, k0 * fd), fd, 1, n.V, off(gW, k0 * fin), m, fin, fd, 0);
+  } else {
+    gemm(off(D, k0), 1, fout, input, off(gW, k0 * fin), m, fin, rows, 0);
   }
+  const gb = y.gb;
+  if (gb) colSumStrided(off(D, k0), off(gb, k0), rows, m, fout);
+  if (update) {
+    if (!feat) updateRange(n, off(y.W, k0 * fin), off(gW, k0 * fin), off(y.mW, k0 * fin), off(y.vW, k0 * fin), m * fin);
+    const b = y.b;
+    if (b) updateRange(n, off(b, k0), off(gb, k0), off(y.mb, k0), off(y.vb, k0), m);
+    refreshTransposed(n, l, k0, k1);
+  }
+}
+
+/** Feature rows [j0, j1) of the first layer's weight in feature coordinates (feat.ts). */
+export function featRange(n: Net, X: usize, rows: i32, j0: i32, j1: i32, update: bool): void {
+  const y: Layer = layerOf(n, 0);
+  featParams(n.feat, X, y.D, rows, n.featDim, y.fanOut, j0, j1, update, n.lr, n.weightDecay, n.momentum, n.step == 1);
 }

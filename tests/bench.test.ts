@@ -21,7 +21,7 @@ describe('bench', () => {
     for (const g of back.node.gemm) expect(g.gflops > 0 && g.ofCeiling > 0 && g.bestGflops >= g.gflops && g.ofCeiling === g.bestGflops / back.node.ceiling.gflops).toBe(true);
     expect(back.node.fclab['online-b1'].map((t) => t.threads)).toEqual([...new Set([1, r.machine.cores])]);
     expect(back.ratios['online-b1']['fclab-simd-1t'].ms).toBeGreaterThan(0);
-    expect(back.targets.map((t) => t.id)).toEqual(['ceiling', 'gemm', 'gemm-2048', 'default-vs-tfjs-wasm', 'default-vs-pytorch', 'theory-vs-pytorch', 'b1-vs-tfjs-wasm', 'b1-vs-pytorch', 'sigmoid-vs-relu', 'sigmoid-vs-pytorch', 'tanh-vs-relu', 'tanh-vs-pytorch', 'gelu-vs-relu', 'gelu-vs-pytorch', 'chromium-vs-node', 'firefox-vs-node']);
+    expect(back.targets.map((t) => t.id)).toEqual(['ceiling', 'gemm', 'gemm-2048', 'default-vs-tfjs-wasm', 'default-vs-pytorch', 'theory-vs-pytorch', 'b1-vs-tfjs-wasm', 'b1-vs-pytorch', 'sigmoid-vs-relu', 'sigmoid-vs-pytorch', 'tanh-vs-relu', 'tanh-vs-pytorch', 'gelu-vs-relu', 'gelu-vs-pytorch', 'threads-auto', 'sweep-scaling', 'chromium-vs-node', 'firefox-vs-node']);
     // not measured in this run: no verdict rather than a made-up one
     expect(back.targets.find((t) => t.id === 'b1-vs-pytorch')).toMatchObject({ value: null, met: null });
     expect(formatReport(r)).toMatch(/online SGD, batch 1/);

@@ -220,7 +220,7 @@ describe('threads split rows, never a sum: any thread count gives the same bits'
 
   it('threads need the SIMD build and a positive count', async () => {
     await expect(createTrainer({}, { threads: 2, build: 'scalar' })).rejects.toThrow(/threads = 2 needs the simd build/);
-    await expect(createTrainer({}, { threads: 0 })).rejects.toThrow(/threads = 0 is not valid: expected a positive integer/);
+    await expect(createTrainer({}, { threads: 0 })).rejects.toThrow(/threads = 0 is not valid: expected an integer from 1 to 64 or "auto"/);
   });
 });
 

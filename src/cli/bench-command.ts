@@ -24,7 +24,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--browsers <list>', 'the browsers of the browser leg, comma-separated: chromium, firefox (default: both)', parseBrowsers)
     .option('--no-sweep', 'skip the sweep throughput')
     .option('--no-theorem', "skip the theorems' scaling study's cost")
-    .option('--no-load', 'skip 1 vs all kernel threads with one core kept busy')
+    .option('--no-load', 'skip kernel threads 1 vs all vs auto (full batch, online batch 32), idle and with one core kept busy')
     .option('--no-activations', 'skip the toy-default run per activation (paired with PyTorch)')
     .option('--note <text>', 'a note stored in the JSON (e.g. the machine was loaded)')
     .action(async (opts: { quick?: boolean; json?: string | boolean; peers: boolean; browser: boolean; browsers?: BrowserName[]; sweep: boolean; theorem: boolean; load: boolean; activations: boolean; note?: string }) => {

@@ -56,9 +56,10 @@ function positiveInt(v: string): number {
   return n;
 }
 
-function threadsArg(v: string): number {
+function threadsArg(v: string): number | 'auto' {
+  if (v === 'auto') return v;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--threads ${JSON.stringify(v)}: expected an integer from 1 to 64`);
+  if (v.trim() === '' || !Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--threads ${JSON.stringify(v)}: expected an integer from 1 to 64 or "auto"`);
   return n;
 }
 
@@ -157,7 +158,7 @@ function addRunCommand(program: Command, name: string, description: string, defa
     .option('-o, --out <dir>', 'output folder (default: runs/<preset>-<date>-<time>)')
     .option('--import-npy <dir>', 'start from a folder of .npy state (data, transform, initial weights), e.g. PyTorch\'s')
     .addOption(new Option('--build <build>', 'WASM build (identical results)').choices(['simd', 'scalar']))
-    .option('-t, --threads <n>', 'kernel threads (results are identical for any count; default: all cores, up to 4)', threadsArg)
+    .option('-t, --threads <n>', 'kernel threads, or auto (1 or all cores, whichever its timed steps show faster; results are identical for any count; default: all cores, up to 4)', threadsArg)
     .option('--checkpoint-every <n>', `write ${CHECKPOINT} into the output folder every n iterations (same as --set train.checkpointEvery=n)`, positiveInt)
     .option('--resume <dir>', `continue the run whose ${CHECKPOINT} is in <dir> (its config is used; outputs go to <dir> unless --out)`)
     .option('--force', "use an output folder that holds other files: delete fclab's own files there first (others are kept)")
@@ -171,7 +172,7 @@ function addRunCommand(program: Command, name: string, description: string, defa
       importNpy?: string;
       build?: 'simd' | 'scalar';
       checkpointEvery?: number;
-      threads?: number;
+      threads?: number | 'auto';
       resume?: string;
       figure: boolean;
       force?: boolean;
@@ -232,7 +233,7 @@ async function runInFolder(
     label: string;
     importNpy?: string;
     build?: 'simd' | 'scalar';
-    threads?: number;
+    threads?: number | 'auto';
     checkpointEvery?: number;
     figure: boolean;
     quiet?: boolean;

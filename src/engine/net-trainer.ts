@@ -3,7 +3,7 @@
 // indices (softmax cross-entropy) or a target matrix (mse with C outputs), plus named evaluation
 // sets. The same Net (./net.ts) and kernels as Trainer, so the same determinism: a run is a pure
 // function of the spec, for any build and thread count.
-import { loadEngine, type Build, type Engine, type Kernels } from './wasm.js';
+import { loadEngine, type Build, type Engine, type Kernels, type ThreadsOption } from './wasm.js';
 import { Arena, type F32Buf } from './arena.js';
 import { InputError } from './errors.js';
 import {
@@ -69,8 +69,8 @@ export interface NetTrainerSpec {
 
 export interface NetTrainerOptions {
   build?: Build;
-  /** kernel threads (SIMD build); results do not depend on it */
-  threads?: number;
+  /** kernel threads (SIMD build), or 'auto'; results do not depend on it */
+  threads?: ThreadsOption;
 }
 
 /** Mean loss (as the training loss: over rows, or rows x C for mse) and accuracy of one set. */

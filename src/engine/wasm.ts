@@ -4,6 +4,7 @@
 import { instantiate } from '@assemblyscript/loader';
 import { wasmBytes, type WasmVariant } from './wasm-source.js';
 import { startWorkers, WorkerStartError, type ThreadPool } from './threads.js';
+import { AutoThreads, autoPoolSize, checkThreadsOption, type ThreadsOption } from './auto-threads.js';
 
 type Ptr = number;
 
@@ -57,6 +58,11 @@ export interface Kernels {
   onlineDraw(online: Ptr, t: number): void;
   onlineTrain(online: Ptr, k: number): number;
   parSetThreads(threads: number, canWait: number): void;
+  parSetActive(threads: number): void;
+  /** steps over fewer rows run on the calling thread (at least 32; default 64) */
+  parSetMinRows(rows: number): void;
+  /** tests: thread t spins this many times before each chunk it claims (an adversarial schedule) */
+  parSetDelay(t: number, spins: number): void;
   parThreads(): number;
   parWorker(t: number, seen: number): void;
   parGeneration(): number;
@@ -64,6 +70,7 @@ export interface Kernels {
 }
 
 export type Build = 'simd' | 'scalar';
+export type { ThreadsOption } from './auto-threads.js';
 
 type Variant = WasmVariant;
 const compiled = new Map<Variant, Promise<WebAssembly.Module>>();
@@ -118,6 +125,8 @@ export interface Engine {
   kernels: Kernels;
   build: Build;
   threads: number;
+  /** threads: 'auto': the pool's size is `threads`, and each training call runs on 1 or all of it (auto-threads.ts) */
+  auto?: AutoThreads;
   /** Why the engine runs on fewer threads than asked for (then threads is 1). */
   note?: string;
   /** Stops the workers; the instance stays usable single-threaded. */
@@ -130,9 +139,15 @@ export interface Engine {
  * this runtime cannot run them (no shared memory, or workers that fail or never start), the
  * engine says so in one line (console.warn, and `note`) and runs on one thread: same bits.
  */
-export async function loadEngine(build: Build = defaultBuild(), threads = 1): Promise<Engine> {
-  if (!Number.isInteger(threads) || threads < 1)
-    throw new RangeError(`threads = ${threads} is not valid: expected a positive integer`);
+export async function loadEngine(build: Build = defaultBuild(), threads: ThreadsOption = 1): Promise<Engine> {
+  if (threads === 'auto') {
+    const pool = await autoPoolSize();
+    // no pool to choose from: one thread is the choice (no warning: nothing asked for was refused)
+    if (pool === 1 || build !== 'simd' || !threadsSupported()) return loadEngine(build, 1);
+    const engine = await loadEngine(build, pool);
+    return engine.threads > 1 ? withAuto(engine) : engine;
+  }
+  checkThreadsOption(threads);
   if (threads === 1) {
     const module = await compile(build);
     const { exports } = await instantiate<Record<string, unknown>>(module, {});
@@ -168,6 +183,25 @@ export async function loadEngine(build: Build = defaultBuild(), threads = 1): Pr
       pool.close();
     },
   };
+}
+
+/**
+ * The engine with its training calls timed and run on 1 thread or the whole pool (auto-threads.ts).
+ * The wrappers cut a call of k steps into pieces; the module's loops make that the same computation.
+ */
+function withAuto(engine: Engine): Engine {
+  const raw = engine.kernels;
+  const auto = new AutoThreads(engine.threads, (t) => raw.parSetActive(t));
+  // auto uses the pool only where its timing shows it pays, so steps of 32 rows may try it
+  raw.parSetMinRows(32);
+  const kernels: Kernels = Object.create(raw);
+  kernels.netTrain = (net, X, Y, rows, k) => auto.steps(`train ${net} ${rows}`, k, (p) => raw.netTrain(net, X, Y, rows, p));
+  kernels.netTrainBatches = (net, X, Y, n, width, batch, rng, perm, cursor, Xb, Yb, k) =>
+    auto.steps(`batches ${net} ${batch}`, k, (p) => raw.netTrainBatches(net, X, Y, n, width, batch, rng, perm, cursor, Xb, Yb, p));
+  kernels.onlineTrain = (online, k) => auto.steps(`online ${online}`, k, (p) => raw.onlineTrain(online, p));
+  kernels.netForward = (net, X, rows) => auto.untimed(() => raw.netForward(net, X, rows));
+  kernels.netGradient = (net, X, Y, rows) => auto.untimed(() => raw.netGradient(net, X, Y, rows));
+  return { ...engine, kernels, auto };
 }
 
 /** The fallback: a fresh single-threaded instance (not the shared one), and one line saying why. */

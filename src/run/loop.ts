@@ -2,7 +2,7 @@
 // let the kind's Task build its trainer, train in chunks with metrics every train.evalEvery
 // updates, stop on divergence or on an AbortSignal (with a checkpoint), and summarise. Writing files
 // is the Node shell's job (src/node/outputs.ts).
-import type { Build } from '../engine/wasm.js';
+import type { Build, ThreadsOption } from '../engine/wasm.js';
 import type { NamedTensor } from '../engine/net.js';
 import { ConfigError, resolveConfig, validateConfig, type ConfigInput } from '../config/resolve.js';
 import type { Config } from '../config/schema.js';
@@ -17,8 +17,8 @@ export type { Divergence, NeuronTraces, ProgressEvent, RunResult, Summary, Metri
 export interface RunOptions extends ConfigInput, TaskContext {
   /** WASM build; both give identical results. Default: SIMD where supported. */
   build?: Build;
-  /** Kernel threads (default 1); results are identical for any count. */
-  threads?: number;
+  /** Kernel threads (default 1), or 'auto' (1 or all cores, whichever the timed steps show faster); results are identical for any count. */
+  threads?: ThreadsOption;
   /** Called after every chunk of updates and at every evaluation. */
   onProgress?: (event: ProgressEvent) => void;
   /** Stops the run between chunks of updates (the promise rejects with a RunInterrupted). */

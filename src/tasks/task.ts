@@ -3,7 +3,7 @@
 // writers of run folders, the CLI and the web page ask the registry (./registry.ts) for the task of
 // a config and never branch on the kind themselves.
 import type { TopLevelSpec } from 'vega-lite';
-import type { Build } from '../engine/wasm.js';
+import type { Build, ThreadsOption } from '../engine/wasm.js';
 import type { NamedTensor, TrainerSnapshot } from '../engine/net.js';
 import type { NonFinite } from '../engine/finite.js';
 import type { Config, TaskKind } from '../config/schema.js';
@@ -51,7 +51,8 @@ export interface ImportedState {
 export interface TaskContext {
   imported?: ImportedState;
   build?: Build;
-  threads?: number;
+  /** kernel threads, or 'auto' (src/engine/auto-threads.ts); results do not depend on it */
+  threads?: ThreadsOption;
   /** padded-MNIST digits, or a function giving them (called only by the kinds that use them) */
   digits?: MnistDigits | (() => MnistDigits | Promise<MnistDigits>);
 }

@@ -7,11 +7,12 @@
 //   - sweep throughput with 1 worker and with all cores;
 //   - toy-default's `run` for each activation against PyTorch, paired and alternating (activations.ts).
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { CASES, runCore, ceilingViolations, pairedAboveCeiling, type CoreResults, type BenchCase } from '../../bench/core.js';
-import { threadsUnderLoad, type ThreadsUnderLoad } from './load.js';
+import { CASES, median, runCore, ceilingViolations, pairedAboveCeiling, type CoreResults, type BenchCase } from '../../bench/core.js';
+import { threadsUnderLoad, summarizeChoices, type ThreadsUnderLoad } from './load.js';
 import { loadTf, timeTfjs, type PeerStart, type PeerTiming } from './peer-tfjs.js';
 import { dumpStart, pytorchAvailable, timePytorch } from './peer-pytorch.js';
 import { runBrowserLeg, BROWSER_NAMES, type BrowserLegResults, type BrowserName } from './browser.js';
@@ -59,7 +60,15 @@ export interface Target {
 export interface BenchReport {
   fclab: string;
   date: string;
-  machine: { cpu: string; cores: number; node: string; platform: string; loadAverage: { start: number[]; end: number[] } };
+  machine: {
+    cpu: string;
+    cores: number;
+    node: string;
+    platform: string;
+    loadAverage: { start: number[]; end: number[] };
+    /** Linux: the logical CPUs sharing cpu0's physical core ("0-1": the 2 cores are hyperthreads of one, sharing its SIMD units) */
+    smtSiblings?: string;
+  };
   settings: { quick: boolean; repeats: number };
   note?: string;
   node: CoreResults;
@@ -69,7 +78,20 @@ export interface BenchReport {
   /** fclab in Chromium and Firefox: ceiling and GEMMs per page, the cases paired with Node */
   browser: BrowserLegResults | { skipped: string };
   activations: ActivationLeg | { skipped: string };
-  sweep: { runs: number; iterations: number; oneWorker: { seconds: number; runsPerMinute: number }; allWorkers: { workers: number; seconds: number; runsPerMinute: number }; speedup: number } | { skipped: string };
+  sweep:
+    | {
+        runs: number;
+        iterations: number;
+        /** medians over ABBA rounds; runSeconds: a run's own mean wall time; outsideWorkerSeconds: worker-seconds spent outside runs */
+        oneWorker: { seconds: number; runsPerMinute: number; runSeconds?: number; outsideWorkerSeconds?: number };
+        allWorkers: { workers: number; seconds: number; runsPerMinute: number; runSeconds?: number; outsideWorkerSeconds?: number };
+        speedup: number;
+        /** a run's wall time with all workers busy / alone (> 1: the cores slow each other) */
+        runSlowdown?: number;
+        /** the same for independent processes (the reference: what the machine gives, without the pool) */
+        processSlowdown?: number;
+      }
+    | { skipped: string };
   /** the theorems' scaling study's cost (absent in reports from before it) */
   theorem?: TheoremBench | { skipped: string };
   /** for each case: every implementation's ms and its ratio to fclab's best */
@@ -100,6 +122,11 @@ async function startOf(c: BenchCase): Promise<PeerStart> {
   return start;
 }
 
+// Sweep throughput, 1 worker against all cores, in ABBA rounds (a drift in load falls on both).
+// Beside the wall time, each run's own wall time (its runExperiment) says where a shortfall from
+// linear comes from: runs that each take longer when they share the machine (the cores slowing each
+// other: memory, caches, clock), or time outside the runs (worker start-up, an idle worker at the
+// end, aggregation).
 async function sweepThroughput(quick: boolean, cores: number, log: (s: string) => void): Promise<BenchReport['sweep']> {
   const iterations = quick ? 300 : 1000;
   const spec = { preset: 'toy-theory', grid: [['model.activation', ['relu', 'identity']]] as Array<[string, string[]]>, set: { 'train.iterations': iterations, 'train.evalEvery': 100 }, seeds: 2 };
@@ -109,16 +136,68 @@ async function sweepThroughput(quick: boolean, cores: number, log: (s: string) =
       const s = performance.now();
       const r = await runSweep(spec, { out, workers, figure: false, reuse: false });
       const seconds = (performance.now() - s) / 1000;
-      return { seconds, runsPerMinute: (60 * r.runs.length) / seconds, runs: r.runs.length };
+      const runSeconds = r.runs.map((x) => x.summary.timing.wallSeconds);
+      return { seconds, runs: r.runs.length, runSeconds };
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
   };
-  const one = await timeWith(1);
-  log(`sweep, 1 worker: ${one.seconds.toFixed(1)} s`);
-  const all = await timeWith(cores);
-  log(`sweep, ${cores} workers: ${all.seconds.toFixed(1)} s`);
-  return { runs: one.runs, iterations, oneWorker: { seconds: one.seconds, runsPerMinute: one.runsPerMinute }, allWorkers: { workers: cores, seconds: all.seconds, runsPerMinute: all.runsPerMinute }, speedup: one.seconds / all.seconds };
+  const rounds = quick ? 1 : 2;
+  const one: Array<Awaited<ReturnType<typeof timeWith>>> = [], all: typeof one = [];
+  for (let i = 0; i < rounds; i++) {
+    const order = i % 2 === 0 ? [1, cores] : [cores, 1];
+    for (const w of order) {
+      const t = await timeWith(w);
+      (w === 1 ? one : all).push(t);
+      log(`sweep, ${w} worker(s): ${t.seconds.toFixed(1)} s (runs ${t.runSeconds.map((x) => x.toFixed(1)).join(' ')} s)`);
+    }
+  }
+  // the reference: the same run in independent processes, alone and `cores` at once (no pool, no
+  // shared process): if runs slow down as much there, the shortfall is the machine's, not the sweep's
+  const alone: number[] = [], together: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    for (const n of i % 2 === 0 ? [1, cores] : [cores, 1]) {
+      const t = await processRuns(n, iterations);
+      (n === 1 ? alone : together).push(t.reduce((a, b) => a + b, 0) / t.length);
+    }
+  }
+  const processSlowdown = median(together) / median(alone);
+  const med = (xs: number[]) => median(xs);
+  const summary = (ts: typeof one, workers: number) => {
+    const seconds = med(ts.map((t) => t.seconds));
+    const runSeconds = med(ts.map((t) => t.runSeconds.reduce((a, b) => a + b, 0) / t.runSeconds.length));
+    // worker-seconds not spent inside a run: start-up, an idle worker at the end, aggregation
+    const outside = med(ts.map((t) => t.seconds * workers - t.runSeconds.reduce((a, b) => a + b, 0)));
+    return { seconds, runsPerMinute: (60 * ts[0].runs) / seconds, runSeconds, outsideWorkerSeconds: outside };
+  };
+  const a = summary(one, 1), b = summary(all, cores);
+  const speedups = one.map((t, i) => t.seconds / all[i].seconds);
+  const r = { runs: one[0].runs, iterations, oneWorker: a, allWorkers: { workers: cores, ...b }, speedup: med(speedups), runSlowdown: b.runSeconds / a.runSeconds, processSlowdown };
+  log(`sweep: ${r.speedup.toFixed(2)}x on ${cores} workers; each run ${r.runSlowdown.toFixed(2)}x as long when ${cores} share the machine ` +
+    `(${processSlowdown.toFixed(2)}x for ${cores} independent processes); outside the runs ${a.outsideWorkerSeconds.toFixed(1)} worker-s (1 worker), ${b.outsideWorkerSeconds.toFixed(1)} worker-s (${cores})`);
+  return r;
+}
+
+/** Wall seconds of one toy-theory run in each of n child processes started together (timed inside each). */
+function processRuns(n: number, iterations: number): Promise<number[]> {
+  const loop = new URL('../../run/loop.js', import.meta.url).href;
+  const code = `const { runExperiment } = await import(${JSON.stringify(loop)}); const s = performance.now(); ` +
+    `await runExperiment({ preset: 'toy-theory', set: { 'train.iterations': ${iterations}, 'train.evalEvery': 100 }, threads: 1 }); ` +
+    `process.stdout.write(String((performance.now() - s) / 1000));`;
+  const one = () =>
+    new Promise<number>((resolve, reject) =>
+      execFile(process.execPath, ['--input-type=module', '-e', code], (err, out) => (err ? reject(err) : resolve(Number(out)))),
+    );
+  return Promise.all(Array.from({ length: n }, one));
+}
+
+/** cpu0's hyperthread siblings (Linux), e.g. "0" or "0-1"; undefined elsewhere. */
+function smtSiblings(): string | undefined {
+  try {
+    return readFileSync('/sys/devices/system/cpu/cpu0/topology/thread_siblings_list', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
 }
 
 export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
@@ -224,7 +303,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
   const report: BenchReport = {
     fclab: VERSION,
     date: new Date().toISOString(),
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores, node: process.version, platform: `${process.platform}-${process.arch}`, loadAverage: { start: loadStart, end: loadavg() } },
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores, node: process.version, platform: `${process.platform}-${process.arch}`, loadAverage: { start: loadStart, end: loadavg() }, smtSiblings: smtSiblings() },
     settings: { quick, repeats },
     note: o.note,
     node,
@@ -277,6 +356,11 @@ export function evaluateTargets(r: BenchReport): Target[] {
     add(`${a}-vs-relu`, `toy-default run, ${a}: fclab time / fclab ReLU time <= 1.3`, row?.vsRelu, 1.3, 'max');
     add(`${a}-vs-pytorch`, `toy-default run, ${a}: fclab time / PyTorch 1-thread time <= 0.4`, row?.vsPytorch, 0.4, 'max');
   }
+  const autoRows = 'conditions' in r.load ? r.load.conditions.filter((x) => x.ratioAuto !== undefined) : [];
+  add('threads-auto', "threads: 'auto': worst paired ratio to 1 thread, idle and with one busy core <= 1.05", autoRows.length ? Math.max(...autoRows.map((x) => x.ratioAuto)) : null, 1.05, 'max');
+  const sw = 'speedup' in r.sweep ? r.sweep : null;
+  const w = sw?.allWorkers.workers ?? r.machine.cores;
+  add('sweep-scaling', `sweep: throughput on ${w} workers / 1 worker >= 0.9 x ${w} (within 10% of linear)`, sw?.speedup, 0.9 * w, 'min');
   for (const [name, label] of [['chromium', 'Chromium'], ['firefox', 'Firefox']] as const) {
     const leg = 'legs' in r.browser ? r.browser.legs.find((b) => b.name === name) : undefined;
     const ratios = leg ? Object.values(leg.ratioToNode) : [];
@@ -292,6 +376,8 @@ export function formatReport(r: BenchReport): string {
   const L: string[] = [];
   L.push(`fclab ${r.fclab} bench, ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.machine.node}, ${r.settings.quick ? 'quick' : 'full'}: medians of ${r.settings.repeats} repeats`);
   if (r.note) L.push(`note: ${r.note}`);
+  if (r.machine.smtSiblings !== undefined)
+    L.push(`cpu0's core is shared by logical CPUs ${r.machine.smtSiblings}${/[-,]/.test(r.machine.smtSiblings) ? ' (hyperthreads: two threads share one core\'s SIMD units, so 2 threads or workers cannot reach 2x)' : ' (no hyperthread sibling)'}`);
   L.push('');
   L.push(`load average ${r.machine.loadAverage.start.map((x) => x.toFixed(1)).join(' ')} at the start, ${r.machine.loadAverage.end.map((x) => x.toFixed(1)).join(' ')} at the end`);
   L.push('');
@@ -316,9 +402,11 @@ export function formatReport(r: BenchReport): string {
   if ('legs' in r.browser) L.push(...formatBrowserLeg(r.browser));
   else L.push(`browsers: skipped (${r.browser.skipped})`);
   L.push('');
-  if ('speedup' in r.sweep)
+  if ('speedup' in r.sweep) {
     L.push(`sweep (${r.sweep.runs} toy-theory runs x ${r.sweep.iterations} iterations): 1 worker ${r.sweep.oneWorker.runsPerMinute.toFixed(1)} runs/min, ${r.sweep.allWorkers.workers} workers ${r.sweep.allWorkers.runsPerMinute.toFixed(1)} runs/min (${r.sweep.speedup.toFixed(2)}x)`);
-  else L.push(`sweep: skipped (${r.sweep.skipped})`);
+    if (r.sweep.runSlowdown !== undefined)
+      L.push(`  each run ${r.sweep.runSlowdown.toFixed(2)}x as long with ${r.sweep.allWorkers.workers} workers busy (independent processes: ${r.sweep.processSlowdown?.toFixed(2)}x); worker-seconds outside runs: ${r.sweep.oneWorker.outsideWorkerSeconds?.toFixed(1)} (1 worker), ${r.sweep.allWorkers.outsideWorkerSeconds?.toFixed(1)} (${r.sweep.allWorkers.workers})`);
+  } else L.push(`sweep: skipped (${r.sweep.skipped})`);
   if (r.theorem && 'usPerStep' in r.theorem) {
     const t = r.theorem;
     L.push(
@@ -331,8 +419,11 @@ export function formatReport(r: BenchReport): string {
   else L.push(`activations: skipped (${r.activations.skipped})`);
   L.push('');
   if ('conditions' in r.load) {
-    L.push(`kernel threads, ${r.load.pairs} paired alternating runs per condition (ratio = ${r.load.threads} threads / 1 thread; < 1: threads help)`);
-    for (const x of r.load.conditions) L.push(`  ${x.case.padEnd(12)} ${x.condition.padEnd(14)} 1t ${fmtMs(x.ms1).padStart(7)} ms  ${r.load.threads}t ${fmtMs(x.msN).padStart(7)} ms  ratio ${x.ratio.toFixed(2)} (load ${x.loadAverage.toFixed(1)})`);
+    L.push(`kernel threads, ${r.load.pairs} rounds of alternating runs per condition (ratio = time / 1 thread's, median of the rounds; < 1: threads help; auto's goal <= 1.05)`);
+    for (const x of r.load.conditions) {
+      const auto = x.msAuto === undefined ? '' : `  auto ${fmtMs(x.msAuto).padStart(7)} ms  ratio ${x.ratioAuto.toFixed(2)} (chose ${summarizeChoices(x.autoChoices)})`;
+      L.push(`  ${x.case.padEnd(12)} ${x.condition.padEnd(14)} 1t ${fmtMs(x.ms1).padStart(7)} ms  ${r.load.threads}t ${fmtMs(x.msN).padStart(7)} ms  ratio ${x.ratio.toFixed(2)}${auto} (load ${x.loadAverage.toFixed(1)})`);
+    }
   } else L.push(`threads under load: skipped (${r.load.skipped})`);
   L.push('');
   for (const v of r.ceilingViolations) L.push(`ABOVE THE CEILING: ${v}`);

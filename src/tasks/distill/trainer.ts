@@ -14,7 +14,7 @@
 // Every network runs on fclab's kernels through createNetTrainer. Each role gets its own seed,
 // derived from the config seed and the role's name (roleSeed), so changing the student does not
 // change the data, the teacher or the probes' initial weights.
-import { loadKernels, type Build } from '../../engine/wasm.js';
+import { loadKernels, type Build, type ThreadsOption } from '../../engine/wasm.js';
 import { Arena } from '../../engine/arena.js';
 import { generateFeatureData } from '../toy/data.js';
 import { createNetTrainer, type NetTrainer } from '../../engine/net-trainer.js';
@@ -148,7 +148,7 @@ export class DistillTrainer implements TaskTrainer {
     private readonly build_: Build | undefined,
   ) {}
 
-  static async create(c: DistillConfig, options: { build?: Build; threads?: number } = {}): Promise<DistillTrainer> {
+  static async create(c: DistillConfig, options: { build?: Build; threads?: ThreadsOption } = {}): Promise<DistillTrainer> {
     const d = c.distill;
     const build = options.build;
     const threads = options.threads ?? 1;

@@ -10,7 +10,7 @@
 // that fires mostly on one class keeps a one-signed sum (activation asymmetry), so its border
 // weights keep moving.
 import { createNetTrainer, type NetTrainer } from '../../engine/net-trainer.js';
-import { loadKernels, type Build } from '../../engine/wasm.js';
+import { loadKernels, type Build, type ThreadsOption } from '../../engine/wasm.js';
 import { nonFiniteTensors, type NonFinite } from '../../engine/finite.js';
 import type { NamedTensor, TrainerSnapshot } from '../../engine/net.js';
 import type { NeuronStats } from '../task.js';
@@ -21,7 +21,7 @@ import { buildPaddedMnist, mnistTargets, type MnistDigits, type PaddedMnist } fr
 export interface MnistTrainerOptions {
   digits: MnistDigits;
   build?: Build;
-  threads?: number;
+  threads?: ThreadsOption;
 }
 
 /** Per-neuron norms of W (rows x D) on the border and on the digit pixels, and the border's energy share. */

@@ -1,7 +1,7 @@
 // The Trainer: one WASM instance holding the feature model's data, the network (./net.ts: parameters,
 // optimizer state, scratch) and the analysis buffers for one run. Training steps run entirely inside
 // the module; this class generates or imports the data, seeds the streams, and computes the metrics.
-import { loadEngine, type Build, type Engine, type Kernels } from '../../engine/wasm.js';
+import { loadEngine, type Build, type Engine, type Kernels, type ThreadsOption } from '../../engine/wasm.js';
 import { Arena, type F32Buf, type Ptr } from '../../engine/arena.js';
 import { FEAT, ONLINE, writeStruct } from '../../engine/layout.js';
 import { Net, LOSS_ID, StepCounter, type NamedTensor, type TrainerSnapshot, type StepEvent } from '../../engine/net.js';
@@ -34,8 +34,8 @@ export type { NonFinite } from '../../engine/finite.js';
 export interface TrainerOptions {
   imported?: ImportedState;
   build?: Build;
-  /** Threads for the kernels (SIMD build; Node or cross-origin isolated pages). Results do not depend on it. */
-  threads?: number;
+  /** Threads for the kernels (SIMD build; Node or cross-origin isolated pages), or 'auto' (1 or all cores, timed). Results do not depend on it. */
+  threads?: ThreadsOption;
 }
 
 
