@@ -131,7 +131,7 @@ export async function reproduceDistill(o: DistillReproduceOptions): Promise<Dist
     text:
       "A teacher that ignores the background by construction (a fixed random ReLU layer on the core features) and students trained from scratch with MSE to the teacher's representation on ID inputs only; linear probes trained on ID representations, tested on held-out ID inputs and their OOD twins (background sign-flipped). " +
       'Points on the dashed line are as accurate OOD as ID. ' +
-      "Left, distill-toy (sphere core): the MLP students fit the teacher in distribution and fall to chance out of it; the linear student cannot express the teacher's features (the classes are concentric spheres, which no linear map of x separates), so its probe is at chance ID and OOD alike and shows nothing about robustness. " +
+      "Left, distill-toy (sphere core): the default MLP student fits the teacher in distribution and falls far below it out of distribution (the checks below; the table has every student setting); the linear student cannot express the teacher's features (the classes are concentric spheres, which no linear map of x separates), so its probe is at chance ID and OOD alike and shows nothing about robustness. " +
       (o.quick
         ? "Quick mode leaves out distill-linear (a core a linear student can fit: 2,000 updates per run); fclab reproduce without --quick runs it."
         : !linearHolds
