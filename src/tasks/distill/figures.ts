@@ -126,8 +126,8 @@ export function effectiveRobustnessSpec(points: readonly RobustnessPoint[], titl
   const many = panelNames.length > 1;
   const panel = (name: string) => ({
     title: many ? name : 'Probe accuracy: in distribution vs out of distribution',
-    width: many ? 330 : 420,
-    height: many ? 330 : 380,
+    width: many ? 400 : 420,
+    height: many ? 300 : 380,
     layer: [
       {
         data: { values: domain.map((v) => ({ id: v, ood: v })) },
@@ -152,8 +152,9 @@ export function effectiveRobustnessSpec(points: readonly RobustnessPoint[], titl
       },
     ],
   });
-  // shared colour and shape scales: a group has one colour in every panel
+  // panels stacked, one legend on the right (shared colour and shape scales: a group has one
+  // colour in every panel): side by side with the legend they would not fit report.html's column
   if (many)
-    return top({ hconcat: panelNames.map(panel), resolve: { scale: { x: 'independent', y: 'independent' } }, spacing: 30 }, title);
+    return top({ vconcat: panelNames.map(panel), resolve: { scale: { x: 'independent', y: 'independent' } }, spacing: 24 }, title);
   return panelsSpec([panel(panelNames[0]) as unknown as TopLevelSpec], title);
 }
