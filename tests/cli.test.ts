@@ -24,12 +24,13 @@ describe('fclab presets / keys', () => {
     const r = await fclab('presets');
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(6);
     expect(lines[0]).toMatch(/^toy-default\s+\S/);
     expect(lines[1]).toMatch(/^toy-theory\s+\S/);
     expect(lines[2]).toMatch(/^mnist-padded\s+\S/);
     expect(lines[3]).toMatch(/^distill-toy\s+\S/);
-    expect(lines[4]).toMatch(/^theorem\s+\S/);
+    expect(lines[4]).toMatch(/^distill-linear\s+\S/);
+    expect(lines[5]).toMatch(/^theorem\s+\S/);
   });
 
   it('lists the config keys with their values', async () => {

@@ -177,9 +177,9 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceOut
   const cpuSeconds = sweep.runs.reduce((s, r) => s + r.summary.timing.wallSeconds, 0);
 
   const s = plan.settings;
-  // every run and every check of this invocation: the figures' sweep, distillation's and padded MNIST's
-  const allRuns = sweep.runs.length + (distill?.sweep.runs.length ?? 0) + (mnist?.sweep.runs.length ?? 0);
-  const allChecks = [...claims, ...(distill?.claims ?? []), ...(mnist?.claims ?? [])];
+  // every run and every check of this invocation: the figures' sweep, distillation's, padded MNIST's and the theorems'
+  const allRuns = sweep.runs.length + (distill?.sweep.runs.length ?? 0) + (mnist?.sweep.runs.length ?? 0) + (theorem?.sweep.runs.length ?? 0);
+  const allChecks = [...claims, ...(distill?.claims ?? []), ...(mnist?.claims ?? []), ...(theorem?.claims ?? [])];
   await writeFileAtomic(
     join(out, 'reproduce.json'),
     compactJson({
@@ -219,7 +219,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceOut
 
   // the report
   const ok = allChecks.filter((c) => c.holds).length;
-  const parts = [`${claims.length} on the synthetic figures`, ...(distill ? [`${distill.claims.length} on distillation (D1)`] : []), ...(mnist ? [`${mnist.claims.length} on padded MNIST (M1–M2)`] : [])];
+  const parts = [`${claims.length} on the synthetic figures`, ...(distill ? [`${distill.claims.length} on distillation (D1)`] : []), ...(mnist ? [`${mnist.claims.length} on padded MNIST (M1–M2)`] : []), ...(theorem ? [`${theorem.claims.length} on the theorems' scaling study (TH1–TH4)`] : [])];
   const sections: ReportSection[] = [
     {
       id: 'headline',
@@ -236,6 +236,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceOut
             ...claims.map((c) => [c.figure, c.statement, c.holds ? 'yes' : 'NO', c.evidence]),
             ...(distill?.claims ?? []).map((c) => ['D1', `Distillation: ${c.statement}`, c.holds ? 'yes' : 'NO', c.evidence]),
             ...(mnist?.claims ?? []).map((c) => ['M1–M2', `Padded MNIST: ${c.statement}`, c.holds ? 'yes' : 'NO', c.evidence]),
+            ...(theorem?.claims ?? []).map((c) => [c.id, `Theorems: ${c.statement}`, c.holds ? 'yes' : 'NO', c.evidence]),
           ],
         },
       ],
@@ -282,7 +283,7 @@ export async function reproduce(options: ReproduceOptions): Promise<ReproduceOut
       cpu: cpuName(),
       'wasm build': `${defaultBuild()} (SIMD ${simdSupported() ? 'supported' : 'not supported'})`,
       workers: String(sweep.workers),
-      runs: `${allRuns} (figures: ${sweep.runs.length}, ${trained.length} of them trained, ${sweep.runs.length - trained.length} reused${distill ? `; distillation: ${distill.sweep.runs.length}` : ''}${mnist ? `; padded MNIST: ${mnist.sweep.runs.length}` : ''})`,
+      runs: `${allRuns} (figures: ${sweep.runs.length}, ${trained.length} of them trained, ${sweep.runs.length - trained.length} reused${distill ? `; distillation: ${distill.sweep.runs.length}` : ''}${mnist ? `; padded MNIST: ${mnist.sweep.runs.length}` : ''}${theorem ? `; theorems: ${theorem.sweep.runs.length}` : ''})`,
       'wall time of this invocation': duration(wallSeconds),
       'training time (sum over all runs)': duration(cpuSeconds),
       date: new Date().toISOString(),

@@ -10,6 +10,15 @@ export interface BandSeries {
   color?: string;
   /** draw the mean line dashed (tells overlapping series apart) */
   dashed?: boolean;
+  /** the dash pattern, when several dashed series must differ (default [7, 4]) */
+  dash?: number[];
+  /**
+   * a marker at every point, of this shape (a vega symbol: 'circle', 'square', 'diamond',
+   * 'triangle-up', 'cross', ...): series that coincide exactly stay distinguishable
+   */
+  marker?: string;
+  /** draw the marker as an outline (no fill), so that one drawn over another leaves it visible */
+  hollow?: boolean;
 }
 /** A figure title with an optional second line. */
 export type FigureTitle = string | { text: string; subtitle?: string | string[] };
@@ -186,11 +195,36 @@ export function bandLineSpec(opts: {
           type: 'nominal',
           title: null,
           sort: opts.series.map((s) => s.name),
-          scale: { domain: opts.series.map((s) => s.name), range: opts.series.map((s) => (s.dashed ? [7, 4] : [1, 0])) },
+          scale: { domain: opts.series.map((s) => s.name), range: opts.series.map((s) => (s.dashed ? (s.dash ?? [7, 4]) : [1, 0])) },
           legend,
         },
       }
     : {};
+  // markers: shape and fill by series, in the one merged legend (same field, domain and legend)
+  const marked = opts.series.some((s) => s.marker);
+  const names = opts.series.map((s) => s.name);
+  const markerLayer = marked
+    ? [
+        {
+          mark: { type: 'point', filled: false, size: 70, strokeWidth: 1.8, opacity: 1 },
+          encoding: {
+            x: xEnc,
+            y: { field: 'mean', type: 'quantitative', title: opts.y, scale: yScale },
+            color,
+            shape: { field: 'series', type: 'nominal', title: null, sort: names, scale: { domain: names, range: opts.series.map((s) => s.marker ?? 'circle') }, legend },
+            // an outline (no fill) leaves a marker drawn before it at the same place visible
+            fill: {
+              field: 'series',
+              type: 'nominal',
+              title: null,
+              sort: names,
+              scale: { domain: names, range: opts.series.map((s, i) => (s.hollow ? 'transparent' : (s.color ?? PALETTE[i % PALETTE.length]))) },
+              legend,
+            },
+          },
+        },
+      ]
+    : [];
   const layer: unknown[] = [
     {
       mark: { type: 'area', opacity: 0.2 },
@@ -210,6 +244,7 @@ export function bandLineSpec(opts: {
         ...strokeDash,
       },
     },
+    ...markerLayer,
   ];
   if (opts.rule !== undefined && finite(opts.rule))
     layer.push({
@@ -406,7 +441,7 @@ function child(s: TopLevelSpec): ConcatChild {
 
 /** Rows of panels (each row side by side, rows stacked); every panel keeps its own scales and legends. */
 export function gridSpec(rows: TopLevelSpec[][], title?: FigureTitle): TopLevelSpec {
-  const independent = { scale: { color: 'independent', x: 'independent', y: 'independent', strokeDash: 'independent' } };
+  const independent = { scale: { color: 'independent', x: 'independent', y: 'independent', strokeDash: 'independent', shape: 'independent', fill: 'independent' } };
   const columns = rows[0]?.length ?? 0;
   if (rows.every((r) => r.length === columns))
     // one concat with columns: panels line up in a grid
@@ -426,7 +461,7 @@ export function panelsSpec(specs: TopLevelSpec[], title?: FigureTitle): TopLevel
   return top(
     {
       hconcat: children,
-      resolve: { scale: { color: 'independent', x: 'independent', y: 'independent', strokeDash: 'independent' } },
+      resolve: { scale: { color: 'independent', x: 'independent', y: 'independent', strokeDash: 'independent', shape: 'independent', fill: 'independent' } },
       spacing: 30,
     },
     title,

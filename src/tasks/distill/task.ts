@@ -47,7 +47,10 @@ export const distillTask: Task<DistillConfig> = {
       `${side('linear', d.linearStudent)} | ${s.timing.wallSeconds.toFixed(1)} s | hash ${s.hash.slice(0, 16)}`
     );
   },
-  progressText: (r: MetricRow) => `student fit ID ${f(r.fitId)} OOD ${f(r.fitOod)} | probe ID ${f(r.idAcc)} OOD ${f(r.oodAcc)}`,
+  // both students: the contrast is between them
+  progressText: (r: MetricRow) =>
+    `MLP fit ID ${f(r.fitId)} OOD ${f(r.fitOod)}, probe ID ${f(r.idAcc)} OOD ${f(r.oodAcc)} | ` +
+    `linear fit ID ${f(r.linFitId)} OOD ${f(r.linFitOod)}, probe ID ${f(r.linIdAcc)} OOD ${f(r.linOodAcc)}`,
   aggregate: {
     metrics: () => DISTILL_AGG,
     derived: (row, first) => distillDerivedRow(row as DistillRow, first as DistillRow),
