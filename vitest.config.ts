@@ -26,6 +26,9 @@ const test = { testTimeout: 300_000, hookTimeout: 300_000 };
 
 export default defineConfig({
   test: {
+    // two test files at a time (vitest's default is cores - 1: one file at a time on a 2-core CI
+    // machine); no test depends on speed, and each file keeps its own folders, ports and browsers
+    maxWorkers: 2,
     projects: [
       { test: { ...test, name: 'unit', include: UNIT } },
       { test: { ...test, name: 'e2e', include: ['tests/**/*.test.ts'], exclude: UNIT } },

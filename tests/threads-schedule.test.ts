@@ -6,7 +6,8 @@
 import { describe, it, expect } from 'vitest';
 import { createTrainer, type Trainer } from '../src/tasks/toy/trainer.js';
 import { runExperiment } from '../src/run/loop.js';
-import { AutoThreads, checkThreadsOption } from '../src/engine/auto-threads.js';
+import { AutoThreads } from '../src/engine/auto-threads.js';
+import { checkThreadsOption } from '../src/engine/threads-option.js';
 import type { Engine } from '../src/engine/wasm.js';
 import type { SetValue } from '../src/config/resolve.js';
 import { fclab } from './helpers/cli.js';

@@ -5,29 +5,6 @@
 // cut, and the chunked schedule (assembly/par.ts) gives the same bits for any thread count, so the
 // choice never changes a result. Only how long it takes.
 
-/** Kernel threads: a count, or 'auto' (1 or all of a pool, chosen by timing the steps). */
-export type ThreadsOption = number | 'auto';
-
-/** The largest pool 'auto' uses: all cores, up to 4 (the step's phases stop scaling beyond that at the paper's sizes). */
-export async function autoPoolSize(): Promise<number> {
-  const g = globalThis as { navigator?: { hardwareConcurrency?: number }; process?: { versions?: { node?: string } } };
-  let n = g.navigator?.hardwareConcurrency;
-  if (!(Number.isInteger(n) && n! > 0) && g.process?.versions?.node) {
-    // Node before 21 has no navigator; a computed specifier keeps browser bundlers from bundling node:os
-    const os = 'node:os';
-    const m = (await import(/* @vite-ignore */ os)) as { availableParallelism?: () => number; cpus: () => unknown[] };
-    n = m.availableParallelism ? m.availableParallelism() : m.cpus().length;
-  }
-  return Number.isInteger(n) && n! > 0 ? Math.min(4, n!) : 1;
-}
-
-/** Checks a threads setting; the message names the field, the value and what was expected. */
-export function checkThreadsOption(v: unknown, field = 'threads'): ThreadsOption {
-  if (v === 'auto') return v;
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 64) return v;
-  throw new RangeError(`${field} = ${JSON.stringify(v)} is not valid: expected an integer from 1 to 64 or "auto"`);
-}
-
 // Each timed piece lasts about this long: long enough for the timer (5 µs in an isolated page,
 // 1 µs or better in Node), short enough that a piece on the slower setting costs little.
 const PIECE_MS = 2;
@@ -160,4 +137,36 @@ export class AutoThreads {
     this.decisions.push({ key, threads, ratio });
     if (this.decisions.length > 64) this.decisions.shift();
   }
+}
+
+type Ptr = number;
+
+/** The training and evaluation calls 'auto' wraps (structurally the engine's Kernels). */
+export interface AutoKernels {
+  netTrain(net: Ptr, X: Ptr, Y: Ptr, rows: number, k: number): number;
+  netTrainBatches(net: Ptr, X: Ptr, Y: Ptr, n: number, width: number, batch: number, rng: Ptr, perm: Ptr, cursor: Ptr, Xb: Ptr, Yb: Ptr, k: number): number;
+  onlineTrain(online: Ptr, k: number): number;
+  netForward(net: Ptr, X: Ptr, rows: number): void;
+  netGradient(net: Ptr, X: Ptr, Y: Ptr, rows: number): number;
+  parSetActive(threads: number): void;
+  parSetMinRows(rows: number): void;
+}
+
+/**
+ * The kernels with their training calls timed and run on 1 thread or the whole pool of `threads`.
+ * The wrappers cut a call of k steps into pieces; the module's loops make that the same computation.
+ * (Loaded by the engine only for threads: 'auto', so the browser bundle's core does not carry it.)
+ */
+export function autoKernels<K extends AutoKernels>(raw: K, threads: number): { kernels: K; auto: AutoThreads } {
+  const auto = new AutoThreads(threads, (t) => raw.parSetActive(t));
+  // auto uses the pool only where its timing shows it pays, so steps of 32 rows may try it
+  raw.parSetMinRows(32);
+  const kernels: K = Object.create(raw);
+  kernels.netTrain = (net, X, Y, rows, k) => auto.steps(`train ${net} ${rows}`, k, (p) => raw.netTrain(net, X, Y, rows, p));
+  kernels.netTrainBatches = (net, X, Y, n, width, batch, rng, perm, cursor, Xb, Yb, k) =>
+    auto.steps(`batches ${net} ${batch}`, k, (p) => raw.netTrainBatches(net, X, Y, n, width, batch, rng, perm, cursor, Xb, Yb, p));
+  kernels.onlineTrain = (online, k) => auto.steps(`online ${online}`, k, (p) => raw.onlineTrain(online, p));
+  kernels.netForward = (net, X, rows) => auto.untimed(() => raw.netForward(net, X, rows));
+  kernels.netGradient = (net, X, Y, rows) => auto.untimed(() => raw.netGradient(net, X, Y, rows));
+  return { kernels, auto };
 }

@@ -44,6 +44,14 @@ export class WorkerStartError extends Error {}
  */
 export const WORKER_START_TIMEOUT_MS = 30_000;
 
+/**
+ * A Node built-in's specifier, computed at run time: a literal (which a minifier makes of a
+ * constant) would send a bundler that re-bundles fclab.js looking for node:* modules.
+ */
+export function nodeBuiltin(name: string): string {
+  return ['node', name].join(':');
+}
+
 /** What the engine uses of node:worker_threads (typed here, so the core compiles without @types/node). */
 interface NodeWorker {
   on(event: string, fn: (arg: never) => void): NodeWorker;
@@ -74,8 +82,7 @@ async function spawn(module: WebAssembly.Module, memory: WebAssembly.Memory, ind
   const g = globalThis as { process?: { versions?: { node?: string } } };
   if (g.process?.versions?.node) {
     // a computed specifier keeps browser bundlers from trying to bundle a Node module
-    const nodeWorkers = 'node:worker_threads';
-    const { Worker } = (await import(/* @vite-ignore */ nodeWorkers)) as NodeWorkerThreads;
+    const { Worker } = (await import(/* @vite-ignore */ nodeBuiltin('worker_threads'))) as NodeWorkerThreads;
     const w = new Worker(START_NODE, { eval: true, workerData: { module, memory, index, generation } });
     const ready = new Promise<void>((resolve, reject) => {
       const done = () => w.off('message', onMessage).off('error', onError).off('exit', onExit);

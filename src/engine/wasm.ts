@@ -4,7 +4,8 @@
 import { instantiate } from '@assemblyscript/loader';
 import { wasmBytes, type WasmVariant } from './wasm-source.js';
 import { startWorkers, WorkerStartError, type ThreadPool } from './threads.js';
-import { AutoThreads, autoPoolSize, checkThreadsOption, type ThreadsOption } from './auto-threads.js';
+import { autoPoolSize, checkThreadsOption, type ThreadsOption } from './threads-option.js';
+import type { AutoThreads } from './auto-threads.js';
 
 type Ptr = number;
 
@@ -70,7 +71,7 @@ export interface Kernels {
 }
 
 export type Build = 'simd' | 'scalar';
-export type { ThreadsOption } from './auto-threads.js';
+export type { ThreadsOption } from './threads-option.js';
 
 type Variant = WasmVariant;
 const compiled = new Map<Variant, Promise<WebAssembly.Module>>();
@@ -145,7 +146,7 @@ export async function loadEngine(build: Build = defaultBuild(), threads: Threads
     // no pool to choose from: one thread is the choice (no warning: nothing asked for was refused)
     if (pool === 1 || build !== 'simd' || !threadsSupported()) return loadEngine(build, 1);
     const engine = await loadEngine(build, pool);
-    return engine.threads > 1 ? withAuto(engine) : engine;
+    return engine.threads > 1 ? await withAuto(engine) : engine;
   }
   checkThreadsOption(threads);
   if (threads === 1) {
@@ -185,23 +186,10 @@ export async function loadEngine(build: Build = defaultBuild(), threads: Threads
   };
 }
 
-/**
- * The engine with its training calls timed and run on 1 thread or the whole pool (auto-threads.ts).
- * The wrappers cut a call of k steps into pieces; the module's loops make that the same computation.
- */
-function withAuto(engine: Engine): Engine {
-  const raw = engine.kernels;
-  const auto = new AutoThreads(engine.threads, (t) => raw.parSetActive(t));
-  // auto uses the pool only where its timing shows it pays, so steps of 32 rows may try it
-  raw.parSetMinRows(32);
-  const kernels: Kernels = Object.create(raw);
-  kernels.netTrain = (net, X, Y, rows, k) => auto.steps(`train ${net} ${rows}`, k, (p) => raw.netTrain(net, X, Y, rows, p));
-  kernels.netTrainBatches = (net, X, Y, n, width, batch, rng, perm, cursor, Xb, Yb, k) =>
-    auto.steps(`batches ${net} ${batch}`, k, (p) => raw.netTrainBatches(net, X, Y, n, width, batch, rng, perm, cursor, Xb, Yb, p));
-  kernels.onlineTrain = (online, k) => auto.steps(`online ${online}`, k, (p) => raw.onlineTrain(online, p));
-  kernels.netForward = (net, X, rows) => auto.untimed(() => raw.netForward(net, X, rows));
-  kernels.netGradient = (net, X, Y, rows) => auto.untimed(() => raw.netGradient(net, X, Y, rows));
-  return { ...engine, kernels, auto };
+/** The engine with its training calls on 1 thread or the whole pool, chosen by timing (auto-threads.ts, loaded only here). */
+async function withAuto(engine: Engine): Promise<Engine> {
+  const { autoKernels } = await import('./auto-threads.js');
+  return { ...engine, ...autoKernels(engine.kernels, engine.threads) };
 }
 
 /** The fallback: a fresh single-threaded instance (not the shared one), and one line saying why. */

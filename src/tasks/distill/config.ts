@@ -67,7 +67,7 @@ export const DISTILL_PRESETS = [
     name: 'distill-linear',
     summary:
       'Section 3 where a linear student can fit the teacher: a linearly separable core (uniform, 2 dimensions) and 2,000 updates, otherwise distill-toy; ' +
-      "the linear student matches the teacher ID and keeps it OOD; the MLP student matches it ID, but its OOD fit error is thousands of times its ID one (whether its probe loses accuracy OOD depends on the seed)",
+      "the linear student matches the teacher ID and keeps it OOD; the MLP student matches it ID, but its OOD fit error is more than 100 times its ID one (whether its probe loses accuracy OOD depends on the seed)",
     // The contrast of D1 (fclab reproduce). distill-toy's sphere core has no linear solution, so
     // there the linear student is at chance ID and OOD alike and shows nothing. Two core
     // dimensions keep the class margin narrow enough that the MLP's shifted representation
