@@ -35,7 +35,6 @@ import {
   planSweep,
   shardOf,
   SweepError,
-  type NormalizedSpec,
   type PlannedRun,
   type Shard,
   type SweepPlan,
@@ -43,6 +42,7 @@ import {
 } from '../sweep/plan.js';
 import type { WorkerResult, WorkerTask } from './sweep-worker.js';
 import { writeSweepReport, type SweepReportProgress } from './sweep-report.js';
+import type { SweepReportInput } from '../report/sweep-report.js';
 
 export const SWEEP_JSON = 'sweep.json';
 export const SWEEP_CSV = 'sweep.csv';
@@ -52,20 +52,9 @@ export const CI_METHOD =
   "mean ± t(0.975, n−1)·s/√n over seeds, s the sample standard deviation (n−1); t from a table (df 1..30, 40, 50, 60, 80, 100, 120), linear in 1/df between entries and towards 1.959964 beyond 120";
 
 /** sweep.json */
-export interface SweepDoc {
+export interface SweepDoc extends SweepReportInput {
   format: typeof SWEEP_FORMAT;
   formatVersion: number;
-  fclab: string;
-  fingerprint: string;
-  spec: NormalizedSpec;
-  /** columns of sweep.csv naming a cell (grid keys) */
-  keys: string[];
-  cellCount: number;
-  seeds: number;
-  /** null for a complete sweep (one machine, or merged shards) */
-  shard: Shard | null;
-  ci: { level: number; method: string };
-  cells: CellAggregate[];
 }
 
 export interface SweepProgressEvent {

@@ -14,9 +14,11 @@ export interface SweepReportInput {
   fclab: string;
   fingerprint: string;
   spec: NormalizedSpec;
+  /** columns of sweep.csv naming a cell (grid keys) */
   keys: string[];
   cellCount: number;
   seeds: number;
+  /** null for a complete sweep (one machine, or merged shards) */
   shard: Shard | null;
   ci: { level: number; method: string };
   cells: CellAggregate[];
