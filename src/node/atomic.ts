@@ -98,6 +98,17 @@ async function targetOf(path: string, within: string | undefined): Promise<strin
   return target ?? path;
 }
 
+/** Creates `path` exclusively (O_EXCL, never through a symlink: EEXIST if anything is there), writes and fsyncs it. */
+export async function writeNewFile(path: string, data: string | Uint8Array, mode: number): Promise<void> {
+  const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), mode);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * Writes `data` to a temp file next to `path` (same folder, so the rename is atomic), fsyncs it,
  * renames it over `path` and fsyncs the folder. The temp file is created exclusively (O_EXCL, so
@@ -111,13 +122,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   await removeStaleTemps(dir);
   const tmp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o666);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await writeNewFile(tmp, data, 0o666);
     // Keep the permissions of the file being replaced.
     const old = await stat(target).catch(() => null);
     if (old?.isFile()) await chmod(tmp, old.mode & 0o7777);

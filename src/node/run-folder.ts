@@ -10,7 +10,7 @@ import { lstat, open, readdir, readFile, realpath, rmdir, stat, unlink } from 'n
 import { join } from 'node:path';
 import { InputError } from '../engine/errors.js';
 import { readRegularFile } from './npy.js';
-import { isInside, makeDirs, processAlive, removeStaleTemps, syncDir, writeFileAtomic } from './atomic.js';
+import { isInside, makeDirs, processAlive, removeStaleTemps, syncDir, writeFileAtomic, writeNewFile } from './atomic.js';
 import { configJson } from '../run/files.js';
 
 /** A destination or folder that cannot be used: printed without a stack, exit 2. */
@@ -133,13 +133,7 @@ export async function lockFolder(dir: string, flag: string): Promise<FolderLock>
   const body = JSON.stringify({ pid: process.pid, started: new Date().toISOString(), argv: process.argv.slice(2) }) + '\n';
   for (let attempt = 0; ; attempt++) {
     try {
-      const fh = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o644);
-      try {
-        await fh.writeFile(body);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      await writeNewFile(path, body, 0o644);
       await syncDir(dir);
       break;
     } catch (e) {
