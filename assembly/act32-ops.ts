@@ -4,6 +4,13 @@
 // T gives the SIMD build the scalar build's bits. The v128 forms are only instantiated where
 // ASC_FEATURE_SIMD holds. No fused multiply-add: WASM has none outside relaxed SIMD.
 
+// The vector forms' bit masks and pow2i's bias, 4 copies each (see kv): sign bit, high12's mask,
+// the canonical NaN, 127 + 1.5 * 2^23 as float32 bits.
+const OPS_K = memory.data<u32>([
+  0x80000000, 0x80000000, 0x80000000, 0x80000000, 0xFFFFF000, 0xFFFFF000, 0xFFFFF000, 0xFFFFF000,
+  0x7FC00000, 0x7FC00000, 0x7FC00000, 0x7FC00000, 0x4B40007F, 0x4B40007F, 0x4B40007F, 0x4B40007F,
+], 16);
+
 // @ts-ignore: decorator
 @inline export function splat<T>(c: f32): T {
   if (isVector<T>()) return f32x4.splat(c);
@@ -28,6 +35,22 @@
 @inline export function div<T>(a: T, b: T): T {
   if (isVector<T>()) return f32x4.div(a, b);
   else return a / b;
+}
+/**
+ * The constant c, which p holds 4 copies of (a table built with memory.data): the vector form
+ * loads it (one instruction) where a v128.const costs V8 11 three (an immediate moved through a
+ * general register, then broadcast), inside the loop; the scalar form is c. Tables and literals
+ * hold the same float32, so both forms compute with the same value.
+ */
+// @ts-ignore: decorator
+@inline export function kv<T>(p: usize, c: f32): T {
+  if (isVector<T>()) return v128.load(p);
+  else return c;
+}
+/** s * x + c, with c as kv gives it. */
+// @ts-ignore: decorator
+@inline export function maddk<T>(s: T, x: T, p: usize, c: f32): T {
+  return add<T>(mul<T>(s, x), kv<T>(p, c));
 }
 /** s * x + c, two roundings. */
 // @ts-ignore: decorator
@@ -68,13 +91,13 @@
 /** |a| with b's sign bit. */
 // @ts-ignore: decorator
 @inline export function fcopysign<T>(a: T, b: T): T {
-  if (isVector<T>()) return v128.bitselect(b, a, i32x4.splat(0x80000000));
+  if (isVector<T>()) return v128.bitselect(b, a, v128.load(OPS_K));
   else return copysign<f32>(a, b);
 }
 /** a with its low 12 significand bits cleared: 12 significant bits, so its square is exact. */
 // @ts-ignore: decorator
 @inline export function high12<T>(a: T): T {
-  if (isVector<T>()) return v128.and(a, i32x4.splat(0xFFFFF000));
+  if (isVector<T>()) return v128.and(a, v128.load(OPS_K, 16));
   else return reinterpret<f32>(reinterpret<u32>(a) & 0xFFFFF000);
 }
 /**
@@ -83,7 +106,7 @@
  */
 // @ts-ignore: decorator
 @inline export function pow2i<T>(k: T): T {
-  const b = add<T>(k, splat<T>(12583039)); // 127 + 1.5 * 2^23
+  const b = add<T>(k, kv<T>(OPS_K + 48, 12583039)); // 127 + 1.5 * 2^23
   if (isVector<T>()) return i32x4.shl(b, 23);
   else return reinterpret<f32>(reinterpret<u32>(b) << 23);
 }
@@ -102,7 +125,7 @@
 /** The canonical quiet NaN where x is NaN, else v: NaN bits do not depend on the path taken. */
 // @ts-ignore: decorator
 @inline export function nanTo<T>(x: T, v: T): T {
-  if (isVector<T>()) return v128.bitselect(i32x4.splat(0x7FC00000), v, f32x4.ne(x, x));
+  if (isVector<T>()) return v128.bitselect(v128.load(OPS_K, 32), v, f32x4.ne(x, x));
   else return select<f32>(reinterpret<f32>(0x7FC00000), v, x != x);
 }
 // @ts-ignore: decorator

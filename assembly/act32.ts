@@ -1,5 +1,5 @@
 import {
-  splat, add, sub, mul, div, fmin, fmax, fabs, fneg, ffloor, fnearest, fcopysign, high12, pow2i, selLt, selGe,
+  splat, kv, add, sub, mul, div, fmin, fmax, fabs, fneg, ffloor, fnearest, fcopysign, high12, pow2i, selLt, selGe,
   nanTo, st,
 } from "./act32-ops";
 import { EXP_Q, TANH_P, CDF_P, DCDF_P, MILLS_S, MILLS_K } from "./act32-coeffs";
@@ -15,6 +15,37 @@ const LOG2E: f32 = 1.4426950216293335;
 const LN2_HI: f32 = 0.693359375; // 9 significant bits: k * LN2_HI is exact for |k| <= 2^15
 const LN2_LO: f32 = -2.1219444e-4; // ln 2 - LN2_HI
 const INV_SQRT_2PI: f32 = 0.3989422804014327;
+/** Where tanh32 switches from the odd polynomial to the exponential form. */
+export const TANH_SMALL: f32 = 0.55;
+/** Where the GELU switches from its polynomials to the tail form. */
+export const GELU_SMALL: f32 = 1;
+
+// The constants of the functions below, 4 copies each, for kv (act32-ops.ts); kc<T>(slot, value)
+// reads one. (0 stays a splat: V8 makes it with one xor.)
+const K = memory.data<f32>([
+  -104, -104, -104, -104,
+  89, 89, 89, 89,
+  LOG2E, LOG2E, LOG2E, LOG2E,
+  LN2_HI, LN2_HI, LN2_HI, LN2_HI,
+  LN2_LO, LN2_LO, LN2_LO, LN2_LO,
+  1, 1, 1, 1,
+  0.5, 0.5, 0.5, 0.5,
+  2, 2, 2, 2,
+  TANH_SMALL, TANH_SMALL, TANH_SMALL, TANH_SMALL,
+  16, 16, 16, 16,
+  -0.5, -0.5, -0.5, -0.5,
+  MILLS_K, MILLS_K, MILLS_K, MILLS_K,
+  -16, -16, -16, -16,
+  GELU_SMALL, GELU_SMALL, GELU_SMALL, GELU_SMALL,
+  INV_SQRT_2PI, INV_SQRT_2PI, INV_SQRT_2PI, INV_SQRT_2PI,
+], 16);
+const EXP_LO = 0, EXP_HI = 1, C_LOG2E = 2, C_LN2_HI = 3, C_LN2_LO = 4, ONE = 5, HALF = 6, TWO = 7, C_TANH_SMALL = 8, SIXTEEN = 9, MINUS_HALF = 10, C_MILLS_K = 11, MINUS_16 = 12, C_GELU_SMALL = 13, C_INV_SQRT_2PI = 14;
+/** The constant in slot `slot` of K, whose value is v. */
+// @ts-ignore: decorator
+@inline function kc<T>(slot: i32, v: f32): T {
+  return kv<T>(K + (<usize>slot << 4), v);
+}
+
 
 /**
  * exp(hi + lo) for a small correction lo. hi is clamped to [-104, 89] (beyond, exp is 0 or
@@ -24,11 +55,11 @@ const INV_SQRT_2PI: f32 = 0.3989422804014327;
  */
 // @ts-ignore: decorator
 @inline export function expHL<T>(hi: T, lo: T): T {
-  const x = fmin<T>(fmax<T>(hi, splat<T>(-104)), splat<T>(89));
-  const k = fnearest<T>(mul<T>(x, splat<T>(LOG2E)));
-  const r = sub<T>(add<T>(sub<T>(x, mul<T>(k, splat<T>(LN2_HI))), lo), mul<T>(k, splat<T>(LN2_LO)));
-  const e = add<T>(splat<T>(1), add<T>(r, mul<T>(mul<T>(r, r), EXP_Q<T>(r))));
-  const k1 = ffloor<T>(mul<T>(k, splat<T>(0.5)));
+  const x = fmin<T>(fmax<T>(hi, kc<T>(EXP_LO, -104)), kc<T>(EXP_HI, 89));
+  const k = fnearest<T>(mul<T>(x, kc<T>(C_LOG2E, LOG2E)));
+  const r = sub<T>(add<T>(sub<T>(x, mul<T>(k, kc<T>(C_LN2_HI, LN2_HI))), lo), mul<T>(k, kc<T>(C_LN2_LO, LN2_LO)));
+  const e = add<T>(kc<T>(ONE, 1), add<T>(r, mul<T>(mul<T>(r, r), EXP_Q<T>(r))));
+  const k1 = ffloor<T>(mul<T>(k, kc<T>(HALF, 0.5)));
   return mul<T>(mul<T>(e, pow2i<T>(k1)), pow2i<T>(sub<T>(k, k1)));
 }
 
@@ -36,11 +67,9 @@ const INV_SQRT_2PI: f32 = 0.3989422804014327;
 // @ts-ignore: decorator
 @inline export function sigmoid32<T>(z: T): T {
   const e = expHL<T>(fneg<T>(fabs<T>(z)), splat<T>(0));
-  return div<T>(selGe<T>(z, splat<T>(0), splat<T>(1), e), add<T>(splat<T>(1), e));
+  return div<T>(selGe<T>(z, splat<T>(0), kc<T>(ONE, 1), e), add<T>(kc<T>(ONE, 1), e));
 }
 
-/** Where tanh32 switches from the odd polynomial to the exponential form. */
-export const TANH_SMALL: f32 = 0.55;
 
 /** tanh(x) for 0 <= x < TANH_SMALL: x + x u P(u), u = x^2 (no cancellation near 0). */
 // @ts-ignore: decorator
@@ -53,29 +82,27 @@ export const TANH_SMALL: f32 = 0.55;
 // @ts-ignore: decorator
 @inline export function tanhLarge<T>(x: T): T {
   const e = expHL<T>(add<T>(x, x), splat<T>(0));
-  return sub<T>(splat<T>(1), div<T>(splat<T>(2), add<T>(e, splat<T>(1))));
+  return sub<T>(kc<T>(ONE, 1), div<T>(kc<T>(TWO, 2), add<T>(e, kc<T>(ONE, 1))));
 }
 
 /** tanh(z): odd, tanh(-0) = -0. */
 // @ts-ignore: decorator
 @inline export function tanh32<T>(z: T): T {
   const x = fabs<T>(z);
-  return fcopysign<T>(selLt<T>(x, splat<T>(TANH_SMALL), tanhSmall<T>(x), tanhLarge<T>(x)), z);
+  return fcopysign<T>(selLt<T>(x, kc<T>(C_TANH_SMALL, TANH_SMALL), tanhSmall<T>(x), tanhLarge<T>(x)), z);
 }
 
-/** Where the GELU switches from its polynomials to the tail form. */
-export const GELU_SMALL: f32 = 1;
 
 /** GELU z Phi(z) for |z| < GELU_SMALL: Phi(z) = 1/2 + z P(z^2). */
 // @ts-ignore: decorator
 @inline export function geluSmall<T>(z: T): T {
-  return mul<T>(z, add<T>(splat<T>(0.5), mul<T>(z, CDF_P<T>(mul<T>(z, z)))));
+  return mul<T>(z, add<T>(kc<T>(HALF, 0.5), mul<T>(z, CDF_P<T>(mul<T>(z, z)))));
 }
 
 /** GELU'(z) = Phi(z) + z phi(z) for |z| < GELU_SMALL: 1/2 + z P'(z^2). */
 // @ts-ignore: decorator
 @inline export function dgeluSmall<T>(z: T): T {
-  return add<T>(splat<T>(0.5), mul<T>(z, DCDF_P<T>(mul<T>(z, z))));
+  return add<T>(kc<T>(HALF, 0.5), mul<T>(z, DCDF_P<T>(mul<T>(z, z))));
 }
 
 // which of the GELU's two forms a call evaluates: both and a per-lane select, or only one when
@@ -99,24 +126,24 @@ export const GELU_BOTH = 0, GELU_SMALL_ONLY = 1, GELU_TAIL_ONLY = 2;
     if (D) d = dgeluSmall<T>(z);
   }
   if (mode != GELU_SMALL_ONLY) {
-    const x = fmin<T>(fabs<T>(z), splat<T>(16));
+    const x = fmin<T>(fabs<T>(z), kc<T>(SIXTEEN, 16));
     const xh = high12<T>(x), xl = sub<T>(x, xh);
-    const hi = mul<T>(mul<T>(xh, xh), splat<T>(-0.5));
-    const lo = mul<T>(mul<T>(xl, add<T>(x, xh)), splat<T>(-0.5));
+    const hi = mul<T>(mul<T>(xh, xh), kc<T>(MINUS_HALF, -0.5));
+    const lo = mul<T>(mul<T>(xl, add<T>(x, xh)), kc<T>(MINUS_HALF, -0.5));
     const E = expHL<T>(hi, lo);
-    const inv = div<T>(splat<T>(1), add<T>(x, splat<T>(MILLS_K)));
-    const F = mul<T>(MILLS_S<T>(mul<T>(sub<T>(x, splat<T>(MILLS_K)), inv)), inv);
+    const inv = div<T>(kc<T>(ONE, 1), add<T>(x, kc<T>(C_MILLS_K, MILLS_K)));
+    const F = mul<T>(MILLS_S<T>(mul<T>(sub<T>(x, kc<T>(C_MILLS_K, MILLS_K)), inv)), inv);
     // z < 0: (z F) E, so that a subnormal E's rounding is not multiplied by |z|; below z = -16
     // max(z, -16) F E = -0, where z F E would be -inf * 0 = NaN at z = -inf
-    const neg = mul<T>(mul<T>(fmax<T>(z, splat<T>(-16)), F), E);
-    const at = selLt<T>(z, splat<T>(0), neg, mul<T>(z, sub<T>(splat<T>(1), mul<T>(E, F))));
+    const neg = mul<T>(mul<T>(fmax<T>(z, kc<T>(MINUS_16, -16)), F), E);
+    const at = selLt<T>(z, splat<T>(0), neg, mul<T>(z, sub<T>(kc<T>(ONE, 1), mul<T>(E, F))));
     if (mode == GELU_TAIL_ONLY) a = at;
-    else a = selLt<T>(fabs<T>(z), splat<T>(GELU_SMALL), a, at);
+    else a = selLt<T>(fabs<T>(z), kc<T>(C_GELU_SMALL, GELU_SMALL), a, at);
     if (D) {
-      const G = mul<T>(E, sub<T>(F, mul<T>(x, splat<T>(INV_SQRT_2PI))));
-      const dt = selLt<T>(z, splat<T>(0), G, sub<T>(splat<T>(1), G));
+      const G = mul<T>(E, sub<T>(F, mul<T>(x, kc<T>(C_INV_SQRT_2PI, INV_SQRT_2PI))));
+      const dt = selLt<T>(z, splat<T>(0), G, sub<T>(kc<T>(ONE, 1), G));
       if (mode == GELU_TAIL_ONLY) d = dt;
-      else d = selLt<T>(fabs<T>(z), splat<T>(GELU_SMALL), d, dt);
+      else d = selLt<T>(fabs<T>(z), kc<T>(C_GELU_SMALL, GELU_SMALL), d, dt);
     }
   }
   st<T>(A, nanTo<T>(z, a));
