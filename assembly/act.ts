@@ -1,4 +1,4 @@
-import { sigmoid32, tanhSmall, tanhLarge, TANH_SMALL, gelu32, GELU_BOTH, GELU_SMALL_ONLY, GELU_TAIL_ONLY, GELU_SMALL } from "./act32";
+import { sigmoid32, tanhE, gelu32, GELU_BOTH, GELU_SMALL_ONLY, GELU_TAIL_ONLY, GELU_SMALL } from "./act32";
 import { fcopysign, nanTo } from "./act32-ops";
 import { ACT_IDENTITY, ACT_RELU, ACT_LEAKYRELU, ACT_GELU, ACT_SIGMOID, ACT_TANH } from "./ids";
 
@@ -72,44 +72,25 @@ function sigmoidForward(Z: usize, A: usize, count: i32): void {
   }
 }
 
-// tanh: per step, only the form(s) some lane needs (a lane's value is the same either way)
 function tanhForward(Z: usize, A: usize, count: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    const lim = f32x4.splat(TANH_SMALL);
     for (; i + 16 <= count; i += 16) {
       const p = at(Z, i), q = at(A, i);
       const z0 = v128.load(p), z1 = v128.load(p, 16), z2 = v128.load(p, 32), z3 = v128.load(p, 48);
-      const x0 = f32x4.abs(z0), x1 = f32x4.abs(z1), x2 = f32x4.abs(z2), x3 = f32x4.abs(z3);
-      const s0 = f32x4.lt(x0, lim), s1 = f32x4.lt(x1, lim), s2 = f32x4.lt(x2, lim), s3 = f32x4.lt(x3, lim);
-      let a0: v128, a1: v128, a2: v128, a3: v128;
-      if (i32x4.all_true(v128.and(v128.and(s0, s1), v128.and(s2, s3)))) {
-        a0 = tanhSmall<v128>(x0); a1 = tanhSmall<v128>(x1); a2 = tanhSmall<v128>(x2); a3 = tanhSmall<v128>(x3);
-      } else if (!v128.any_true(v128.or(v128.or(s0, s1), v128.or(s2, s3)))) {
-        a0 = tanhLarge<v128>(x0); a1 = tanhLarge<v128>(x1); a2 = tanhLarge<v128>(x2); a3 = tanhLarge<v128>(x3);
-      } else {
-        a0 = v128.bitselect(tanhSmall<v128>(x0), tanhLarge<v128>(x0), s0);
-        a1 = v128.bitselect(tanhSmall<v128>(x1), tanhLarge<v128>(x1), s1);
-        a2 = v128.bitselect(tanhSmall<v128>(x2), tanhLarge<v128>(x2), s2);
-        a3 = v128.bitselect(tanhSmall<v128>(x3), tanhLarge<v128>(x3), s3);
-      }
+      const a0 = tanhE<v128>(f32x4.abs(z0)), a1 = tanhE<v128>(f32x4.abs(z1));
+      const a2 = tanhE<v128>(f32x4.abs(z2)), a3 = tanhE<v128>(f32x4.abs(z3));
       v128.store(q, nanTo<v128>(z0, fcopysign<v128>(a0, z0))); v128.store(q, nanTo<v128>(z1, fcopysign<v128>(a1, z1)), 16);
       v128.store(q, nanTo<v128>(z2, fcopysign<v128>(a2, z2)), 32); v128.store(q, nanTo<v128>(z3, fcopysign<v128>(a3, z3)), 48);
     }
     for (; i + 4 <= count; i += 4) {
       const z = v128.load(at(Z, i));
-      const x = f32x4.abs(z), small = f32x4.lt(x, lim);
-      let a: v128;
-      if (i32x4.all_true(small)) a = tanhSmall<v128>(x);
-      else if (!v128.any_true(small)) a = tanhLarge<v128>(x);
-      else a = v128.bitselect(tanhSmall<v128>(x), tanhLarge<v128>(x), small);
-      v128.store(at(A, i), nanTo<v128>(z, fcopysign<v128>(a, z)));
+      v128.store(at(A, i), nanTo<v128>(z, fcopysign<v128>(tanhE<v128>(f32x4.abs(z)), z)));
     }
   }
   for (; i < count; i++) {
     const z = load<f32>(at(Z, i));
-    const x = abs<f32>(z);
-    store<f32>(at(A, i), nanTo<f32>(z, fcopysign<f32>(x < TANH_SMALL ? tanhSmall<f32>(x) : tanhLarge<f32>(x), z)));
+    store<f32>(at(A, i), nanTo<f32>(z, fcopysign<f32>(tanhE<f32>(abs<f32>(z)), z)));
   }
 }
 

@@ -2,21 +2,19 @@ import {
   splat, kv, add, sub, mul, div, fmin, fmax, fabs, fneg, ffloor, fnearest, fcopysign, high12, pow2i, selLt, selGe,
   nanTo, st,
 } from "./act32-ops";
-import { EXP_Q, TANH_P, CDF_P, DCDF_P, MILLS_S, MILLS_K } from "./act32-coeffs";
+import { EXP_Q, CDF_P, DCDF_P, MILLS_S, MILLS_K } from "./act32-coeffs";
 
 // exp, sigmoid, tanh and the exact GELU (with its derivative) in float32, each written once over
 // T = f32 or T = v128 (act32-ops.ts), so the SIMD build's four lanes and the scalar build perform
 // the same operations in the same order and give the same bits. Polynomials: scripts/fit-act32.py.
-// Errors against float64 (tests/activations.test.ts measures them on a dense grid): exp, sigmoid
-// and tanh within 2 float32 ulps, GELU within 3 (subnormal results aside); see docs there.
-// sigmoid32 and tanh32 leave NaN handling (the canonical NaN out) to their callers (act.ts).
+// Errors against float64 (tests/activations.test.ts measures them on a dense grid): sigmoid and
+// tanh within 2.5 float32 ulps, GELU within 3.5 (subnormal results aside); see docs there.
+// sigmoid32 and tanhE leave NaN handling (the canonical NaN out) to their callers (act.ts).
 
 const LOG2E: f32 = 1.4426950216293335;
 const LN2_HI: f32 = 0.693359375; // 9 significant bits: k * LN2_HI is exact for |k| <= 2^15
 const LN2_LO: f32 = -2.1219444e-4; // ln 2 - LN2_HI
 const INV_SQRT_2PI: f32 = 0.3989422804014327;
-/** Where tanh32 switches from the odd polynomial to the exponential form. */
-export const TANH_SMALL: f32 = 0.55;
 /** Where the GELU switches from its polynomials to the tail form. */
 export const GELU_SMALL: f32 = 1;
 
@@ -31,15 +29,16 @@ const K = memory.data<f32>([
   1, 1, 1, 1,
   0.5, 0.5, 0.5, 0.5,
   2, 2, 2, 2,
-  TANH_SMALL, TANH_SMALL, TANH_SMALL, TANH_SMALL,
   16, 16, 16, 16,
   -0.5, -0.5, -0.5, -0.5,
   MILLS_K, MILLS_K, MILLS_K, MILLS_K,
   -16, -16, -16, -16,
   GELU_SMALL, GELU_SMALL, GELU_SMALL, GELU_SMALL,
   INV_SQRT_2PI, INV_SQRT_2PI, INV_SQRT_2PI, INV_SQRT_2PI,
+  -2, -2, -2, -2,
+  -40, -40, -40, -40,
 ], 16);
-const EXP_LO = 0, EXP_HI = 1, C_LOG2E = 2, C_LN2_HI = 3, C_LN2_LO = 4, ONE = 5, HALF = 6, TWO = 7, C_TANH_SMALL = 8, SIXTEEN = 9, MINUS_HALF = 10, C_MILLS_K = 11, MINUS_16 = 12, C_GELU_SMALL = 13, C_INV_SQRT_2PI = 14;
+const EXP_LO = 0, EXP_HI = 1, C_LOG2E = 2, C_LN2_HI = 3, C_LN2_LO = 4, ONE = 5, HALF = 6, TWO = 7, SIXTEEN = 8, MINUS_HALF = 9, C_MILLS_K = 10, MINUS_16 = 11, C_GELU_SMALL = 12, C_INV_SQRT_2PI = 13, MINUS_TWO = 14, MINUS_40 = 15;
 /** The constant in slot `slot` of K, whose value is v. */
 // @ts-ignore: decorator
 @inline function kc<T>(slot: i32, v: f32): T {
@@ -71,26 +70,23 @@ const EXP_LO = 0, EXP_HI = 1, C_LOG2E = 2, C_LN2_HI = 3, C_LN2_LO = 4, ONE = 5, 
 }
 
 
-/** tanh(x) for 0 <= x < TANH_SMALL: x + x u P(u), u = x^2 (no cancellation near 0). */
+/**
+ * tanh(x) for x >= 0 in one form for every x: -m / (m + 2) with m = expm1(-2x), which has no
+ * cancellation anywhere (near 0, m ~ -2x to a relative ulp or two). m = 2^k (1 + p) - 1 is taken as
+ * 2^k p + (2^k - 1), with -2x = k ln2 + r (Cody and Waite as in expHL), p = expm1(r) = r + r^2 Q(r);
+ * -2x is clamped at -40 (tanh(20) is 1 in float32), so 2^k stays a normal number and m + 2 >= 1.
+ */
 // @ts-ignore: decorator
-@inline export function tanhSmall<T>(x: T): T {
-  const u = mul<T>(x, x);
-  return add<T>(x, mul<T>(x, mul<T>(u, TANH_P<T>(u))));
+@inline export function tanhE<T>(x: T): T {
+  const y = fmax<T>(mul<T>(x, kc<T>(MINUS_TWO, -2)), kc<T>(MINUS_40, -40));
+  const k = fnearest<T>(mul<T>(y, kc<T>(C_LOG2E, LOG2E)));
+  const r = sub<T>(sub<T>(y, mul<T>(k, kc<T>(C_LN2_HI, LN2_HI))), mul<T>(k, kc<T>(C_LN2_LO, LN2_LO)));
+  const p = add<T>(r, mul<T>(mul<T>(r, r), EXP_Q<T>(r)));
+  const s = pow2i<T>(k);
+  const m = add<T>(mul<T>(s, p), sub<T>(s, kc<T>(ONE, 1)));
+  return div<T>(fneg<T>(m), add<T>(m, kc<T>(TWO, 2)));
 }
 
-/** tanh(x) for x >= TANH_SMALL: 1 - 2 / (exp(2x) + 1); exp(2x) = inf gives 1. */
-// @ts-ignore: decorator
-@inline export function tanhLarge<T>(x: T): T {
-  const e = expHL<T>(add<T>(x, x), splat<T>(0));
-  return sub<T>(kc<T>(ONE, 1), div<T>(kc<T>(TWO, 2), add<T>(e, kc<T>(ONE, 1))));
-}
-
-/** tanh(z): odd, tanh(-0) = -0. */
-// @ts-ignore: decorator
-@inline export function tanh32<T>(z: T): T {
-  const x = fabs<T>(z);
-  return fcopysign<T>(selLt<T>(x, kc<T>(C_TANH_SMALL, TANH_SMALL), tanhSmall<T>(x), tanhLarge<T>(x)), z);
-}
 
 
 /** GELU z Phi(z) for |z| < GELU_SMALL: Phi(z) = 1/2 + z P(z^2). */
