@@ -84,6 +84,11 @@ export function gemmFused(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M:
   epiMode = EPI_NONE;
 }
 
+/** C = A·B (M x N) where B's rows are ldb floats apart and C's ldc apart: a column range of a wider product. */
+export function gemmStrided(A: usize, aRow: i32, aCol: i32, B: usize, ldb: i32, C: usize, ldc: i32, M: i32, N: i32, K: i32): void {
+  gemmLd(A, aRow, aCol, B, ldb, C, ldc, M, N, K);
+}
+
 // the unpacked fused path's row blocks: about this many bytes of C each (L1-resident)
 const EPI_ROW_BYTES = 16384;
 

@@ -1,4 +1,4 @@
-import { samplesPhase, paramsRange, featRange } from "./phases";
+import { samplesPhase, paramsRange, paramsCols, splitsColumns, featRange } from "./phases";
 import { netAt, layerOf, Net, Layer } from "./state";
 import { gemmSetThread } from "./gemm";
 
@@ -126,6 +126,7 @@ function layerChunks(n: Net, l: i32): i32 {
   const y: Layer = layerOf(n, l);
   if (y.frozen) return 0;
   const fout = y.fanOut;
+  if (splitsColumns(n, l)) return blocks(y.fanIn, neuronBlock(y.fanIn));
   let c = blocks(fout, neuronBlock(fout));
   if (l == 0 && n.feat != 0) c += blocks(n.featDim, neuronBlock(n.featDim));
   return c;
@@ -160,6 +161,11 @@ function runChunk(c: i32): void {
         return;
       }
       c -= kf;
+    }
+    if (splitsColumns(n, l)) {
+      const fin = layerOf(n, l).fanIn, cb = neuronBlock(fin);
+      paramsCols(n, X, rows, l, c * cb, min(fin, (c + 1) * cb), flags != 0);
+      return;
     }
     const fout = layerOf(n, l).fanOut, nb = neuronBlock(fout);
     paramsRange(n, X, rows, l, c * nb, min(fout, (c + 1) * nb), flags != 0);

@@ -1,4 +1,4 @@
-import { gemm, gemmFused, EPI_FORWARD, EPI_BACKWARD, colSumStrided, transposeBlock } from "./gemm";
+import { gemm, gemmFused, gemmStrided, EPI_FORWARD, EPI_BACKWARD, colSumStrided, transposeBlock } from "./gemm";
 import { lossGradRowsC, targetWidth } from "./loss";
 import { sgdUpdate, adamUpdate } from "./optim";
 import { OPT_SGD, OPT_ADAMW } from "./ids";
@@ -129,6 +129,41 @@ export function paramsRange(n: Net, X: usize, rows: i32, l: i32, k0: i32, k1: i3
     const b = y.b;
     if (b) updateRange(n, off(b, k0), off(gb, k0), off(y.mb, k0), off(y.vb, k0), m);
     refreshTransposed(n, l, k0, k1);
+  }
+}
+
+/** Whether layer l's params-phase chunks are column ranges (paramsCols) instead of neuron blocks. */
+export function splitsColumns(n: Net, l: i32): bool {
+  const y = layerOf(n, l);
+  // a layer of 1-3 outputs (the output layer of a one-output network) is one neuron block: with
+  // threads, one thread summed its whole weight gradient (1000 x 256 products) while the others waited
+  return y.fanOut < 4 && y.fanIn >= 16 && !(l == 0 && (n.factored || n.feat != 0));
+}
+
+/**
+ * Input columns [j0, j1) of layer l (splitsColumns): every output's weight-gradient entries of
+ * those columns (each the same sum as paramsRange's, whose products it splits by columns), their
+ * optimizer step and the transposed weights' rows; the range starting at 0 also does the bias.
+ */
+export function paramsCols(n: Net, X: usize, rows: i32, l: i32, j0: i32, j1: i32, update: bool): void {
+  const y: Layer = layerOf(n, l);
+  const fin = y.fanIn, fout = y.fanOut;
+  const m = j1 - j0;
+  if (m <= 0) return;
+  const D = y.D, gW = y.gW;
+  const input = l == 0 ? X : layerOf(n, l - 1).A;
+  gemmStrided(D, 1, fout, off(input, j0), fin, off(gW, j0), fin, fout, m, rows);
+  const gb = y.gb, b = y.b;
+  if (j0 == 0 && gb) colSumStrided(D, gb, rows, fout, fout);
+  if (!update) return;
+  for (let r = 0; r < fout; r++) {
+    const o = r * fin + j0;
+    updateRange(n, off(y.W, o), off(gW, o), off(y.mW, o), off(y.vW, o), m);
+  }
+  if (j0 == 0 && b) updateRange(n, b, gb, y.mb, y.vb, fout);
+  const W = y.W, Wt = y.Wt;
+  for (let j = j0; j < j1; j++) {
+    for (let r = 0; r < fout; r++) store<f32>(off(Wt, j * fout + r), load<f32>(off(W, r * fin + j)));
   }
 }
 
