@@ -22,7 +22,6 @@ export const GELU_SMALL: f32 = 1;
 // reads one. (0 stays a splat: V8 makes it with one xor.)
 const K = memory.data<f32>([
   -104, -104, -104, -104,
-  89, 89, 89, 89,
   LOG2E, LOG2E, LOG2E, LOG2E,
   LN2_HI, LN2_HI, LN2_HI, LN2_HI,
   LN2_LO, LN2_LO, LN2_LO, LN2_LO,
@@ -38,7 +37,7 @@ const K = memory.data<f32>([
   -2, -2, -2, -2,
   -40, -40, -40, -40,
 ], 16);
-const EXP_LO = 0, EXP_HI = 1, C_LOG2E = 2, C_LN2_HI = 3, C_LN2_LO = 4, ONE = 5, HALF = 6, TWO = 7, SIXTEEN = 8, MINUS_HALF = 9, C_MILLS_K = 10, MINUS_16 = 11, C_GELU_SMALL = 12, C_INV_SQRT_2PI = 13, MINUS_TWO = 14, MINUS_40 = 15;
+const EXP_LO = 0, C_LOG2E = 1, C_LN2_HI = 2, C_LN2_LO = 3, ONE = 4, HALF = 5, TWO = 6, SIXTEEN = 7, MINUS_HALF = 8, C_MILLS_K = 9, MINUS_16 = 10, C_GELU_SMALL = 11, C_INV_SQRT_2PI = 12, MINUS_TWO = 13, MINUS_40 = 14;
 /** The constant in slot `slot` of K, whose value is v. */
 // @ts-ignore: decorator
 @inline function kc<T>(slot: i32, v: f32): T {
@@ -47,14 +46,14 @@ const EXP_LO = 0, EXP_HI = 1, C_LOG2E = 2, C_LN2_HI = 3, C_LN2_LO = 4, ONE = 5, 
 
 
 /**
- * exp(hi + lo) for a small correction lo. hi is clamped to [-104, 89] (beyond, exp is 0 or
- * inf in float32); x = k ln2 + r with k = nearest(x log2 e) (Cody and Waite: x - k LN2_HI is
+ * exp(hi + lo) for hi <= 0 (both callers' arguments: sigmoid's -|z|, the GELU's -x^2/2) and a
+ * small correction lo. hi is clamped at -104 (below, exp is 0 in float32); x = k ln2 + r with k = nearest(x log2 e) (Cody and Waite: x - k LN2_HI is
  * exact), exp(r) = 1 + r + r^2 Q(r), and 2^k applied as 2^k1 2^k2 so that subnormal results
- * round once and large ones overflow to inf.
+ * round once.
  */
 // @ts-ignore: decorator
 @inline export function expHL<T>(hi: T, lo: T): T {
-  const x = fmin<T>(fmax<T>(hi, kc<T>(EXP_LO, -104)), kc<T>(EXP_HI, 89));
+  const x = fmax<T>(hi, kc<T>(EXP_LO, -104));
   const k = fnearest<T>(mul<T>(x, kc<T>(C_LOG2E, LOG2E)));
   const r = sub<T>(add<T>(sub<T>(x, mul<T>(k, kc<T>(C_LN2_HI, LN2_HI))), lo), mul<T>(k, kc<T>(C_LN2_LO, LN2_LO)));
   const e = add<T>(kc<T>(ONE, 1), add<T>(r, mul<T>(mul<T>(r, r), EXP_Q<T>(r))));
