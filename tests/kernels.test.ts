@@ -385,7 +385,8 @@ describe('gemm: packed B panels', () => {
 
 describe('transpose and colSum', () => {
   const ROWS = [0, 1, 31, 32, 33, 1000];
-  const COLS = [1, 3, 4, 5, 256];
+  // 16 columns per SIMD pass, then pairs, then one: 17 and 35 take all three
+  const COLS = [1, 3, 4, 5, 17, 35, 256];
 
   it('transpose matches transposeRef bit for bit', () => {
     const rng = mulberry32(10);
@@ -416,6 +417,21 @@ describe('transpose and colSum', () => {
         expectBitwise(got, want, `colSum ${rows}x${cols}`);
         if (rows === 0) expect(firstDiff(want, new Float32Array(cols))).toBeNull();
       }
+    }
+  });
+
+  it('colSumStrided (rows ld floats apart) matches colSumRef of the sub-matrix bit for bit', () => {
+    const rng = mulberry32(12);
+    for (const [rows, cols, ld] of [[33, 35, 40], [1000, 17, 256], [5, 16, 19]]) {
+      const A = spanningF32(rng, rows * ld, 8);
+      const sub = new Float32Array(rows * cols);
+      for (let i = 0; i < rows; i++) sub.set(A.subarray(i * ld, i * ld + cols), i * cols);
+      const got = both((m, k) => {
+        const pA = m.f32(A), pO = m.f32(cols);
+        k.colSumStrided(pA, pO, rows, cols, ld);
+        return m.readF32(pO, cols);
+      });
+      expectBitwise(got, colSumRef(sub, rows, cols), `colSumStrided ${rows}x${cols} ld ${ld}`);
     }
   });
 
