@@ -6,7 +6,7 @@ import { ACT_IDENTITY, ACT_RELU, ACT_LEAKYRELU, ACT_GELU, ACT_SIGMOID, ACT_TANH 
 // Piecewise-linear ones run in SIMD with the scalar build's exact semantics (select on
 // z > 0; ReLU gives +0 below zero as PyTorch does). Smooth ones are float32 functions written
 // once for both builds (act32.ts): four lanes at a time in SIMD, the same bits as the scalar build.
-const LEAK: f32 = 0.1;
+export const LEAK: f32 = 0.1;
 
 // @ts-ignore: decorator
 @inline function at(p: usize, i: i32): usize {
@@ -91,6 +91,30 @@ function tanhForward(Z: usize, A: usize, count: i32): void {
   for (; i < count; i++) {
     const z = load<f32>(at(Z, i));
     store<f32>(at(A, i), nanTo<f32>(z, fcopysign<f32>(tanhE<f32>(abs<f32>(z)), z)));
+  }
+}
+
+/**
+ * Z += bias, then A = ReLU(Z) or LeakyReLU(Z), in one pass over a row of count values (the GEMM
+ * epilogue's forward step for the piecewise-linear activations: the same operations as addBias
+ * followed by actForward, without a second pass and call per row).
+ */
+export function reluBias(kind: i32, Z: usize, bias: usize, A: usize, count: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const zero = f32x4.splat(0), leak = f32x4.splat(kind == ACT_RELU ? 0 : LEAK);
+    for (; i + 4 <= count; i += 4) {
+      const z = f32x4.add(v128.load(at(Z, i)), v128.load(at(bias, i)));
+      v128.store(at(Z, i), z);
+      const neg = kind == ACT_RELU ? zero : f32x4.mul(z, leak);
+      v128.store(at(A, i), v128.bitselect(z, neg, f32x4.gt(z, zero)));
+    }
+  }
+  const k: f32 = kind == ACT_RELU ? 0 : LEAK;
+  for (; i < count; i++) {
+    const z = load<f32>(at(Z, i)) + load<f32>(at(bias, i));
+    store<f32>(at(Z, i), z);
+    store<f32>(at(A, i), z > 0 ? z : (kind == ACT_RELU ? 0 : z * k));
   }
 }
 

@@ -13,7 +13,8 @@
 // lengths.
 export const KB = 32;
 
-import { actForward, actBackward } from "./act";
+import { actForward, actBackward, reluBias, LEAK } from "./act";
+import { ACT_RELU, ACT_LEAKYRELU } from "./ids";
 
 // @ts-ignore: decorator
 @inline function f32at(p: usize, i: i32): f32 {
@@ -46,6 +47,10 @@ function epilogue(i0: i32, i1: i32, j0: i32, j1: i32): void {
     const o = <usize>(i * epiLd + j0) << 2;
     const c = epiC + o;
     if (epiMode == EPI_FORWARD) {
+      if (epiBias && epiA && (epiAct == ACT_RELU || epiAct == ACT_LEAKYRELU)) {
+        reluBias(epiAct, c, epiBias + (<usize>j0 << 2), epiA + o, n);
+        continue;
+      }
       if (epiBias) addBias(c, epiBias + (<usize>j0 << 2), 1, n);
       if (epiA) actForward(epiAct, c, epiA + o, n, epiCdf ? epiCdf + o : 0);
     } else {
@@ -62,6 +67,11 @@ export function gemmFused(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M:
                           mode: i32, act: i32, bias: usize, Z: usize, Aout: usize, cdf: usize): void {
   epiMode = mode; epiAct = act; epiLd = N;
   epiC = C; epiBias = bias; epiZ = Z; epiA = Aout; epiCdf = cdf;
+  if (mode == EPI_BACKWARD && K == 1 && (act == ACT_RELU || act == ACT_LEAKYRELU)) {
+    outerReluBackward(A, aRow, B, C, Z, M, N, act);
+    epiMode = EPI_NONE;
+    return;
+  }
   if (mode != EPI_NONE && !packs(M, N, K, N)) {
     // unpacked (a narrow product: the output layer's N = 1, the backward pass's K = C): blocks of
     // rows, each finished and through the epilogue while in L1 (rows of C are independent sums)
@@ -87,6 +97,35 @@ export function gemmFused(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M:
 /** C = A·B (M x N) where B's rows are ldb floats apart and C's ldc apart: a column range of a wider product. */
 export function gemmStrided(A: usize, aRow: i32, aCol: i32, B: usize, ldb: i32, C: usize, ldc: i32, M: i32, N: i32, K: i32): void {
   gemmLd(A, aRow, aCol, B, ldb, C, ldc, M, N, K);
+}
+
+/**
+ * The backward step into the last hidden layer of a one-output network: C[i][j] = (0 + A[i] B[j])
+ * (a product over K = 1, summed from zero as every kernel here sums) times ReLU'(Z[i][j]), in one
+ * pass: the same operations as gemmLd's tiles followed by actBackward.
+ */
+function outerReluBackward(A: usize, aRow: i32, B: usize, C: usize, Z: usize, M: i32, N: i32, act: i32): void {
+  const k: f32 = act == ACT_RELU ? 0 : LEAK;
+  for (let i = 0; i < M; i++) {
+    const d = f32at(A, i * aRow);
+    const row = <usize>(i * N) << 2;
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      const zero = f32x4.splat(0), leak = f32x4.splat(k), dv = f32x4.splat(d);
+      for (; j + 4 <= N; j += 4) {
+        const o = row + (<usize>j << 2);
+        const g = f32x4.add(zero, f32x4.mul(dv, v128.load(B + (<usize>j << 2))));
+        const neg = act == ACT_RELU ? zero : f32x4.mul(g, leak);
+        v128.store(C + o, v128.bitselect(g, neg, f32x4.gt(v128.load(Z + o), zero)));
+      }
+    }
+    for (; j < N; j++) {
+      let g: f32 = 0;
+      g += d * f32at(B, j);
+      const o = row + (<usize>j << 2);
+      store<f32>(C + o, load<f32>(Z + o) > 0 ? g : (act == ACT_RELU ? 0 : g * k));
+    }
+  }
 }
 
 // the unpacked fused path's row blocks: about this many bytes of C each (L1-resident)
