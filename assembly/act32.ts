@@ -113,13 +113,13 @@ export const GELU_BOTH = 0, GELU_SMALL_ONLY = 1, GELU_TAIL_ONLY = 2;
  * then z < 0: GELU = (z F) E, GELU' = G; z > 0: GELU = z (1 - E F), GELU' = 1 - G. Below z = -16,
  * E = 0 and GELU = -0. NaN in, the canonical NaN out.
  */
+// The tail form runs first and the polynomials after it, so that in GELU_BOTH only the tail's two
+// results stay live across the polynomials; the derivative is computed whether or not D is given
+// (a few operations; forward passes without a backward pass are rare), so each form is one
+// straight block of code: with it behind "if (D)" V8 kept E, F and x live across the branch.
 // @ts-ignore: decorator
 @inline export function gelu32<T>(z: T, A: usize, D: usize, mode: i32): void {
-  let a = z, d = z;
-  if (mode != GELU_TAIL_ONLY) {
-    a = geluSmall<T>(z);
-    if (D) d = dgeluSmall<T>(z);
-  }
+  let at = z, dt = z;
   if (mode != GELU_SMALL_ONLY) {
     const x = fmin<T>(fabs<T>(z), kc<T>(SIXTEEN, 16));
     const xh = high12<T>(x), xl = sub<T>(x, xh);
@@ -131,14 +131,18 @@ export const GELU_BOTH = 0, GELU_SMALL_ONLY = 1, GELU_TAIL_ONLY = 2;
     // z < 0: (z F) E, so that a subnormal E's rounding is not multiplied by |z|; below z = -16
     // max(z, -16) F E = -0, where z F E would be -inf * 0 = NaN at z = -inf
     const neg = mul<T>(mul<T>(fmax<T>(z, kc<T>(MINUS_16, -16)), F), E);
-    const at = selLt<T>(z, splat<T>(0), neg, mul<T>(z, sub<T>(kc<T>(ONE, 1), mul<T>(E, F))));
-    if (mode == GELU_TAIL_ONLY) a = at;
-    else a = selLt<T>(fabs<T>(z), kc<T>(C_GELU_SMALL, GELU_SMALL), a, at);
-    if (D) {
-      const G = mul<T>(E, sub<T>(F, mul<T>(x, kc<T>(C_INV_SQRT_2PI, INV_SQRT_2PI))));
-      const dt = selLt<T>(z, splat<T>(0), G, sub<T>(kc<T>(ONE, 1), G));
-      if (mode == GELU_TAIL_ONLY) d = dt;
-      else d = selLt<T>(fabs<T>(z), kc<T>(C_GELU_SMALL, GELU_SMALL), d, dt);
+    at = selLt<T>(z, splat<T>(0), neg, mul<T>(z, sub<T>(kc<T>(ONE, 1), mul<T>(E, F))));
+    const G = mul<T>(E, sub<T>(F, mul<T>(x, kc<T>(C_INV_SQRT_2PI, INV_SQRT_2PI))));
+    dt = selLt<T>(z, splat<T>(0), G, sub<T>(kc<T>(ONE, 1), G));
+  }
+  let a = at, d = dt;
+  if (mode != GELU_TAIL_ONLY) {
+    a = geluSmall<T>(z);
+    d = dgeluSmall<T>(z);
+    if (mode == GELU_BOTH) {
+      const small = kc<T>(C_GELU_SMALL, GELU_SMALL);
+      a = selLt<T>(fabs<T>(z), small, a, at);
+      d = selLt<T>(fabs<T>(z), small, d, dt);
     }
   }
   st<T>(A, nanTo<T>(z, a));
