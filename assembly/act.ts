@@ -1,12 +1,12 @@
-import { sigmoid32, tanhE, gelu32, GELU_BOTH, GELU_SMALL_ONLY, GELU_TAIL_ONLY, GELU_SMALL } from "./act32";
-import { fcopysign, nanTo } from "./act32-ops";
+import { sigmoid32, tanh32, gelu32, GELU_BOTH, GELU_SMALL_ONLY, GELU_TAIL_ONLY, GELU_SMALL } from "./act32";
+import { nanTo } from "./act32-ops";
 import { ACT_IDENTITY, ACT_RELU, ACT_LEAKYRELU, ACT_GELU, ACT_SIGMOID, ACT_TANH } from "./ids";
 
 // Activations and their derivatives, elementwise. Ids: assembly/ids.ts (shared with the engine).
 // Piecewise-linear ones run in SIMD with the scalar build's exact semantics (select on
 // z > 0; ReLU gives +0 below zero as PyTorch does). Smooth ones are float32 functions written
 // once for both builds (act32.ts): four lanes at a time in SIMD, the same bits as the scalar build.
-export const LEAK: f32 = 0.1;
+const LEAK: f32 = 0.1;
 
 // @ts-ignore: decorator
 @inline function at(p: usize, i: i32): usize {
@@ -44,53 +44,48 @@ export function actForward(kind: i32, Z: usize, A: usize, count: i32, deriv: usi
     geluForward(Z, A, count, deriv);
     return;
   }
-  if (kind == ACT_SIGMOID) sigmoidForward(Z, A, count);
-  else tanhForward(Z, A, count);
+  if (kind == ACT_SIGMOID) smoothForward<Sigmoid>(Z, A, count);
+  else smoothForward<Tanh>(Z, A, count);
+}
+
+// The smooth activations of act32.ts as types, so one loop serves both (changetype<F>(0) gives the
+// calls, as PanelRows does in gemm.ts).
+@unmanaged class Sigmoid {
+  // @ts-ignore: decorator
+  @inline v(z: v128): v128 { return sigmoid32<v128>(z); }
+  // @ts-ignore: decorator
+  @inline s(z: f32): f32 { return sigmoid32<f32>(z); }
+}
+@unmanaged class Tanh {
+  // @ts-ignore: decorator
+  @inline v(z: v128): v128 { return tanh32<v128>(z); }
+  // @ts-ignore: decorator
+  @inline s(z: f32): f32 { return tanh32<f32>(z); }
 }
 
 // Sigmoid and tanh run 16 elements a step, as four independent vectors: one vector's chain of
 // dependent operations (exp, then a division) leaves the core idle, four in flight ran 2.2x
-// faster. Each has a loop of its own (in one loop with both, V8 kept neither's values in registers).
-function sigmoidForward(Z: usize, A: usize, count: i32): void {
+// faster. Each activation gets a loop of its own (in one loop with both, V8 kept neither's values
+// in registers).
+function smoothForward<F>(Z: usize, A: usize, count: i32): void {
+  const f = changetype<F>(0);
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     for (; i + 16 <= count; i += 16) {
       const p = at(Z, i), q = at(A, i);
       const z0 = v128.load(p), z1 = v128.load(p, 16), z2 = v128.load(p, 32), z3 = v128.load(p, 48);
-      const a0 = sigmoid32<v128>(z0), a1 = sigmoid32<v128>(z1), a2 = sigmoid32<v128>(z2), a3 = sigmoid32<v128>(z3);
+      const a0 = f.v(z0), a1 = f.v(z1), a2 = f.v(z2), a3 = f.v(z3);
       v128.store(q, nanTo<v128>(z0, a0)); v128.store(q, nanTo<v128>(z1, a1), 16);
       v128.store(q, nanTo<v128>(z2, a2), 32); v128.store(q, nanTo<v128>(z3, a3), 48);
     }
     for (; i + 4 <= count; i += 4) {
       const z = v128.load(at(Z, i));
-      v128.store(at(A, i), nanTo<v128>(z, sigmoid32<v128>(z)));
+      v128.store(at(A, i), nanTo<v128>(z, f.v(z)));
     }
   }
   for (; i < count; i++) {
     const z = load<f32>(at(Z, i));
-    store<f32>(at(A, i), nanTo<f32>(z, sigmoid32<f32>(z)));
-  }
-}
-
-function tanhForward(Z: usize, A: usize, count: i32): void {
-  let i = 0;
-  if (ASC_FEATURE_SIMD) {
-    for (; i + 16 <= count; i += 16) {
-      const p = at(Z, i), q = at(A, i);
-      const z0 = v128.load(p), z1 = v128.load(p, 16), z2 = v128.load(p, 32), z3 = v128.load(p, 48);
-      const a0 = tanhE<v128>(f32x4.abs(z0)), a1 = tanhE<v128>(f32x4.abs(z1));
-      const a2 = tanhE<v128>(f32x4.abs(z2)), a3 = tanhE<v128>(f32x4.abs(z3));
-      v128.store(q, nanTo<v128>(z0, fcopysign<v128>(a0, z0))); v128.store(q, nanTo<v128>(z1, fcopysign<v128>(a1, z1)), 16);
-      v128.store(q, nanTo<v128>(z2, fcopysign<v128>(a2, z2)), 32); v128.store(q, nanTo<v128>(z3, fcopysign<v128>(a3, z3)), 48);
-    }
-    for (; i + 4 <= count; i += 4) {
-      const z = v128.load(at(Z, i));
-      v128.store(at(A, i), nanTo<v128>(z, fcopysign<v128>(tanhE<v128>(f32x4.abs(z)), z)));
-    }
-  }
-  for (; i < count; i++) {
-    const z = load<f32>(at(Z, i));
-    store<f32>(at(A, i), nanTo<f32>(z, fcopysign<f32>(tanhE<f32>(abs<f32>(z)), z)));
+    store<f32>(at(A, i), nanTo<f32>(z, f.s(z)));
   }
 }
 

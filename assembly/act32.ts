@@ -88,6 +88,12 @@ const EXP_LO = 0, C_LOG2E = 1, C_LN2_HI = 2, C_LN2_LO = 3, ONE = 4, HALF = 5, TW
 
 
 
+/** tanh(z): odd (tanh(-0) = -0); NaN handling as sigmoid32's. */
+// @ts-ignore: decorator
+@inline export function tanh32<T>(z: T): T {
+  return fcopysign<T>(tanhE<T>(fabs<T>(z)), z);
+}
+
 /** GELU z Phi(z) for |z| < GELU_SMALL: Phi(z) = 1/2 + z P(z^2). */
 // @ts-ignore: decorator
 @inline export function geluSmall<T>(z: T): T {

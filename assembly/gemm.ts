@@ -13,8 +13,8 @@
 // lengths.
 export const KB = 32;
 
-import { actForward, actBackward, reluBias, LEAK } from "./act";
-import { ACT_RELU, ACT_LEAKYRELU, ACT_SIGMOID, ACT_TANH, ACT_GELU } from "./ids";
+import { actForward, actBackward, reluBias } from "./act";
+import { ACT_RELU, ACT_LEAKYRELU } from "./ids";
 
 // @ts-ignore: decorator
 @inline function f32at(p: usize, i: i32): f32 {
@@ -67,9 +67,8 @@ export function gemmFused(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M:
                           mode: i32, act: i32, bias: usize, Z: usize, Aout: usize, cdf: usize): void {
   epiMode = mode; epiAct = act; epiLd = N;
   epiC = C; epiBias = bias; epiZ = Z; epiA = Aout; epiCdf = cdf;
-  // (GELU without a stored derivative computes it in actBackward: not here)
-  if (mode == EPI_BACKWARD && K == 1 && (act != ACT_GELU || cdf)) {
-    outerBackward(A, aRow, B, C, Z, Aout, cdf, M, N, act);
+  if (mode == EPI_BACKWARD && K == 1) {
+    outerBackward(A, aRow, B, C, M, N);
     epiMode = EPI_NONE;
     return;
   }
@@ -101,42 +100,28 @@ export function gemmStrided(A: usize, aRow: i32, aCol: i32, B: usize, ldb: i32, 
 }
 
 /**
- * The backward step into the last hidden layer of a one-output network: C[i][j] = (0 + A[i] B[j])
- * (a product over K = 1, summed from zero as every kernel here sums) times act'(z) as actBackward
- * takes it (ReLU's mask on Z; a(1 - a) and 1 - a^2 from the output Aout; GELU's stored derivative
- * D), in one pass: the same operations as gemmLd's tiles followed by actBackward.
+ * The backward step into the last hidden layer of a one-output network, row by row: the row of
+ * C = (0 + A[i] B[j]) (a product over K = 1, summed from zero as every kernel here sums), then
+ * actBackward on it while it is in L1: the same operations as gemmLd's tiles followed by the
+ * epilogue, without the 4x8 tiles' set-up for one step of k.
  */
-function outerBackward(A: usize, aRow: i32, B: usize, C: usize, Z: usize, Aout: usize, D: usize, M: i32, N: i32, act: i32): void {
-  const k: f32 = act == ACT_RELU ? 0 : LEAK;
-  const relu = act == ACT_RELU || act == ACT_LEAKYRELU;
+function outerBackward(A: usize, aRow: i32, B: usize, C: usize, M: i32, N: i32): void {
   for (let i = 0; i < M; i++) {
     const d = f32at(A, i * aRow);
-    const row = <usize>(i * N) << 2;
+    const row = C + (<usize>(i * N) << 2);
     let j = 0;
     if (ASC_FEATURE_SIMD) {
-      const zero = f32x4.splat(0), one = f32x4.splat(1), leak = f32x4.splat(k), dv = f32x4.splat(d);
+      const zero = f32x4.splat(0), dv = f32x4.splat(d);
       for (; j + 4 <= N; j += 4) {
-        const o = row + (<usize>j << 2);
-        const g = f32x4.add(zero, f32x4.mul(dv, v128.load(B + (<usize>j << 2))));
-        let out = g;
-        if (relu) out = v128.bitselect(g, act == ACT_RELU ? zero : f32x4.mul(g, leak), f32x4.gt(v128.load(Z + o), zero));
-        else if (act == ACT_SIGMOID) { const a = v128.load(Aout + o); out = f32x4.mul(g, f32x4.mul(a, f32x4.sub(one, a))); }
-        else if (act == ACT_TANH) { const a = v128.load(Aout + o); out = f32x4.mul(g, f32x4.sub(one, f32x4.mul(a, a))); }
-        else if (act == ACT_GELU) out = f32x4.mul(g, v128.load(D + o));
-        v128.store(C + o, out);
+        v128.store(row + (<usize>j << 2), f32x4.add(zero, f32x4.mul(dv, v128.load(B + (<usize>j << 2)))));
       }
     }
     for (; j < N; j++) {
       let g: f32 = 0;
       g += d * f32at(B, j);
-      const o = row + (<usize>j << 2);
-      let out = g;
-      if (relu) out = load<f32>(Z + o) > 0 ? g : (act == ACT_RELU ? 0 : g * k);
-      else if (act == ACT_SIGMOID) { const a = load<f32>(Aout + o); out = g * (a * (<f32>1 - a)); }
-      else if (act == ACT_TANH) { const a = load<f32>(Aout + o); out = g * (<f32>1 - a * a); }
-      else if (act == ACT_GELU) out = g * load<f32>(D + o);
-      store<f32>(C + o, out);
+      store<f32>(row + (<usize>j << 2), g);
     }
+    epilogue(i, i + 1, 0, N);
   }
 }
 
