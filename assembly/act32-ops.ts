@@ -47,21 +47,16 @@ const OPS_K = memory.data<u32>([
   if (isVector<T>()) return v128.load(p);
   else return c;
 }
-/** s * x + c, with c as kv gives it. */
+/** s * x + c (two roundings), with c as kv gives it. */
 // @ts-ignore: decorator
 @inline export function maddk<T>(s: T, x: T, p: usize, c: f32): T {
   return add<T>(mul<T>(s, x), kv<T>(p, c));
-}
-/** s * x + c, two roundings. */
-// @ts-ignore: decorator
-@inline export function madd<T>(s: T, x: T, c: f32): T {
-  return add<T>(mul<T>(s, x), splat<T>(c));
 }
 // min(a, b) and max(a, b) for a bound b that is a non-zero number (every caller clamps against a
 // constant), as WASM's pseudo-minimum b < a ? b : a and pseudo-maximum a < b ? b : a: these differ
 // from min and max only for a NaN b or zeros of both signs, so the values are the same (a NaN a
 // comes out as itself either way); V8 emits one instruction for each, against 6-7 for f32x4.min
-// and max (their NaN and -0 rules), and a GELU step clamps four times.
+// and max (their NaN and -0 rules), and the GELU clamps three times per value.
 // @ts-ignore: decorator
 @inline export function fmin<T>(a: T, b: T): T {
   if (isVector<T>()) return f32x4.pmin(a, b);

@@ -18,32 +18,23 @@ const INV_SQRT_2PI: f32 = 0.3989422804014327;
 /** Where the GELU switches from its polynomials to the tail form. */
 export const GELU_SMALL: f32 = 1;
 
-// The constants of the functions below, 4 copies each, for kv (act32-ops.ts); kc<T>(slot, value)
-// reads one. (0 stays a splat: V8 makes it with one xor.)
-const K = memory.data<f32>([
-  -104, -104, -104, -104,
-  LOG2E, LOG2E, LOG2E, LOG2E,
-  LN2_HI, LN2_HI, LN2_HI, LN2_HI,
-  LN2_LO, LN2_LO, LN2_LO, LN2_LO,
-  1, 1, 1, 1,
-  0.5, 0.5, 0.5, 0.5,
-  2, 2, 2, 2,
-  16, 16, 16, 16,
-  -0.5, -0.5, -0.5, -0.5,
-  MILLS_K, MILLS_K, MILLS_K, MILLS_K,
-  -16, -16, -16, -16,
-  GELU_SMALL, GELU_SMALL, GELU_SMALL, GELU_SMALL,
-  INV_SQRT_2PI, INV_SQRT_2PI, INV_SQRT_2PI, INV_SQRT_2PI,
-  -2, -2, -2, -2,
-  -40, -40, -40, -40,
-], 16);
-const EXP_LO = 0, C_LOG2E = 1, C_LN2_HI = 2, C_LN2_LO = 3, ONE = 4, HALF = 5, TWO = 6, SIXTEEN = 7, MINUS_HALF = 8, C_MILLS_K = 9, MINUS_16 = 10, C_GELU_SMALL = 11, C_INV_SQRT_2PI = 12, MINUS_TWO = 13, MINUS_40 = 14;
-/** The constant in slot `slot` of K, whose value is v. */
-// @ts-ignore: decorator
-@inline function kc<T>(slot: i32, v: f32): T {
-  return kv<T>(K + (<usize>slot << 4), v);
-}
-
+// The vector forms' constants, 4 copies each, read with kv (act32-ops.ts): one load where a
+// v128.const would be three instructions in the loop. (0 stays a splat: V8 makes it with one xor.)
+const K_EXP_LO = memory.data<f32>([-104, -104, -104, -104], 16);
+const K_LOG2E = memory.data<f32>([LOG2E, LOG2E, LOG2E, LOG2E], 16);
+const K_LN2_HI = memory.data<f32>([LN2_HI, LN2_HI, LN2_HI, LN2_HI], 16);
+const K_LN2_LO = memory.data<f32>([LN2_LO, LN2_LO, LN2_LO, LN2_LO], 16);
+const K_ONE = memory.data<f32>([1, 1, 1, 1], 16);
+const K_HALF = memory.data<f32>([0.5, 0.5, 0.5, 0.5], 16);
+const K_TWO = memory.data<f32>([2, 2, 2, 2], 16);
+const K_16 = memory.data<f32>([16, 16, 16, 16], 16);
+const K_MINUS_HALF = memory.data<f32>([-0.5, -0.5, -0.5, -0.5], 16);
+const K_MILLS_K = memory.data<f32>([MILLS_K, MILLS_K, MILLS_K, MILLS_K], 16);
+const K_MINUS_16 = memory.data<f32>([-16, -16, -16, -16], 16);
+const K_GELU_SMALL = memory.data<f32>([GELU_SMALL, GELU_SMALL, GELU_SMALL, GELU_SMALL], 16);
+const K_INV_SQRT_2PI = memory.data<f32>([INV_SQRT_2PI, INV_SQRT_2PI, INV_SQRT_2PI, INV_SQRT_2PI], 16);
+const K_MINUS_2 = memory.data<f32>([-2, -2, -2, -2], 16);
+const K_MINUS_40 = memory.data<f32>([-40, -40, -40, -40], 16);
 
 /**
  * exp(hi + lo) for hi <= 0 (both callers' arguments: sigmoid's -|z|, the GELU's -x^2/2) and a
@@ -53,11 +44,11 @@ const EXP_LO = 0, C_LOG2E = 1, C_LN2_HI = 2, C_LN2_LO = 3, ONE = 4, HALF = 5, TW
  */
 // @ts-ignore: decorator
 @inline export function expHL<T>(hi: T, lo: T): T {
-  const x = fmax<T>(hi, kc<T>(EXP_LO, -104));
-  const k = fnearest<T>(mul<T>(x, kc<T>(C_LOG2E, LOG2E)));
-  const r = sub<T>(add<T>(sub<T>(x, mul<T>(k, kc<T>(C_LN2_HI, LN2_HI))), lo), mul<T>(k, kc<T>(C_LN2_LO, LN2_LO)));
-  const e = add<T>(kc<T>(ONE, 1), add<T>(r, mul<T>(mul<T>(r, r), EXP_Q<T>(r))));
-  const k1 = ffloor<T>(mul<T>(k, kc<T>(HALF, 0.5)));
+  const x = fmax<T>(hi, kv<T>(K_EXP_LO, -104));
+  const k = fnearest<T>(mul<T>(x, kv<T>(K_LOG2E, LOG2E)));
+  const r = sub<T>(add<T>(sub<T>(x, mul<T>(k, kv<T>(K_LN2_HI, LN2_HI))), lo), mul<T>(k, kv<T>(K_LN2_LO, LN2_LO)));
+  const e = add<T>(kv<T>(K_ONE, 1), add<T>(r, mul<T>(mul<T>(r, r), EXP_Q<T>(r))));
+  const k1 = ffloor<T>(mul<T>(k, kv<T>(K_HALF, 0.5)));
   return mul<T>(mul<T>(e, pow2i<T>(k1)), pow2i<T>(sub<T>(k, k1)));
 }
 
@@ -65,7 +56,7 @@ const EXP_LO = 0, C_LOG2E = 1, C_LN2_HI = 2, C_LN2_LO = 3, ONE = 4, HALF = 5, TW
 // @ts-ignore: decorator
 @inline export function sigmoid32<T>(z: T): T {
   const e = expHL<T>(fneg<T>(fabs<T>(z)), splat<T>(0));
-  return div<T>(selGe<T>(z, splat<T>(0), kc<T>(ONE, 1), e), add<T>(kc<T>(ONE, 1), e));
+  return div<T>(selGe<T>(z, splat<T>(0), kv<T>(K_ONE, 1), e), add<T>(kv<T>(K_ONE, 1), e));
 }
 
 
@@ -77,13 +68,13 @@ const EXP_LO = 0, C_LOG2E = 1, C_LN2_HI = 2, C_LN2_LO = 3, ONE = 4, HALF = 5, TW
  */
 // @ts-ignore: decorator
 @inline export function tanhE<T>(x: T): T {
-  const y = fmax<T>(mul<T>(x, kc<T>(MINUS_TWO, -2)), kc<T>(MINUS_40, -40));
-  const k = fnearest<T>(mul<T>(y, kc<T>(C_LOG2E, LOG2E)));
-  const r = sub<T>(sub<T>(y, mul<T>(k, kc<T>(C_LN2_HI, LN2_HI))), mul<T>(k, kc<T>(C_LN2_LO, LN2_LO)));
+  const y = fmax<T>(mul<T>(x, kv<T>(K_MINUS_2, -2)), kv<T>(K_MINUS_40, -40));
+  const k = fnearest<T>(mul<T>(y, kv<T>(K_LOG2E, LOG2E)));
+  const r = sub<T>(sub<T>(y, mul<T>(k, kv<T>(K_LN2_HI, LN2_HI))), mul<T>(k, kv<T>(K_LN2_LO, LN2_LO)));
   const p = add<T>(r, mul<T>(mul<T>(r, r), EXP_Q<T>(r)));
   const s = pow2i<T>(k);
-  const m = add<T>(mul<T>(s, p), sub<T>(s, kc<T>(ONE, 1)));
-  return div<T>(fneg<T>(m), add<T>(m, kc<T>(TWO, 2)));
+  const m = add<T>(mul<T>(s, p), sub<T>(s, kv<T>(K_ONE, 1)));
+  return div<T>(fneg<T>(m), add<T>(m, kv<T>(K_TWO, 2)));
 }
 
 
@@ -97,13 +88,13 @@ const EXP_LO = 0, C_LOG2E = 1, C_LN2_HI = 2, C_LN2_LO = 3, ONE = 4, HALF = 5, TW
 /** GELU z Phi(z) for |z| < GELU_SMALL: Phi(z) = 1/2 + z P(z^2). */
 // @ts-ignore: decorator
 @inline export function geluSmall<T>(z: T): T {
-  return mul<T>(z, add<T>(kc<T>(HALF, 0.5), mul<T>(z, CDF_P<T>(mul<T>(z, z)))));
+  return mul<T>(z, add<T>(kv<T>(K_HALF, 0.5), mul<T>(z, CDF_P<T>(mul<T>(z, z)))));
 }
 
 /** GELU'(z) = Phi(z) + z phi(z) for |z| < GELU_SMALL: 1/2 + z P'(z^2). */
 // @ts-ignore: decorator
 @inline export function dgeluSmall<T>(z: T): T {
-  return add<T>(kc<T>(HALF, 0.5), mul<T>(z, DCDF_P<T>(mul<T>(z, z))));
+  return add<T>(kv<T>(K_HALF, 0.5), mul<T>(z, DCDF_P<T>(mul<T>(z, z))));
 }
 
 // which of the GELU's two forms a call evaluates: both and a per-lane select, or only one when
@@ -127,26 +118,26 @@ export const GELU_BOTH = 0, GELU_SMALL_ONLY = 1, GELU_TAIL_ONLY = 2;
 @inline export function gelu32<T>(z: T, A: usize, D: usize, mode: i32): void {
   let at = z, dt = z;
   if (mode != GELU_SMALL_ONLY) {
-    const x = fmin<T>(fabs<T>(z), kc<T>(SIXTEEN, 16));
+    const x = fmin<T>(fabs<T>(z), kv<T>(K_16, 16));
     const xh = high12<T>(x), xl = sub<T>(x, xh);
-    const hi = mul<T>(mul<T>(xh, xh), kc<T>(MINUS_HALF, -0.5));
-    const lo = mul<T>(mul<T>(xl, add<T>(x, xh)), kc<T>(MINUS_HALF, -0.5));
+    const hi = mul<T>(mul<T>(xh, xh), kv<T>(K_MINUS_HALF, -0.5));
+    const lo = mul<T>(mul<T>(xl, add<T>(x, xh)), kv<T>(K_MINUS_HALF, -0.5));
     const E = expHL<T>(hi, lo);
-    const inv = div<T>(kc<T>(ONE, 1), add<T>(x, kc<T>(C_MILLS_K, MILLS_K)));
-    const F = mul<T>(MILLS_S<T>(mul<T>(sub<T>(x, kc<T>(C_MILLS_K, MILLS_K)), inv)), inv);
+    const inv = div<T>(kv<T>(K_ONE, 1), add<T>(x, kv<T>(K_MILLS_K, MILLS_K)));
+    const F = mul<T>(MILLS_S<T>(mul<T>(sub<T>(x, kv<T>(K_MILLS_K, MILLS_K)), inv)), inv);
     // z < 0: (z F) E, so that a subnormal E's rounding is not multiplied by |z|; below z = -16
     // max(z, -16) F E = -0, where z F E would be -inf * 0 = NaN at z = -inf
-    const neg = mul<T>(mul<T>(fmax<T>(z, kc<T>(MINUS_16, -16)), F), E);
-    at = selLt<T>(z, splat<T>(0), neg, mul<T>(z, sub<T>(kc<T>(ONE, 1), mul<T>(E, F))));
-    const G = mul<T>(E, sub<T>(F, mul<T>(x, kc<T>(C_INV_SQRT_2PI, INV_SQRT_2PI))));
-    dt = selLt<T>(z, splat<T>(0), G, sub<T>(kc<T>(ONE, 1), G));
+    const neg = mul<T>(mul<T>(fmax<T>(z, kv<T>(K_MINUS_16, -16)), F), E);
+    at = selLt<T>(z, splat<T>(0), neg, mul<T>(z, sub<T>(kv<T>(K_ONE, 1), mul<T>(E, F))));
+    const G = mul<T>(E, sub<T>(F, mul<T>(x, kv<T>(K_INV_SQRT_2PI, INV_SQRT_2PI))));
+    dt = selLt<T>(z, splat<T>(0), G, sub<T>(kv<T>(K_ONE, 1), G));
   }
   let a = at, d = dt;
   if (mode != GELU_TAIL_ONLY) {
     a = geluSmall<T>(z);
     d = dgeluSmall<T>(z);
     if (mode == GELU_BOTH) {
-      const small = kc<T>(C_GELU_SMALL, GELU_SMALL);
+      const small = kv<T>(K_GELU_SMALL, GELU_SMALL);
       a = selLt<T>(fabs<T>(z), small, a, at);
       d = selLt<T>(fabs<T>(z), small, d, dt);
     }
