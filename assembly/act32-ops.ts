@@ -4,12 +4,11 @@
 // T gives the SIMD build the scalar build's bits. The v128 forms are only instantiated where
 // ASC_FEATURE_SIMD holds. No fused multiply-add: WASM has none outside relaxed SIMD.
 
-// The vector forms' bit masks and pow2i's bias, 4 copies each (see kv): sign bit, high12's mask,
-// the canonical NaN, 127 + 1.5 * 2^23 as float32 bits.
-const OPS_K = memory.data<u32>([
-  0x80000000, 0x80000000, 0x80000000, 0x80000000, 0xFFFFF000, 0xFFFFF000, 0xFFFFF000, 0xFFFFF000,
-  0x7FC00000, 0x7FC00000, 0x7FC00000, 0x7FC00000, 0x4B40007F, 0x4B40007F, 0x4B40007F, 0x4B40007F,
-], 16);
+// The vector forms' bit masks and pow2i's bias, 4 copies each, one named table each (see kv).
+const K_SIGN = memory.data<u32>([0x80000000, 0x80000000, 0x80000000, 0x80000000], 16);
+const K_HIGH12 = memory.data<u32>([0xFFFFF000, 0xFFFFF000, 0xFFFFF000, 0xFFFFF000], 16);
+const K_QNAN = memory.data<u32>([0x7FC00000, 0x7FC00000, 0x7FC00000, 0x7FC00000], 16);
+const K_POW2_BIAS = memory.data<f32>([12583039, 12583039, 12583039, 12583039], 16); // 127 + 1.5 * 2^23
 
 // @ts-ignore: decorator
 @inline export function splat<T>(c: f32): T {
@@ -91,13 +90,13 @@ const OPS_K = memory.data<u32>([
 /** |a| with b's sign bit. */
 // @ts-ignore: decorator
 @inline export function fcopysign<T>(a: T, b: T): T {
-  if (isVector<T>()) return v128.bitselect(b, a, v128.load(OPS_K));
+  if (isVector<T>()) return v128.bitselect(b, a, v128.load(K_SIGN));
   else return copysign<f32>(a, b);
 }
 /** a with its low 12 significand bits cleared: 12 significant bits, so its square is exact. */
 // @ts-ignore: decorator
 @inline export function high12<T>(a: T): T {
-  if (isVector<T>()) return v128.and(a, v128.load(OPS_K, 16));
+  if (isVector<T>()) return v128.and(a, v128.load(K_HIGH12));
   else return reinterpret<f32>(reinterpret<u32>(a) & 0xFFFFF000);
 }
 /**
@@ -106,7 +105,7 @@ const OPS_K = memory.data<u32>([
  */
 // @ts-ignore: decorator
 @inline export function pow2i<T>(k: T): T {
-  const b = add<T>(k, kv<T>(OPS_K + 48, 12583039)); // 127 + 1.5 * 2^23
+  const b = add<T>(k, kv<T>(K_POW2_BIAS, 12583039)); // 127 + 1.5 * 2^23
   if (isVector<T>()) return i32x4.shl(b, 23);
   else return reinterpret<f32>(reinterpret<u32>(b) << 23);
 }
@@ -125,7 +124,7 @@ const OPS_K = memory.data<u32>([
 /** The canonical quiet NaN where x is NaN, else v: NaN bits do not depend on the path taken. */
 // @ts-ignore: decorator
 @inline export function nanTo<T>(x: T, v: T): T {
-  if (isVector<T>()) return v128.bitselect(v128.load(OPS_K, 32), v, f32x4.ne(x, x));
+  if (isVector<T>()) return v128.bitselect(v128.load(K_QNAN), v, f32x4.ne(x, x));
   else return select<f32>(reinterpret<f32>(0x7FC00000), v, x != x);
 }
 // @ts-ignore: decorator

@@ -205,9 +205,11 @@ function gemvRows(A: usize, aRow: i32, B: usize, ldb: i32, C: usize, ldc: i32, M
     store<f32>(cp, f32x4.extract_lane(c, 0)); store<f32>(cp + cs, f32x4.extract_lane(c, 1));
     store<f32>(cp + 2 * cs, f32x4.extract_lane(c, 2)); store<f32>(cp + 3 * cs, f32x4.extract_lane(c, 3));
   }
-  for (let k0 = 0; k0 < K; k0 += KB) {
-    const kn = min(KB, K - k0);
-    if (M4 < M) gemmBlockSimd(A + <usize>M4 * rs + (<usize>k0 << 2), aRow, 1, B + <usize>k0 * bs, ldb, C + <usize>M4 * cs, ldc, M - M4, 1, kn, k0 == 0);
+  // the last M % 4 rows, k-block by k-block as gemmLd runs them
+  if (M4 < M) {
+    for (let k0 = 0; k0 < K; k0 += KB) {
+      gemmBlockSimd(A + <usize>M4 * rs + (<usize>k0 << 2), aRow, 1, B + <usize>k0 * bs, ldb, C + <usize>M4 * cs, ldc, M - M4, 1, min(KB, K - k0), k0 == 0);
+    }
   }
 }
 

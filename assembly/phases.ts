@@ -92,6 +92,12 @@ export function samplesPhase(n: Net, X: usize, Y: usize, total: i32, r0: i32, r1
   }
 }
 
+/** The rows layer l was fed in the last forward pass (X for the first layer, else the previous layer's output). */
+// @ts-ignore: decorator
+@inline function layerInput(n: Net, X: usize, l: i32): usize {
+  return l == 0 ? X : layerOf(n, l - 1).A;
+}
+
 function updateRange(n: Net, P: usize, G: usize, M: usize, V: usize, count: i32): void {
   const opt = n.optimizer, step = n.step;
   if (opt == OPT_SGD) sgdUpdate(P, G, M, count, <f32>n.lr, <f32>n.weightDecay, <f32>n.momentum, step == 1);
@@ -110,7 +116,7 @@ export function paramsRange(n: Net, X: usize, rows: i32, l: i32, k0: i32, k1: i3
   const m = k1 - k0;
   if (m <= 0) return;
   const D = y.D, gW = y.gW;
-  const input = l == 0 ? X : layerOf(n, l - 1).A;
+  const input = layerInput(n, X, l);
   const feat = l == 0 && n.feat != 0;
   if (feat) {
     // the weight is trained in feature coordinates (featRange); the bias below as usual
@@ -151,7 +157,7 @@ export function paramsCols(n: Net, X: usize, rows: i32, l: i32, j0: i32, j1: i32
   const m = j1 - j0;
   if (m <= 0) return;
   const D = y.D, gW = y.gW;
-  const input = l == 0 ? X : layerOf(n, l - 1).A;
+  const input = layerInput(n, X, l);
   gemmStrided(D, 1, fout, off(input, j0), fin, off(gW, j0), fin, fout, m, rows);
   const gb = y.gb, b = y.b;
   if (j0 == 0 && gb) colSumStrided(D, gb, rows, fout, fout);
