@@ -1,5 +1,6 @@
-import { sigmoid32, tanh32, gelu32, GELU_BOTH, GELU_SMALL_ONLY, GELU_TAIL_ONLY, GELU_SMALL } from "./act32";
+import { sigmoid32, tanh32, gelu32, GELU_BOTH, GELU_SMALL_ONLY, GELU_TAIL_ONLY, GELU_SMALL, K_GELU_SMALL } from "./act32";
 import { nanTo } from "./act32-ops";
+import { threadIndex, SCRATCH_SLOTS } from "./thread";
 import { ACT_IDENTITY, ACT_RELU, ACT_LEAKYRELU, ACT_GELU, ACT_SIGMOID, ACT_TANH } from "./ids";
 
 // Activations and their derivatives, elementwise. Ids: assembly/ids.ts (shared with the engine).
@@ -113,16 +114,57 @@ export function reluBias(kind: i32, Z: usize, bias: usize, A: usize, count: i32)
   }
 }
 
+// The GELU's SIMD loop: 4-lane groups whose lanes fall on both sides of GELU_SMALL are most
+// groups in training (62-70% of them in toy-default runs), and a group that evaluates both forms
+// costs the sum of the two. So a block of values is run in two passes: the polynomial form for
+// every lane, while the lanes that need the tail form (|z| >= GELU_SMALL, NaN included) are
+// compacted, with their indices, into a list; then the tail form four listed values at a time,
+// its results stored over the polynomial ones. Each value still goes through the same one form
+// as the scalar loop's (same bits); only which lanes share a vector changes.
+const GELU_BLOCK = 256;
+// a thread's lists: z values and indices (GELU_BLOCK + 4 each: a compacted store writes a whole
+// vector), then the tail form's two result vectors
+const GELU_LIST = (GELU_BLOCK + 4) << 2, GELU_SCRATCH = 2 * GELU_LIST + 32;
+const geluBuf: usize = ASC_FEATURE_SIMD ? heap.alloc(GELU_SCRATCH * SCRATCH_SLOTS) : 0;
+// for each 4-bit mask of tail lanes, the byte shuffle that moves those lanes to the front, in order
+const K_COMPACT = memory.data<u8>([
+  0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3,
+  0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3,
+  4, 5, 6, 7, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3,
+  0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 0, 1, 2, 3,
+  8, 9, 10, 11, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3,
+  0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 0, 1, 2, 3,
+  4, 5, 6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 0, 1, 2, 3,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 1, 2, 3,
+  12, 13, 14, 15, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3,
+  0, 1, 2, 3, 12, 13, 14, 15, 0, 1, 2, 3, 0, 1, 2, 3,
+  4, 5, 6, 7, 12, 13, 14, 15, 0, 1, 2, 3, 0, 1, 2, 3,
+  0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 0, 1, 2, 3,
+  8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 0, 1, 2, 3,
+  0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3,
+  4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+], 16);
+const K_LANES = memory.data<i32>([0, 1, 2, 3], 16);
+
 function geluForward(Z: usize, A: usize, count: i32, D: usize): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
-    for (; i + 4 <= count; i += 4) {
-      const z = v128.load(at(Z, i));
-      const small = f32x4.lt(f32x4.abs(z), f32x4.splat(GELU_SMALL));
-      const d = D ? at(D, i) : 0;
-      if (i32x4.all_true(small)) gelu32<v128>(z, at(A, i), d, GELU_SMALL_ONLY);
-      else if (!v128.any_true(small)) gelu32<v128>(z, at(A, i), d, GELU_TAIL_ONLY);
-      else gelu32<v128>(z, at(A, i), d, GELU_BOTH);
+    const n4 = count & ~3;
+    if (threadIndex < SCRATCH_SLOTS) {
+      const buf = geluBuf + <usize>threadIndex * GELU_SCRATCH;
+      for (; i < n4; i += GELU_BLOCK) geluBlock(Z, A, D, i, min(n4, i + GELU_BLOCK), buf);
+      i = n4;
+    } else {
+      // a thread without a scratch slot: each group evaluates the forms its lanes need
+      for (; i < n4; i += 4) {
+        const z = v128.load(at(Z, i));
+        const small = f32x4.lt(f32x4.abs(z), f32x4.splat(GELU_SMALL));
+        const d = D ? at(D, i) : 0;
+        if (i32x4.all_true(small)) gelu32<v128>(z, at(A, i), d, GELU_SMALL_ONLY);
+        else if (!v128.any_true(small)) gelu32<v128>(z, at(A, i), d, GELU_TAIL_ONLY);
+        else gelu32<v128>(z, at(A, i), d, GELU_BOTH);
+      }
     }
   }
   for (; i < count; i++) {
@@ -130,6 +172,40 @@ function geluForward(Z: usize, A: usize, count: i32, D: usize): void {
     const d = D ? at(D, i) : 0;
     if (abs<f32>(z) < GELU_SMALL) gelu32<f32>(z, at(A, i), d, GELU_SMALL_ONLY);
     else gelu32<f32>(z, at(A, i), d, GELU_TAIL_ONLY);
+  }
+}
+
+/** Values [i0, i1) (whole groups of 4) in the two passes described above, with buf a thread's lists. */
+function geluBlock(Z: usize, A: usize, D: usize, i0: i32, i1: i32, buf: usize): void {
+  const zs = buf, ix = buf + GELU_LIST, res = ix + GELU_LIST;
+  const small = v128.load(K_GELU_SMALL), lanes = v128.load(K_LANES);
+  let n = 0;
+  for (let i = i0; i < i1; i += 4) {
+    const z = v128.load(at(Z, i));
+    gelu32<v128>(z, at(A, i), D ? at(D, i) : 0, GELU_SMALL_ONLY);
+    const m = i32x4.bitmask(v128.not(f32x4.lt(f32x4.abs(z), small)));
+    const sh = v128.load(K_COMPACT + (<usize>m << 4));
+    v128.store(at(zs, n), i8x16.swizzle(z, sh));
+    v128.store(at(ix, n), i8x16.swizzle(i32x4.add(i32x4.splat(i), lanes), sh));
+    n += <i32>popcnt<u32>(m);
+  }
+  if (n == 0) return;
+  // the last vector filled up with the last listed value (evaluated again, it stores the same bits)
+  for (let j = n; j & 3; j++) {
+    store<f32>(at(zs, j), load<f32>(at(zs, n - 1)));
+    store<i32>(at(ix, j), load<i32>(at(ix, n - 1)));
+  }
+  const dr = D ? res + 16 : 0;
+  for (let j = 0; j < n; j += 4) {
+    gelu32<v128>(v128.load(at(zs, j)), res, dr, GELU_TAIL_ONLY);
+    const p = at(ix, j);
+    const k0 = load<i32>(p), k1 = load<i32>(p, 4), k2 = load<i32>(p, 8), k3 = load<i32>(p, 12);
+    store<f32>(at(A, k0), load<f32>(res)); store<f32>(at(A, k1), load<f32>(res, 4));
+    store<f32>(at(A, k2), load<f32>(res, 8)); store<f32>(at(A, k3), load<f32>(res, 12));
+    if (D) {
+      store<f32>(at(D, k0), load<f32>(dr)); store<f32>(at(D, k1), load<f32>(dr, 4));
+      store<f32>(at(D, k2), load<f32>(dr, 8)); store<f32>(at(D, k3), load<f32>(dr, 12));
+    }
   }
 }
 

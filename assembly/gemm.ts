@@ -15,6 +15,7 @@ export const KB = 32;
 
 import { actForward, actBackward, reluBias } from "./act";
 import { ACT_RELU, ACT_LEAKYRELU } from "./ids";
+import { threadIndex, SCRATCH_SLOTS } from "./thread";
 
 // @ts-ignore: decorator
 @inline function f32at(p: usize, i: i32): f32 {
@@ -131,7 +132,7 @@ const EPI_ROW_BYTES = 16384;
 /** Whether gemmLd runs the packed driver for this shape. */
 // @ts-ignore: decorator
 @inline function packs(M: i32, N: i32, K: i32, ldb: i32): bool {
-  return ASC_FEATURE_SIMD && packThread < PACK_SLOTS && M >= 4 && N >= 8 && K >= 16 && ldb >= 64;
+  return ASC_FEATURE_SIMD && threadIndex < SCRATCH_SLOTS && M >= 4 && N >= 8 && K >= 16 && ldb >= 64;
 }
 
 /** C = A·B with B's rows ldb floats apart and C's rows ldc floats apart. */
@@ -346,23 +347,16 @@ function gemmBlockAtB(A: usize, aCol: i32, B: usize, ldb: i32, C: usize, ldc: i3
 // every element's sums are those of the k-block loop in gemmLd. Rows of B of 64 floats and more
 // are packed (1000x64x256, 256x64x1000 Aᵀ·B: 0.47-0.57 -> 0.62-0.63 of the ceiling); at 32³ the
 // copies cost more than they save (0.63 -> 0.54), so rows under 64 floats stay unpacked.
-// Worker instances share memory but not globals: each thread packs into its own slot.
-const PACK_NC = 128, PACK_KC = 256, PACK_SLOTS = ASC_FEATURE_THREADS ? 16 : 1;
+// Worker instances share memory but not globals: each thread packs into its own slot (thread.ts).
+const PACK_NC = 128, PACK_KC = 256;
 const PACK_BYTES = PACK_KC * PACK_NC * 4 + PACK_KC * 16;
 // The slots are the heap's first block, taken when the instance starts, not a static buffer: a
 // data segment of zeros would ship in the threaded build (270 KB; its imported memory is not known
 // to be zero). A worker instance runs the same start-up over the shared memory, so it computes the
 // same address (and rewrites the same block header) without taking anything from the engine's heap.
-const packBuf: usize = ASC_FEATURE_SIMD ? (heap.alloc(PACK_BYTES * PACK_SLOTS + 63) + 63) & ~<usize>63 : 0;
-let packThread = 0;
-
-/** The calling instance's thread index (0 on the main thread), which picks its pack slot. */
-export function gemmSetThread(t: i32): void {
-  packThread = t;
-}
-
+const packBuf: usize = ASC_FEATURE_SIMD ? (heap.alloc(PACK_BYTES * SCRATCH_SLOTS + 63) + 63) & ~<usize>63 : 0;
 function gemmPacked(A: usize, aRow: i32, aCol: i32, B: usize, ldb: i32, C: usize, ldc: i32, M: i32, N: i32, K: i32): void {
-  const P = packBuf + <usize>packThread * PACK_BYTES, Q = P + PACK_BYTES - (PACK_KC << 4);
+  const P = packBuf + <usize>threadIndex * PACK_BYTES, Q = P + PACK_BYTES - (PACK_KC << 4);
   const rs = <usize>aRow << 2, cs = <usize>aCol << 2, bs = <usize>ldb << 2;
   const M4 = M & ~3, N8 = N & ~7;
   for (let kc0 = 0; kc0 < K; kc0 += PACK_KC) {

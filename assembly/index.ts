@@ -12,6 +12,7 @@ export { netSyncWeights, netForward, netLossSum, netCountCorrect, netGradient, n
 export { featInit, featMaterialize, featGradInput } from "./feat";
 export { onlineDraw, onlineTrain } from "./online";
 export { parSetThreads, parSetActive, parSetMinRows, parSetDelay, parThreads, parWorker, parExit, parGeneration } from "./par";
+export { setThreadIndex } from "./thread";
 
 /** Reserve bytes (16-byte aligned) for the engine; memory grows as needed. */
 export function alloc(bytes: usize): usize {

@@ -1,6 +1,6 @@
 import { samplesPhase, paramsRange, paramsCols, splitsColumns, featRange } from "./phases";
 import { netAt, layerOf, Net, Layer } from "./state";
-import { gemmSetThread } from "./gemm";
+import { setThreadIndex } from "./thread";
 
 // Threads: worker instances share this module's memory and sit in parWorker(); the caller's
 // thread runs parRun(), which publishes a task and then works on it like any worker.
@@ -256,7 +256,7 @@ export function parGeneration(): i32 {
  */
 export function parWorker(t: i32, seen: i32): void {
   if (ASC_FEATURE_THREADS) {
-    gemmSetThread(t);
+    setThreadIndex(t);
     while (true) {
       let spins = 0;
       let gen = atomic.load<i32>(C_GEN);

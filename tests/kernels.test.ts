@@ -572,6 +572,40 @@ describe('activations', () => {
     expectBitwise(runBackward(ACT.relu, Z, Z, dA), [0, 0, 3, 0, 0, 3, 0], 'relu backward');
   });
 
+  it("GELU's two-pass SIMD loop (polynomials, then the listed tail lanes) gives the scalar build's bits: blocks with no tail lane, only tail lanes, mixed, across its 256-value blocks, in place, with and without GELU'", () => {
+    const rng = mulberry32(401);
+    const kinds: ((i: number) => number)[] = [
+      () => rng() * 1.8 - 0.9, // every lane polynomial
+      () => (rng() < 0.5 ? -1 : 1) * (1 + rng() * 15), // every lane tail
+      () => (rng() - 0.5) * 5, // mixed, as training has them
+    ];
+    for (const n of [4, 255, 256, 257, 515, 1024, 4099]) {
+      // blocks of each kind in turn (256 values each), then a run of specials
+      const Z = Float32Array.from({ length: n }, (_, i) => kinds[Math.floor(i / 256) % 3](i));
+      for (let i = 0; i < SPECIALS.length && 600 + i < n; i++) Z[600 + i] = SPECIALS[i];
+      Z[n - 1] = NaN;
+      const got = both((m, k) => {
+        const pZ = m.f32(Z), pA = m.f32(n), pD = m.f32(n), pIn = m.f32(Z);
+        k.actForward(ACT.gelu, pZ, pA, n, pD);
+        k.actForward(ACT.gelu, pIn, pIn, n);
+        // a thread beyond the scratch slots (the plain builds have one) runs the per-group loop
+        k.setThreadIndex(1);
+        const pA1 = m.f32(n), pD1 = m.f32(n);
+        k.actForward(ACT.gelu, pZ, pA1, n, pD1);
+        k.setThreadIndex(0);
+        return { A: m.readF32(pA, n), D: m.readF32(pD, n), inPlace: m.readF32(pIn, n), A1: m.readF32(pA1, n), D1: m.readF32(pD1, n) };
+      });
+      expect(firstBitDiff(got.simd.A, got.scalar.A), `n=${n} forward`).toBeNull();
+      expect(firstBitDiff(got.simd.D, got.scalar.D), `n=${n} derivative`).toBeNull();
+      for (const b of BUILDS) {
+        expect(firstBitDiff(got[b].inPlace, got[b].A), `n=${n} (${b}) in place, no derivative`).toBeNull();
+        expect(firstBitDiff(got[b].A1, got[b].A), `n=${n} (${b}) thread without scratch`).toBeNull();
+        expect(firstBitDiff(got[b].D1, got[b].D), `n=${n} (${b}) thread without scratch, derivative`).toBeNull();
+      }
+      expect(Number.isNaN(got.simd.A[n - 1])).toBe(true);
+    }
+  });
+
   it('smooth activations saturate cleanly at ±90 and ±1e30', () => {
     const Z = new Float32Array([90, -90, 1e30, -1e30]);
     expectBitwise(runForward(ACT.tanh, Z), [1, -1, 1, -1], 'tanh');

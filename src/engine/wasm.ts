@@ -65,6 +65,8 @@ export interface Kernels {
   /** tests: thread t spins this many times before each chunk it claims (an adversarial schedule) */
   parSetDelay(t: number, spins: number): void;
   parThreads(): number;
+  /** the calling instance's thread index (parWorker sets it; tests: a thread without scratch slots) */
+  setThreadIndex(t: number): void;
   parWorker(t: number, seen: number): void;
   parGeneration(): number;
   parExit(): void;
