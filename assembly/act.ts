@@ -41,12 +41,40 @@ export function actForward(kind: i32, Z: usize, A: usize, count: i32, deriv: usi
     }
     return;
   }
-  if (kind == ACT_GELU) {
-    geluForward(Z, A, count, deriv);
-    return;
+  smoothBias(kind, Z, 0, A, count, deriv);
+}
+
+/**
+ * For GELU, sigmoid and tanh: Z += bias (bias 0: none), then A = act(Z) and GELU's `deriv` as
+ * actForward's, in one pass (the GEMM epilogue's forward step: the same operations as addBias
+ * followed by actForward, without a second pass over the row).
+ */
+export function smoothBias(kind: i32, Z: usize, bias: usize, A: usize, count: i32, deriv: usize): void {
+  if (kind == ACT_GELU) geluForward(Z, bias, A, count, deriv);
+  else if (kind == ACT_SIGMOID) smoothForward<Sigmoid>(Z, bias, A, count);
+  else smoothForward<Tanh>(Z, bias, A, count);
+}
+
+/** Z[i..i+4) + bias[i..i+4), stored back into Z, when there is a bias; else Z[i..i+4). */
+// @ts-ignore: decorator
+@inline function biased4(Z: usize, bias: usize, i: i32): v128 {
+  let z = v128.load(at(Z, i));
+  if (bias) {
+    z = f32x4.add(z, v128.load(at(bias, i)));
+    v128.store(at(Z, i), z);
   }
-  if (kind == ACT_SIGMOID) smoothForward<Sigmoid>(Z, A, count);
-  else smoothForward<Tanh>(Z, A, count);
+  return z;
+}
+
+/** Z[i] + bias[i], stored back into Z, when there is a bias; else Z[i]. */
+// @ts-ignore: decorator
+@inline function biased1(Z: usize, bias: usize, i: i32): f32 {
+  let z = load<f32>(at(Z, i));
+  if (bias) {
+    z += load<f32>(at(bias, i));
+    store<f32>(at(Z, i), z);
+  }
+  return z;
 }
 
 // The smooth activations of act32.ts as types, so one loop serves both (changetype<F>(0) gives the
@@ -68,24 +96,24 @@ export function actForward(kind: i32, Z: usize, A: usize, count: i32, deriv: usi
 // dependent operations (exp, then a division) leaves the core idle, four in flight ran 2.2x
 // faster. Each activation gets a loop of its own (in one loop with both, V8 kept neither's values
 // in registers).
-function smoothForward<F>(Z: usize, A: usize, count: i32): void {
+function smoothForward<F>(Z: usize, bias: usize, A: usize, count: i32): void {
   const f = changetype<F>(0);
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     for (; i + 16 <= count; i += 16) {
-      const p = at(Z, i), q = at(A, i);
-      const z0 = v128.load(p), z1 = v128.load(p, 16), z2 = v128.load(p, 32), z3 = v128.load(p, 48);
+      const q = at(A, i);
+      const z0 = biased4(Z, bias, i), z1 = biased4(Z, bias, i + 4), z2 = biased4(Z, bias, i + 8), z3 = biased4(Z, bias, i + 12);
       const a0 = f.v(z0), a1 = f.v(z1), a2 = f.v(z2), a3 = f.v(z3);
       v128.store(q, nanTo<v128>(z0, a0)); v128.store(q, nanTo<v128>(z1, a1), 16);
       v128.store(q, nanTo<v128>(z2, a2), 32); v128.store(q, nanTo<v128>(z3, a3), 48);
     }
     for (; i + 4 <= count; i += 4) {
-      const z = v128.load(at(Z, i));
+      const z = biased4(Z, bias, i);
       v128.store(at(A, i), nanTo<v128>(z, f.v(z)));
     }
   }
   for (; i < count; i++) {
-    const z = load<f32>(at(Z, i));
+    const z = biased1(Z, bias, i);
     store<f32>(at(A, i), nanTo<f32>(z, f.s(z)));
   }
 }
@@ -147,18 +175,18 @@ const K_COMPACT = memory.data<u8>([
 ], 16);
 const K_LANES = memory.data<i32>([0, 1, 2, 3], 16);
 
-function geluForward(Z: usize, A: usize, count: i32, D: usize): void {
+function geluForward(Z: usize, bias: usize, A: usize, count: i32, D: usize): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const n4 = count & ~3;
     if (threadIndex < SCRATCH_SLOTS) {
       const buf = geluBuf + <usize>threadIndex * GELU_SCRATCH;
-      for (; i < n4; i += GELU_BLOCK) geluBlock(Z, A, D, i, min(n4, i + GELU_BLOCK), buf);
+      for (; i < n4; i += GELU_BLOCK) geluBlock(Z, bias, A, D, i, min(n4, i + GELU_BLOCK), buf);
       i = n4;
     } else {
       // a thread without a scratch slot: each group evaluates the forms its lanes need
       for (; i < n4; i += 4) {
-        const z = v128.load(at(Z, i));
+        const z = biased4(Z, bias, i);
         const small = f32x4.lt(f32x4.abs(z), f32x4.splat(GELU_SMALL));
         const d = D ? at(D, i) : 0;
         if (i32x4.all_true(small)) gelu32<v128>(z, at(A, i), d, GELU_SMALL_ONLY);
@@ -168,20 +196,20 @@ function geluForward(Z: usize, A: usize, count: i32, D: usize): void {
     }
   }
   for (; i < count; i++) {
-    const z = load<f32>(at(Z, i));
+    const z = biased1(Z, bias, i);
     const d = D ? at(D, i) : 0;
     if (abs<f32>(z) < GELU_SMALL) gelu32<f32>(z, at(A, i), d, GELU_SMALL_ONLY);
     else gelu32<f32>(z, at(A, i), d, GELU_TAIL_ONLY);
   }
 }
 
-/** Values [i0, i1) (whole groups of 4) in the two passes described above, with buf a thread's lists. */
-function geluBlock(Z: usize, A: usize, D: usize, i0: i32, i1: i32, buf: usize): void {
+/** Values [i0, i1) (whole groups of 4) in the two passes described above (bias as smoothBias's), with buf a thread's lists. */
+function geluBlock(Z: usize, bias: usize, A: usize, D: usize, i0: i32, i1: i32, buf: usize): void {
   const zs = buf, ix = buf + GELU_LIST, res = ix + GELU_LIST;
   const small = v128.load(K_GELU_SMALL), lanes = v128.load(K_LANES);
   let n = 0;
   for (let i = i0; i < i1; i += 4) {
-    const z = v128.load(at(Z, i));
+    const z = biased4(Z, bias, i);
     gelu32<v128>(z, at(A, i), D ? at(D, i) : 0, GELU_SMALL_ONLY);
     const m = i32x4.bitmask(v128.not(f32x4.lt(f32x4.abs(z), small)));
     const sh = v128.load(K_COMPACT + (<usize>m << 4));

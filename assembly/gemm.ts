@@ -13,8 +13,8 @@
 // lengths.
 export const KB = 32;
 
-import { actForward, actBackward, reluBias } from "./act";
-import { ACT_RELU, ACT_LEAKYRELU } from "./ids";
+import { actForward, actBackward, reluBias, smoothBias } from "./act";
+import { ACT_RELU, ACT_LEAKYRELU, ACT_GELU, ACT_SIGMOID, ACT_TANH } from "./ids";
 import { threadIndex, SCRATCH_SLOTS } from "./thread";
 
 // @ts-ignore: decorator
@@ -50,6 +50,10 @@ function epilogue(i0: i32, i1: i32, j0: i32, j1: i32): void {
     if (epiMode == EPI_FORWARD) {
       if (epiBias && epiA && (epiAct == ACT_RELU || epiAct == ACT_LEAKYRELU)) {
         reluBias(epiAct, c, epiBias + (<usize>j0 << 2), epiA + o, n);
+        continue;
+      }
+      if (epiBias && epiA && (epiAct == ACT_GELU || epiAct == ACT_SIGMOID || epiAct == ACT_TANH)) {
+        smoothBias(epiAct, c, epiBias + (<usize>j0 << 2), epiA + o, n, epiCdf ? epiCdf + o : 0);
         continue;
       }
       if (epiBias) addBias(c, epiBias + (<usize>j0 << 2), 1, n);
