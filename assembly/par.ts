@@ -30,9 +30,25 @@ export const TASK_SAMPLES = 1, TASK_PARAMS = 2;
 // thread count keeps them inline; threads: 'auto' lowers the bound to 32, since it times the pool
 // against 1 thread and uses the pool only where it pays (parSetMinRows).
 const PAR_MIN_ROWS = 64, PAR_MIN_ROWS_LOWEST = 32;
-// Spins before parking: a worker between two tasks of one step (microseconds apart) stays awake;
-// the caller, whose own chunks are done, parks soon since what it waits for is a chunk in flight.
-const WORKER_SPINS = 1 << 14, CALLER_SPINS = 1 << 12;
+// Spins before parking, adapted per thread. A spin is about 0.6 ns in V8 here (AMD EPYC): 2^20 is
+// about 0.6 ms, 2^19 0.3 ms, against chunks of 0.05-0.25 ms in a toy-default step. Waking a parked
+// thread took 55 µs (median; 190 µs p90) on the 2-core VM, on the step's critical path: with fixed
+// bounds of 2^14 and 2^12 (10 and 2.5 µs) both sides parked within nearly every task. But a thread
+// that spins while the one it waits for is descheduled (a core shared with another process) takes
+// the cycles that thread needs. So each wait that ends while spinning doubles that side's bound
+// (up to the maximum), and each wait that had to park divides it by 16 (down to the minimum, the
+// old fixed bounds): waits that fit stay spun, a peer that keeps missing them is waited for parked.
+// Measured in docs/bench.md (threads under load, and the activation leg).
+const WORKER_SPINS_MIN = 1 << 14, WORKER_SPINS_MAX = 1 << 20;
+const CALLER_SPINS_MIN = 1 << 12, CALLER_SPINS_MAX = 1 << 19;
+// this instance's current bounds (globals are per instance: per thread)
+let workerSpins = WORKER_SPINS_MAX, callerSpins = CALLER_SPINS_MAX;
+
+/** The next bound after a wait: doubled if it ended while spinning, a 16th if it parked. */
+// @ts-ignore: decorator
+@inline function adapt(bound: i32, parked: bool, lo: i32, hi: i32): i32 {
+  return parked ? max(lo, bound >> 4) : min(hi, bound << 1);
+}
 
 // The control block, one per instance (its thread pool), in memory so the workers see it.
 @unmanaged class Control {
@@ -236,12 +252,16 @@ function runWhole(task: i32, n: Net, X: usize, Y: usize, rows: i32, flags: i32):
 // main thread may not: it spins).
 function waitDone(total: i32): void {
   if (!ASC_FEATURE_THREADS) return;
-  let spins = 0;
+  let spins = 0, parked = false;
   let d = atomic.load<i32>(C_DONE);
   while (d != total) {
-    if (++spins > CALLER_SPINS && ctl.canWait) atomic.wait<i32>(C_DONE, d, -1);
+    if (++spins > callerSpins && ctl.canWait) {
+      atomic.wait<i32>(C_DONE, d, -1);
+      parked = true;
+    }
     d = atomic.load<i32>(C_DONE);
   }
+  callerSpins = adapt(callerSpins, parked, CALLER_SPINS_MIN, CALLER_SPINS_MAX);
 }
 
 /** The task generation: the engine reads it before starting workers and hands it to parWorker. */
@@ -258,12 +278,16 @@ export function parWorker(t: i32, seen: i32): void {
   if (ASC_FEATURE_THREADS) {
     setThreadIndex(t);
     while (true) {
-      let spins = 0;
+      let spins = 0, parked = false;
       let gen = atomic.load<i32>(C_GEN);
       while (gen == seen) {
-        if (++spins > WORKER_SPINS) atomic.wait<i32>(C_GEN, seen, -1);
+        if (++spins > workerSpins) {
+          atomic.wait<i32>(C_GEN, seen, -1);
+          parked = true;
+        }
         gen = atomic.load<i32>(C_GEN);
       }
+      workerSpins = adapt(workerSpins, parked, WORKER_SPINS_MIN, WORKER_SPINS_MAX);
       seen = gen;
       if (ctl.exit) break;
       // threads beyond the active count sit this task out ('auto' chose fewer)
@@ -285,7 +309,7 @@ export function parExit(): void {
     let spins = 0;
     let p = atomic.load<i32>(C_PENDING);
     while (p != 0) {
-      if (++spins > CALLER_SPINS && ctl.canWait) atomic.wait<i32>(C_PENDING, p, -1);
+      if (++spins > CALLER_SPINS_MIN && ctl.canWait) atomic.wait<i32>(C_PENDING, p, -1);
       p = atomic.load<i32>(C_PENDING);
     }
     ctl.pool = 1;
