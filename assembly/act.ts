@@ -1,4 +1,4 @@
-import { sigmoid32, tanh32, gelu32, GELU_BOTH, GELU_SMALL_ONLY, GELU_TAIL_ONLY, GELU_SMALL, K_GELU_SMALL } from "./act32";
+import { sigmoid32, tanh32, gelu32, geluSmall, dgeluSmall, GELU_BOTH, GELU_SMALL_ONLY, GELU_TAIL_ONLY, GELU_SMALL, K_GELU_SMALL } from "./act32";
 import { nanTo } from "./act32-ops";
 import { threadIndex, SCRATCH_SLOTS } from "./thread";
 import { ACT_IDENTITY, ACT_RELU, ACT_LEAKYRELU, ACT_GELU, ACT_SIGMOID, ACT_TANH } from "./ids";
@@ -151,9 +151,10 @@ export function reluBias(kind: i32, Z: usize, bias: usize, A: usize, count: i32)
 // as the scalar loop's (same bits); only which lanes share a vector changes.
 const GELU_BLOCK = 256;
 // a thread's lists: z values and indices (GELU_BLOCK + 4 each: a compacted store writes a whole
-// vector), then the tail form's two result vectors
-const GELU_LIST = (GELU_BLOCK + 4) << 2, GELU_SCRATCH = 2 * GELU_LIST + 32;
-const geluBuf: usize = ASC_FEATURE_SIMD ? heap.alloc(GELU_SCRATCH * SCRATCH_SLOTS) : 0;
+// vector), then the tail form's two result vectors; slots 128-byte aligned and padded, so that two
+// threads never write one cache line (or an adjacent-line prefetch pair)
+const GELU_LIST = (GELU_BLOCK + 4) << 2, GELU_SCRATCH = (2 * GELU_LIST + 32 + 127) & ~127;
+const geluBuf: usize = ASC_FEATURE_SIMD ? (heap.alloc(GELU_SCRATCH * SCRATCH_SLOTS + 127) + 127) & ~<usize>127 : 0;
 // for each 4-bit mask of tail lanes, the byte shuffle that moves those lanes to the front, in order
 const K_COMPACT = memory.data<u8>([
   0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3,
@@ -203,19 +204,43 @@ function geluForward(Z: usize, bias: usize, A: usize, count: i32, D: usize): voi
   }
 }
 
+/** Appends group i's tail lanes (|z| >= GELU_SMALL or NaN) and their indices to the lists at n; returns the new length. */
+// @ts-ignore: decorator
+@inline function listTail(z: v128, i: i32, n: i32, zs: usize, ix: usize, small: v128, lanes: v128): i32 {
+  const m = i32x4.bitmask(v128.not(f32x4.lt(f32x4.abs(z), small)));
+  const sh = v128.load(K_COMPACT + (<usize>m << 4));
+  v128.store(at(zs, n), i8x16.swizzle(z, sh));
+  v128.store(at(ix, n), i8x16.swizzle(i32x4.add(i32x4.splat(i), lanes), sh));
+  return n + <i32>popcnt<u32>(m);
+}
+
 /** Values [i0, i1) (whole groups of 4) in the two passes described above (bias as smoothBias's), with buf a thread's lists. */
 function geluBlock(Z: usize, bias: usize, A: usize, D: usize, i0: i32, i1: i32, buf: usize): void {
   const zs = buf, ix = buf + GELU_LIST, res = ix + GELU_LIST;
   const small = v128.load(K_GELU_SMALL), lanes = v128.load(K_LANES);
-  let n = 0;
-  for (let i = i0; i < i1; i += 4) {
+  let n = 0, i = i0;
+  // four groups a step, as smoothForward: four independent polynomial chains in flight
+  for (; i + 16 <= i1; i += 16) {
+    const z0 = biased4(Z, bias, i), z1 = biased4(Z, bias, i + 4), z2 = biased4(Z, bias, i + 8), z3 = biased4(Z, bias, i + 12);
+    const a0 = geluSmall<v128>(z0), a1 = geluSmall<v128>(z1), a2 = geluSmall<v128>(z2), a3 = geluSmall<v128>(z3);
+    const q = at(A, i);
+    v128.store(q, nanTo<v128>(z0, a0)); v128.store(q, nanTo<v128>(z1, a1), 16);
+    v128.store(q, nanTo<v128>(z2, a2), 32); v128.store(q, nanTo<v128>(z3, a3), 48);
+    if (D) {
+      const d0 = dgeluSmall<v128>(z0), d1 = dgeluSmall<v128>(z1), d2 = dgeluSmall<v128>(z2), d3 = dgeluSmall<v128>(z3);
+      const p = at(D, i);
+      v128.store(p, nanTo<v128>(z0, d0)); v128.store(p, nanTo<v128>(z1, d1), 16);
+      v128.store(p, nanTo<v128>(z2, d2), 32); v128.store(p, nanTo<v128>(z3, d3), 48);
+    }
+    n = listTail(z0, i, n, zs, ix, small, lanes);
+    n = listTail(z1, i + 4, n, zs, ix, small, lanes);
+    n = listTail(z2, i + 8, n, zs, ix, small, lanes);
+    n = listTail(z3, i + 12, n, zs, ix, small, lanes);
+  }
+  for (; i < i1; i += 4) {
     const z = biased4(Z, bias, i);
     gelu32<v128>(z, at(A, i), D ? at(D, i) : 0, GELU_SMALL_ONLY);
-    const m = i32x4.bitmask(v128.not(f32x4.lt(f32x4.abs(z), small)));
-    const sh = v128.load(K_COMPACT + (<usize>m << 4));
-    v128.store(at(zs, n), i8x16.swizzle(z, sh));
-    v128.store(at(ix, n), i8x16.swizzle(i32x4.add(i32x4.splat(i), lanes), sh));
-    n += <i32>popcnt<u32>(m);
+    n = listTail(z, i, n, zs, ix, small, lanes);
   }
   if (n == 0) return;
   // the last vector filled up with the last listed value (evaluated again, it stores the same bits)
@@ -226,14 +251,19 @@ function geluBlock(Z: usize, bias: usize, A: usize, D: usize, i0: i32, i1: i32, 
   const dr = D ? res + 16 : 0;
   for (let j = 0; j < n; j += 4) {
     gelu32<v128>(v128.load(at(zs, j)), res, dr, GELU_TAIL_ONLY);
-    const p = at(ix, j);
-    const k0 = load<i32>(p), k1 = load<i32>(p, 4), k2 = load<i32>(p, 8), k3 = load<i32>(p, 12);
-    store<f32>(at(A, k0), load<f32>(res)); store<f32>(at(A, k1), load<f32>(res, 4));
-    store<f32>(at(A, k2), load<f32>(res, 8)); store<f32>(at(A, k3), load<f32>(res, 12));
-    if (D) {
-      store<f32>(at(D, k0), load<f32>(dr)); store<f32>(at(D, k1), load<f32>(dr, 4));
-      store<f32>(at(D, k2), load<f32>(dr, 8)); store<f32>(at(D, k3), load<f32>(dr, 12));
-    }
+    scatter4(A, D, at(ix, j), res, dr);
+  }
+}
+
+/** A[k] = r[l] and (with D) D[k] = d[l] for the four listed indices k = p[l]. */
+// @ts-ignore: decorator
+@inline function scatter4(A: usize, D: usize, p: usize, r: usize, d: usize): void {
+  const k0 = load<i32>(p), k1 = load<i32>(p, 4), k2 = load<i32>(p, 8), k3 = load<i32>(p, 12);
+  store<f32>(at(A, k0), load<f32>(r)); store<f32>(at(A, k1), load<f32>(r, 4));
+  store<f32>(at(A, k2), load<f32>(r, 8)); store<f32>(at(A, k3), load<f32>(r, 12));
+  if (D) {
+    store<f32>(at(D, k0), load<f32>(d)); store<f32>(at(D, k1), load<f32>(d, 4));
+    store<f32>(at(D, k2), load<f32>(d, 8)); store<f32>(at(D, k3), load<f32>(d, 12));
   }
 }
 
