@@ -1,7 +1,7 @@
 import { lossSumC, countCorrectC, targetWidth } from "./loss";
 import { shuffleU32 } from "./rng";
 import { parRun, TASK_SAMPLES, TASK_PARAMS } from "./par";
-import { refreshTransposed, F_LOSS, F_BACKWARD } from "./phases";
+import { refreshTransposed, F_LOSS, F_BACKWARD, F_NO_HIDDEN_Z } from "./phases";
 import { Net, netAt, layerOf } from "./state";
 
 // The fused training step of an MLP whose state the engine laid out (a Net record, state.ts,
@@ -54,7 +54,7 @@ export function netGradient(net: usize, X: usize, Y: usize, rows: i32): f64 {
 }
 
 function trainStep(net: usize, X: usize, Y: usize, rows: i32): void {
-  parRun(TASK_SAMPLES, net, X, Y, rows, F_LOSS | F_BACKWARD);
+  parRun(TASK_SAMPLES, net, X, Y, rows, F_LOSS | F_BACKWARD | F_NO_HIDDEN_Z);
   const n = netAt(net);
   n.step = n.step + 1;
   parRun(TASK_PARAMS, net, X, Y, rows, 1);

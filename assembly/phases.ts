@@ -46,12 +46,17 @@ export function refreshTransposed(n: Net, l: i32, k0: i32, k1: i32): void {
 }
 
 // flags of the samples phase
-export const F_LOSS = 1, F_BACKWARD = 2;
+export const F_LOSS = 1, F_BACKWARD = 2, F_NO_HIDDEN_Z = 4;
 
 /**
  * Rows [r0, r1) of `total`: forward through every layer; with F_LOSS the loss gradient (of the
  * mean over `total` rows) into the last layer's D and per-sample losses into lossBuf; with
- * F_BACKWARD dLoss/dZ of every layer.
+ * F_BACKWARD dLoss/dZ of every layer. With F_NO_HIDDEN_Z (training steps) the hidden layers'
+ * pre-activations are not kept: their products go straight into A, which the epilogue turns into
+ * act(Z) in place (one buffer of rows x fanOut written instead of two), and the backward pass
+ * reads A where it read Z: ReLU's and leaky ReLU's derivatives select on z > 0, which is A > 0,
+ * and the smooth ones read A or GELU's stored derivative. Same bits; Z keeps what the last pass
+ * without the flag left there (an evaluation, or netGradient, whose Z the engine reads).
  */
 export function samplesPhase(n: Net, X: usize, Y: usize, total: i32, r0: i32, r1: i32, flags: i32): void {
   const L = n.layers, act = n.activation;
@@ -68,7 +73,8 @@ export function samplesPhase(n: Net, X: usize, Y: usize, total: i32, r0: i32, r1
     const hidden = l < L - 1;
     // GELU's derivative (float32) is kept for a backward pass only
     const cdf = hidden && flags & F_BACKWARD ? y.cdf : 0;
-    gemmFused(off(input, r0 * width), width, 1, Bt, off(Z, r0 * fout), rows, fout, width, EPI_FORWARD, act, y.b, 0,
+    const C = hidden && flags & F_NO_HIDDEN_Z ? y.A : Z;
+    gemmFused(off(input, r0 * width), width, 1, Bt, off(C, r0 * fout), rows, fout, width, EPI_FORWARD, act, y.b, 0,
       hidden ? off(y.A, r0 * fout) : 0, cdf ? off(cdf, r0 * fout) : 0);
     if (hidden) {
       input = y.A;
@@ -87,7 +93,8 @@ export function samplesPhase(n: Net, X: usize, Y: usize, total: i32, r0: i32, r1
     const Dp = off(p.D, r0 * fin);
     // dA_{l-1} = D_l W_l, then through the activation (fused into the GEMM's tiles)
     const cdf = p.cdf;
-    gemmFused(off(y.D, r0 * fout), fout, 1, y.W, Dp, rows, fin, fout, EPI_BACKWARD, act, 0, off(p.Z, r0 * fin),
+    const pz = flags & F_NO_HIDDEN_Z ? p.A : p.Z;
+    gemmFused(off(y.D, r0 * fout), fout, 1, y.W, Dp, rows, fin, fout, EPI_BACKWARD, act, 0, off(pz, r0 * fin),
       off(p.A, r0 * fin), cdf ? off(cdf, r0 * fin) : 0);
   }
 }
