@@ -31,15 +31,16 @@ export const TASK_SAMPLES = 1, TASK_PARAMS = 2;
 const PAR_MIN_ROWS = 64, PAR_MIN_ROWS_LOWEST = 32;
 // Spins before parking, adapted per thread. A spin is about 0.6 ns in V8 here (AMD EPYC): 2^20 is
 // about 0.6 ms, 2^19 0.3 ms, against chunks of 0.05-0.25 ms in a toy-default step. A round trip
-// between two parked threads took 115 µs (median, two wake-ups) on the 2-core VM, paid on the step's
-// critical path: with fixed bounds of 2^14 and 2^12 (10 and 2.5 µs) both sides parked within nearly
-// every task. But a thread that spins while the one it waits for is descheduled (a core shared
-// with another process) takes the cycles that thread needs. So each wait that ends while spinning
-// doubles that side's bound (up to the maximum), and each wait that had to park divides it by 16
-// (down to the minimum, the old fixed bounds): waits that fit stay spun, a peer that keeps missing
-// them is waited for parked. Measured in docs/bench.md: idle, 2-thread online batch-32 steps went
-// from 1.42x to 0.78x of 1 thread; with one core busy, 2 threads cost more than before (1.07-1.39x
-// of 1 thread against 0.97-1.25x), which threads: 'auto' avoids by choosing 1.
+// between two parked threads took 115 µs (median, two wake-ups) on the 2-core VM; fixed bounds of
+// 2^14 and 2^12 (10 and 2.5 µs) were shorter than a chunk, so a thread waiting for the other's last
+// chunk parked and the wake-up fell on the step's critical path. But a thread that spins while the
+// one it waits for is descheduled (a core shared with another process) takes the cycles that
+// thread needs. So each wait that ends while spinning doubles that side's bound (up to the
+// maximum), and each wait that had to park divides it by 16 (down to the minimum, the old fixed
+// bounds): waits that fit stay spun, a peer that keeps missing them is waited for parked. Measured
+// in docs/bench.md: idle, 2-thread online batch-32 steps went from 1.42x to 0.78x of 1 thread; with
+// one core busy, 2 threads cost more than before (1.07-1.39x of 1 thread against 0.97-1.25x), where
+// threads: 'auto' mostly chose 1 thread (1.02-1.07x).
 const WORKER_SPINS_MIN = 1 << 14, WORKER_SPINS_MAX = 1 << 20;
 const CALLER_SPINS_MIN = 1 << 12, CALLER_SPINS_MAX = 1 << 19;
 // this instance's current bounds (globals are per instance: per thread)
