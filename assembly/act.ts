@@ -20,37 +20,18 @@ const LEAK: f32 = 0.1;
  * then only multiplies by: the backward pass reads no Z and evaluates nothing.
  */
 export function actForward(kind: i32, Z: usize, A: usize, count: i32, deriv: usize = 0): void {
-  let i = 0;
-  if (kind == ACT_IDENTITY) {
-    if (A != Z) memory.copy(A, Z, <usize>count << 2);
-    return;
-  }
-  if (kind == ACT_RELU || kind == ACT_LEAKYRELU) {
-    if (ASC_FEATURE_SIMD) {
-      const zero = f32x4.splat(0), leak = f32x4.splat(kind == ACT_RELU ? 0 : LEAK);
-      for (; i + 4 <= count; i += 4) {
-        const z = v128.load(at(Z, i));
-        const neg = kind == ACT_RELU ? zero : f32x4.mul(z, leak);
-        v128.store(at(A, i), v128.bitselect(z, neg, f32x4.gt(z, zero)));
-      }
-    }
-    const k: f32 = kind == ACT_RELU ? 0 : LEAK;
-    for (; i < count; i++) {
-      const z = load<f32>(at(Z, i));
-      store<f32>(at(A, i), z > 0 ? z : (kind == ACT_RELU ? 0 : z * k));
-    }
-    return;
-  }
-  smoothBias(kind, Z, 0, A, count, deriv);
+  actForwardBias(kind, Z, 0, A, count, deriv);
 }
 
 /**
- * For GELU, sigmoid and tanh: Z += bias (bias 0: none), then A = act(Z) and GELU's `deriv` as
- * actForward's, in one pass (the GEMM epilogue's forward step: the same operations as addBias
- * followed by actForward, without a second pass over the row).
+ * Z += bias (bias 0: none), then actForward's A = act(Z) (and GELU's `deriv`), in one pass: the
+ * GEMM epilogue's forward step, the same operations as a bias pass followed by actForward.
  */
-export function smoothBias(kind: i32, Z: usize, bias: usize, A: usize, count: i32, deriv: usize): void {
-  if (kind == ACT_GELU) geluForward(Z, bias, A, count, deriv);
+// @ts-ignore: decorator
+@inline export function actForwardBias(kind: i32, Z: usize, bias: usize, A: usize, count: i32, deriv: usize): void {
+  if (kind == ACT_IDENTITY) identityBias(Z, bias, A, count);
+  else if (kind == ACT_RELU || kind == ACT_LEAKYRELU) reluBias(kind, Z, bias, A, count);
+  else if (kind == ACT_GELU) geluForward(Z, bias, A, count, deriv);
   else if (kind == ACT_SIGMOID) smoothForward<Sigmoid>(Z, bias, A, count);
   else smoothForward<Tanh>(Z, bias, A, count);
 }
@@ -118,28 +99,37 @@ function smoothForward<F>(Z: usize, bias: usize, A: usize, count: i32): void {
   }
 }
 
-/**
- * Z += bias, then A = ReLU(Z) or LeakyReLU(Z), in one pass over a row of count values (the GEMM
- * epilogue's forward step for the piecewise-linear activations: the same operations as addBias
- * followed by actForward, without a second pass and call per row).
- */
-export function reluBias(kind: i32, Z: usize, bias: usize, A: usize, count: i32): void {
+// reluBias and identityBias are inlined, so a call with bias 0 (actForward) gets loops without the
+// bias test (it cost 1.3x on rows of 128 when kept in the loop)
+/** Z += bias, then A = ReLU(Z) or LeakyReLU(Z) (ReLU gives +0 below zero, as PyTorch). */
+// @ts-ignore: decorator
+@inline function reluBias(kind: i32, Z: usize, bias: usize, A: usize, count: i32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const zero = f32x4.splat(0), leak = f32x4.splat(kind == ACT_RELU ? 0 : LEAK);
     for (; i + 4 <= count; i += 4) {
-      const z = f32x4.add(v128.load(at(Z, i)), v128.load(at(bias, i)));
-      v128.store(at(Z, i), z);
+      const z = biased4(Z, bias, i);
       const neg = kind == ACT_RELU ? zero : f32x4.mul(z, leak);
       v128.store(at(A, i), v128.bitselect(z, neg, f32x4.gt(z, zero)));
     }
   }
   const k: f32 = kind == ACT_RELU ? 0 : LEAK;
   for (; i < count; i++) {
-    const z = load<f32>(at(Z, i)) + load<f32>(at(bias, i));
-    store<f32>(at(Z, i), z);
+    const z = biased1(Z, bias, i);
     store<f32>(at(A, i), z > 0 ? z : (kind == ACT_RELU ? 0 : z * k));
   }
+}
+
+/** Z += bias, then A = Z. */
+// @ts-ignore: decorator
+@inline function identityBias(Z: usize, bias: usize, A: usize, count: i32): void {
+  if (bias) {
+    let i = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; i + 4 <= count; i += 4) v128.store(at(A, i), biased4(Z, bias, i));
+    }
+    for (; i < count; i++) store<f32>(at(A, i), biased1(Z, bias, i));
+  } else if (A != Z) memory.copy(A, Z, <usize>count << 2);
 }
 
 // The GELU's SIMD loop: 4-lane groups whose lanes fall on both sides of GELU_SMALL are most
@@ -216,7 +206,7 @@ function geluForward(Z: usize, bias: usize, A: usize, count: i32, D: usize): voi
   return n + <i32>popcnt<u32>(m);
 }
 
-/** Values [i0, i1) (whole groups of 4) in the two passes described above (bias as smoothBias's), with buf a thread's lists. */
+/** Values [i0, i1) (whole groups of 4) in the two passes described above (bias as actForwardBias's), with buf a thread's lists. */
 function geluBlock(Z: usize, bias: usize, A: usize, D: usize, i0: i32, i1: i32, buf: usize): void {
   const zs = buf, ix = buf + GELU_LIST, res = ix + GELU_LIST;
   const small = v128.load(K_GELU_SMALL), lanes = v128.load(K_LANES);

@@ -13,8 +13,7 @@
 // lengths.
 export const KB = 32;
 
-import { actForward, actBackward, reluBias, smoothBias } from "./act";
-import { ACT_RELU, ACT_LEAKYRELU, ACT_GELU, ACT_SIGMOID, ACT_TANH } from "./ids";
+import { actForwardBias, actBackward } from "./act";
 import { threadIndex, SCRATCH_SLOTS } from "./thread";
 
 // @ts-ignore: decorator
@@ -31,7 +30,7 @@ export function gemm(A: usize, aRow: i32, aCol: i32, B: usize, C: usize, M: i32,
 // Fused epilogues (issue 19): what a layer does to its GEMM's output right after, applied by the
 // packed driver to 4 rows x PACK_NC columns of C as soon as their last k-block is stored (they are
 // then in L1) instead of in separate passes over the whole matrix (1 MB per 1000x256 layer).
-// Each element goes through exactly the operations of the separate passes (addBias, actForward,
+// Each element goes through exactly the operations of the separate passes (bias, actForward,
 // actBackward: elementwise, the same bits in any grouping), so the results are unchanged.
 //   EPI_FORWARD:  C += bias (if any), then A = act(C) (+ GELU's derivative into cdf) when A != 0;
 //   EPI_BACKWARD: C = C * act'(Z) (C holds dLoss/dA and becomes dLoss/dZ; Z, A, cdf as actBackward).
@@ -48,16 +47,13 @@ function epilogue(i0: i32, i1: i32, j0: i32, j1: i32): void {
     const o = <usize>(i * epiLd + j0) << 2;
     const c = epiC + o;
     if (epiMode == EPI_FORWARD) {
-      if (epiBias && epiA && (epiAct == ACT_RELU || epiAct == ACT_LEAKYRELU)) {
-        reluBias(epiAct, c, epiBias + (<usize>j0 << 2), epiA + o, n);
-        continue;
-      }
-      if (epiBias && epiA && (epiAct == ACT_GELU || epiAct == ACT_SIGMOID || epiAct == ACT_TANH)) {
-        smoothBias(epiAct, c, epiBias + (<usize>j0 << 2), epiA + o, n, epiCdf ? epiCdf + o : 0);
-        continue;
-      }
-      if (epiBias) addBias(c, epiBias + (<usize>j0 << 2), 1, n);
-      if (epiA) actForward(epiAct, c, epiA + o, n, epiCdf ? epiCdf + o : 0);
+      const b = epiBias ? epiBias + (<usize>j0 << 2) : 0;
+      const d = epiCdf ? epiCdf + o : 0;
+      // two calls, so that the one without a bias is compiled without the bias test
+      if (epiA) {
+        if (b) actForwardBias(epiAct, c, b, epiA + o, n, d);
+        else actForwardBias(epiAct, c, 0, epiA + o, n, d);
+      } else if (b) addBias(c, b, 1, n);
     } else {
       actBackward(epiAct, epiZ + o, epiA + o, c, c, n, epiCdf ? epiCdf + o : 0);
     }
