@@ -1,4 +1,4 @@
-import { sigmoid32, tanh32, gelu32, geluSmall, dgeluSmall, GELU_BOTH, GELU_SMALL_ONLY, GELU_TAIL_ONLY, GELU_SMALL, K_GELU_SMALL } from "./act32";
+import { sigmoid32, tanh32, gelu32, geluSmall4, geluTail2, GELU_BOTH, GELU_SMALL_ONLY, GELU_TAIL_ONLY, GELU_SMALL, K_GELU_SMALL } from "./act32";
 import { nanTo } from "./act32-ops";
 import { threadIndex, SCRATCH_SLOTS } from "./thread";
 import { ACT_IDENTITY, ACT_RELU, ACT_LEAKYRELU, ACT_GELU, ACT_SIGMOID, ACT_TANH } from "./ids";
@@ -140,11 +140,16 @@ function smoothForward<F>(Z: usize, bias: usize, A: usize, count: i32): void {
 // compacted, with their indices, into a list; then the tail form four listed values at a time,
 // its results stored over the polynomial ones. Each value still goes through the same one form
 // as the scalar loop's (same bits); only which lanes share a vector changes.
+// Both passes evaluate several vectors' polynomials side by side (geluSmall4, geluTail2: a lone
+// vector's Horner chain left the core waiting). The first pass stores no canonical NaN (a NaN lane
+// is listed, and the tail form stores over it) and takes a missing bias as -0, which adds nothing
+// (z + -0 = z for every z, -0 included), so its loop has no test but the bias's write-back.
 const GELU_BLOCK = 256;
 // a thread's lists: z values and indices (GELU_BLOCK + 4 each: a compacted store writes a whole
-// vector), then the tail form's two result vectors; slots 128-byte aligned and padded, so that two
-// threads never write one cache line (or an adjacent-line prefetch pair)
-const GELU_LIST = (GELU_BLOCK + 4) << 2, GELU_SCRATCH = (2 * GELU_LIST + 32 + 127) & ~127;
+// vector), then the tail form's four result vectors (two vectors' GELU and GELU'); slots 128-byte
+// aligned and padded, so that two threads never write one cache line (or an adjacent-line
+// prefetch pair)
+const GELU_LIST = (GELU_BLOCK + 4) << 2, GELU_SCRATCH = (2 * GELU_LIST + 64 + 127) & ~127;
 const geluBuf: usize = ASC_FEATURE_SIMD ? (heap.alloc(GELU_SCRATCH * SCRATCH_SLOTS + 127) + 127) & ~<usize>127 : 0;
 // for each 4-bit mask m of tail lanes, the byte shuffle that moves those lanes to the front, in
 // order: row m holds bytes 4l..4l+3 for each set bit l of m, then lane 0's (unused) to fill it
@@ -166,7 +171,20 @@ const K_COMPACT = memory.data<u8>([
   4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3,
   0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
 ], 16);
-const K_LANES = memory.data<i32>([0, 1, 2, 3], 16);
+// the same rows as lane numbers (K_COMPACT's lane l moved to the front, as an i32 each)
+const K_COMPACT_LANES = memory.data<i32>([
+  0, 0, 0, 0,  0, 0, 0, 0,  1, 0, 0, 0,  0, 1, 0, 0,
+  2, 0, 0, 0,  0, 2, 0, 0,  1, 2, 0, 0,  0, 1, 2, 0,
+  3, 0, 0, 0,  0, 3, 0, 0,  1, 3, 0, 0,  0, 1, 3, 0,
+  2, 3, 0, 0,  0, 2, 3, 0,  1, 2, 3, 0,  0, 1, 2, 3,
+], 16);
+const K_FOUR = memory.data<i32>([4, 4, 4, 4], 16);
+const K_ABS = memory.data<u32>([0x7FFFFFFF, 0x7FFFFFFF, 0x7FFFFFFF, 0x7FFFFFFF], 16);
+// four vectors of -0, the bias of a layer without one: z + -0 = z for every z (-0 included)
+const K_NEG_ZERO = memory.data<u32>([
+  0x80000000, 0x80000000, 0x80000000, 0x80000000, 0x80000000, 0x80000000, 0x80000000, 0x80000000,
+  0x80000000, 0x80000000, 0x80000000, 0x80000000, 0x80000000, 0x80000000, 0x80000000, 0x80000000,
+], 16);
 
 function geluForward(Z: usize, bias: usize, A: usize, count: i32, D: usize): void {
   let i = 0;
@@ -196,43 +214,43 @@ function geluForward(Z: usize, bias: usize, A: usize, count: i32, D: usize): voi
   }
 }
 
-/** Appends group i's tail lanes (|z| >= GELU_SMALL or NaN) and their indices to the lists at n; returns the new length. */
+/**
+ * Appends the tail lanes (|z| >= GELU_SMALL or NaN) of the group whose first index is in every lane
+ * of iv, and their indices, to the lists at n; returns the new length.
+ */
 // @ts-ignore: decorator
-@inline function listTail(z: v128, i: i32, n: i32, zs: usize, ix: usize, small: v128, lanes: v128): i32 {
-  const m = i32x4.bitmask(v128.not(f32x4.lt(f32x4.abs(z), small)));
-  const sh = v128.load(K_COMPACT + (<usize>m << 4));
-  v128.store(at(zs, n), i8x16.swizzle(z, sh));
-  v128.store(at(ix, n), i8x16.swizzle(i32x4.add(i32x4.splat(i), lanes), sh));
+@inline function listTail(z: v128, iv: v128, n: i32, zs: usize, ix: usize, small: v128, absMask: v128): i32 {
+  // the mask of small lanes, inverted in a scalar register (NaN is not small: listed)
+  const m = i32x4.bitmask(f32x4.lt(v128.and(z, absMask), small)) ^ 15;
+  v128.store(at(zs, n), i8x16.swizzle(z, v128.load(K_COMPACT + (<usize>m << 4))));
+  v128.store(at(ix, n), i32x4.add(iv, v128.load(K_COMPACT_LANES + (<usize>m << 4))));
   return n + <i32>popcnt<u32>(m);
 }
 
 /** Values [i0, i1) (whole groups of 4) in the two passes described above (bias as actForwardBias's), with buf a thread's lists. */
 function geluBlock(Z: usize, bias: usize, A: usize, D: usize, i0: i32, i1: i32, buf: usize): void {
-  const zs = buf, ix = buf + GELU_LIST, res = ix + GELU_LIST;
-  const small = v128.load(K_GELU_SMALL), lanes = v128.load(K_LANES);
-  let n = 0, i = i0;
-  // four groups a step, as smoothForward: four independent polynomial chains in flight
+  // without D, the first pass's derivatives go to res (overwritten later): one straight loop body
+  const zs = buf, ix = buf + GELU_LIST, res = ix + GELU_LIST, dump = res;
+  const small = v128.load(K_GELU_SMALL), absMask = v128.load(K_ABS), four = v128.load(K_FOUR);
+  let n = 0, i = i0, iv = i32x4.splat(i0);
+  // four groups a step, their polynomials side by side
   for (; i + 16 <= i1; i += 16) {
-    const z0 = biased4(Z, bias, i), z1 = biased4(Z, bias, i + 4), z2 = biased4(Z, bias, i + 8), z3 = biased4(Z, bias, i + 12);
-    const a0 = geluSmall<v128>(z0), a1 = geluSmall<v128>(z1), a2 = geluSmall<v128>(z2), a3 = geluSmall<v128>(z3);
-    const q = at(A, i);
-    v128.store(q, nanTo<v128>(z0, a0)); v128.store(q, nanTo<v128>(z1, a1), 16);
-    v128.store(q, nanTo<v128>(z2, a2), 32); v128.store(q, nanTo<v128>(z3, a3), 48);
-    if (D) {
-      const d0 = dgeluSmall<v128>(z0), d1 = dgeluSmall<v128>(z1), d2 = dgeluSmall<v128>(z2), d3 = dgeluSmall<v128>(z3);
-      const p = at(D, i);
-      v128.store(p, nanTo<v128>(z0, d0)); v128.store(p, nanTo<v128>(z1, d1), 16);
-      v128.store(p, nanTo<v128>(z2, d2), 32); v128.store(p, nanTo<v128>(z3, d3), 48);
+    const q = at(Z, i), bp = bias ? at(bias, i) : K_NEG_ZERO;
+    const z0 = f32x4.add(v128.load(q), v128.load(bp)), z1 = f32x4.add(v128.load(q, 16), v128.load(bp, 16));
+    const z2 = f32x4.add(v128.load(q, 32), v128.load(bp, 32)), z3 = f32x4.add(v128.load(q, 48), v128.load(bp, 48));
+    if (bias) {
+      v128.store(q, z0); v128.store(q, z1, 16); v128.store(q, z2, 32); v128.store(q, z3, 48);
     }
-    n = listTail(z0, i, n, zs, ix, small, lanes);
-    n = listTail(z1, i + 4, n, zs, ix, small, lanes);
-    n = listTail(z2, i + 8, n, zs, ix, small, lanes);
-    n = listTail(z3, i + 12, n, zs, ix, small, lanes);
+    geluSmall4(z0, z1, z2, z3, at(A, i), D ? at(D, i) : dump);
+    n = listTail(z0, iv, n, zs, ix, small, absMask); iv = i32x4.add(iv, four);
+    n = listTail(z1, iv, n, zs, ix, small, absMask); iv = i32x4.add(iv, four);
+    n = listTail(z2, iv, n, zs, ix, small, absMask); iv = i32x4.add(iv, four);
+    n = listTail(z3, iv, n, zs, ix, small, absMask); iv = i32x4.add(iv, four);
   }
   for (; i < i1; i += 4) {
     const z = biased4(Z, bias, i);
     gelu32<v128>(z, at(A, i), D ? at(D, i) : 0, GELU_SMALL_ONLY);
-    n = listTail(z, i, n, zs, ix, small, lanes);
+    n = listTail(z, iv, n, zs, ix, small, absMask); iv = i32x4.add(iv, four);
   }
   if (n == 0) return;
   // the last vector filled up with the last listed value (evaluated again, it stores the same bits)
@@ -241,7 +259,14 @@ function geluBlock(Z: usize, bias: usize, A: usize, D: usize, i0: i32, i1: i32, 
     store<i32>(at(ix, j), load<i32>(at(ix, n - 1)));
   }
   const dr = D ? res + 16 : 0;
-  for (let j = 0; j < n; j += 4) {
+  let j = 0;
+  // two vectors a step (geluTail2), a last lone one as gelu32
+  for (; j + 8 <= n; j += 8) {
+    geluTail2(v128.load(at(zs, j)), v128.load(at(zs, j + 4)), res);
+    scatter4(A, D, at(ix, j), res, res + 32);
+    scatter4(A, D, at(ix, j + 4), res + 16, res + 48);
+  }
+  for (; j < n; j += 4) {
     gelu32<v128>(v128.load(at(zs, j)), res, dr, GELU_TAIL_ONLY);
     scatter4(A, D, at(ix, j), res, dr);
   }

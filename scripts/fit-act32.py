@@ -50,9 +50,11 @@ def fit(name, f, a, b, deg, weight=lambda x: 1):
     worst = max(abs(weight(x) * (ev(x) - f(x))) for x in mp.linspace(a, b, 2001)[1:-1])
     err.write(f'{name}: degree {deg} on [{float(a):.6g}, {float(b):.6g}], float32 coefficients, worst weighted error {float(worst):.3g}\n')
     # Horner's rule unrolled, the same operations for T = f32 and T = v128 (act32-ops.ts); the
-    # vector form reads each coefficient from a table of 4 copies (kv: one load each)
+    # vector form reads each coefficient from a table of 4 copies (kv: one load each). The table and
+    # its length are exported for loops that run several polynomials' steps side by side (act32.ts).
     hs = list(reversed(cs))
-    out.write(f'const {name}_K = memory.data<f32>([\n')
+    out.write(f'export const {name}_N = {len(hs)};\n')
+    out.write(f'export const {name}_K = memory.data<f32>([\n')
     for c in hs:
         out.write(f'  {", ".join([repr(float(c))] * 4)},\n')
     out.write('], 16);\n')
