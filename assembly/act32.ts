@@ -210,8 +210,8 @@ export const GELU_BOTH = 0, GELU_SMALL_ONLY = 1, GELU_TAIL_ONLY = 2;
 // gelu32's tail form, with the polynomials of several vectors evaluated a Horner step at a time,
 // side by side. One vector's Horner chain is a sequence of dependent multiply-adds: evaluated one
 // after another, the chains of a loop step did not overlap (the core's window is shorter than a
-// step), evaluated side by side they do (0.76x per value for the polynomials, 0.81x for the tail).
-// Every value gets the same operations in the same order as in the one-vector functions.
+// step), evaluated side by side they do (measured in docs/assembly.md, Activations). Every value
+// gets the same operations in the same order as in the one-vector functions.
 
 /** s x + c, c the vector at p (maddk's vector form). */
 // @ts-ignore: decorator
@@ -249,20 +249,20 @@ export const GELU_BOTH = 0, GELU_SMALL_ONLY = 1, GELU_TAIL_ONLY = 2;
   const x0 = tailX<v128>(z0), x1 = tailX<v128>(z1);
   const y0 = expClamp<v128>(tailHi<v128>(x0)), y1 = expClamp<v128>(tailHi<v128>(x1));
   const k0 = expK<v128>(y0), k1 = expK<v128>(y1);
-  const e0 = expR<v128>(y0, tailLo<v128>(x0), k0), e1 = expR<v128>(y1, tailLo<v128>(x1), k1);
+  const r0 = expR<v128>(y0, tailLo<v128>(x0), k0), r1 = expR<v128>(y1, tailLo<v128>(x1), k1);
   const inv0 = millsInv<v128>(x0), inv1 = millsInv<v128>(x1);
   const w0 = millsArg<v128>(x0, inv0), w1 = millsArg<v128>(x1, inv1);
   // the exp's polynomial and the Mills ratio's, of both vectors
   let q0 = v128.load(EXP_Q_K), q1 = q0, m0 = v128.load(MILLS_S_K), m1 = m0;
   let o: usize = 16;
   for (; o < <usize>EXP_Q_N << 4; o += 16) {
-    q0 = hstep(q0, e0, EXP_Q_K + o); q1 = hstep(q1, e1, EXP_Q_K + o);
+    q0 = hstep(q0, r0, EXP_Q_K + o); q1 = hstep(q1, r1, EXP_Q_K + o);
     m0 = hstep(m0, w0, MILLS_S_K + o); m1 = hstep(m1, w1, MILLS_S_K + o);
   }
   for (; o < <usize>MILLS_S_N << 4; o += 16) {
     m0 = hstep(m0, w0, MILLS_S_K + o); m1 = hstep(m1, w1, MILLS_S_K + o);
   }
-  const E0 = expScale<v128>(e0, q0, k0), E1 = expScale<v128>(e1, q1, k1);
+  const E0 = expScale<v128>(r0, q0, k0), E1 = expScale<v128>(r1, q1, k1);
   const F0 = f32x4.mul(m0, inv0), F1 = f32x4.mul(m1, inv1);
   v128.store(R, nanTo<v128>(z0, tailA<v128>(z0, E0, F0))); v128.store(R, nanTo<v128>(z1, tailA<v128>(z1, E1, F1)), 16);
   v128.store(R, nanTo<v128>(z0, tailD<v128>(z0, x0, E0, F0)), 32); v128.store(R, nanTo<v128>(z1, tailD<v128>(z1, x1, E1, F1)), 48);
