@@ -36,24 +36,31 @@ export function actForward(kind: i32, Z: usize, A: usize, count: i32, deriv: usi
   else smoothForward<Tanh>(Z, bias, A, count);
 }
 
-/** Z[i..i+4) + bias[i..i+4), stored back into Z, when there is a bias; else Z[i..i+4). */
+// The bias pass's write-back is needed only where A is a separate output: in place (training
+// steps, phases.ts's F_NO_HIDDEN_Z) the activation's store replaces it. `back` = writeBack(...).
 // @ts-ignore: decorator
-@inline function biased4(Z: usize, bias: usize, i: i32): v128 {
+@inline function writeBack(Z: usize, bias: usize, A: usize): bool {
+  return bias != 0 && A != Z;
+}
+
+/** Z[i..i+4) + bias[i..i+4) when there is a bias (stored back into Z if `back`); else Z[i..i+4). */
+// @ts-ignore: decorator
+@inline function biased4(Z: usize, bias: usize, i: i32, back: bool): v128 {
   let z = v128.load(at(Z, i));
   if (bias) {
     z = f32x4.add(z, v128.load(at(bias, i)));
-    v128.store(at(Z, i), z);
+    if (back) v128.store(at(Z, i), z);
   }
   return z;
 }
 
-/** Z[i] + bias[i], stored back into Z, when there is a bias; else Z[i]. */
+/** Z[i] + bias[i] when there is a bias (stored back into Z if `back`); else Z[i]. */
 // @ts-ignore: decorator
-@inline function biased1(Z: usize, bias: usize, i: i32): f32 {
+@inline function biased1(Z: usize, bias: usize, i: i32, back: bool): f32 {
   let z = load<f32>(at(Z, i));
   if (bias) {
     z += load<f32>(at(bias, i));
-    store<f32>(at(Z, i), z);
+    if (back) store<f32>(at(Z, i), z);
   }
   return z;
 }
@@ -79,22 +86,23 @@ export function actForward(kind: i32, Z: usize, A: usize, count: i32, deriv: usi
 // in registers).
 function smoothForward<F>(Z: usize, bias: usize, A: usize, count: i32): void {
   const f = changetype<F>(0);
+  const back = writeBack(Z, bias, A);
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     for (; i + 16 <= count; i += 16) {
       const q = at(A, i);
-      const z0 = biased4(Z, bias, i), z1 = biased4(Z, bias, i + 4), z2 = biased4(Z, bias, i + 8), z3 = biased4(Z, bias, i + 12);
+      const z0 = biased4(Z, bias, i, back), z1 = biased4(Z, bias, i + 4, back), z2 = biased4(Z, bias, i + 8, back), z3 = biased4(Z, bias, i + 12, back);
       const a0 = f.v(z0), a1 = f.v(z1), a2 = f.v(z2), a3 = f.v(z3);
       v128.store(q, nanTo<v128>(z0, a0)); v128.store(q, nanTo<v128>(z1, a1), 16);
       v128.store(q, nanTo<v128>(z2, a2), 32); v128.store(q, nanTo<v128>(z3, a3), 48);
     }
     for (; i + 4 <= count; i += 4) {
-      const z = biased4(Z, bias, i);
+      const z = biased4(Z, bias, i, back);
       v128.store(at(A, i), nanTo<v128>(z, f.v(z)));
     }
   }
   for (; i < count; i++) {
-    const z = biased1(Z, bias, i);
+    const z = biased1(Z, bias, i, back);
     store<f32>(at(A, i), nanTo<f32>(z, f.s(z)));
   }
 }
@@ -104,18 +112,19 @@ function smoothForward<F>(Z: usize, bias: usize, A: usize, count: i32): void {
 /** Z += bias, then A = ReLU(Z) or LeakyReLU(Z) (ReLU gives +0 below zero, as PyTorch). */
 // @ts-ignore: decorator
 @inline function reluBias(kind: i32, Z: usize, bias: usize, A: usize, count: i32): void {
+  const back = writeBack(Z, bias, A);
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const zero = f32x4.splat(0), leak = f32x4.splat(kind == ACT_RELU ? 0 : LEAK);
     for (; i + 4 <= count; i += 4) {
-      const z = biased4(Z, bias, i);
+      const z = biased4(Z, bias, i, back);
       const neg = kind == ACT_RELU ? zero : f32x4.mul(z, leak);
       v128.store(at(A, i), v128.bitselect(z, neg, f32x4.gt(z, zero)));
     }
   }
   const k: f32 = kind == ACT_RELU ? 0 : LEAK;
   for (; i < count; i++) {
-    const z = biased1(Z, bias, i);
+    const z = biased1(Z, bias, i, back);
     store<f32>(at(A, i), z > 0 ? z : (kind == ACT_RELU ? 0 : z * k));
   }
 }
@@ -124,11 +133,12 @@ function smoothForward<F>(Z: usize, bias: usize, A: usize, count: i32): void {
 // @ts-ignore: decorator
 @inline function identityBias(Z: usize, bias: usize, A: usize, count: i32): void {
   if (bias) {
+    const back = writeBack(Z, bias, A);
     let i = 0;
     if (ASC_FEATURE_SIMD) {
-      for (; i + 4 <= count; i += 4) v128.store(at(A, i), biased4(Z, bias, i));
+      for (; i + 4 <= count; i += 4) v128.store(at(A, i), biased4(Z, bias, i, back));
     }
-    for (; i < count; i++) store<f32>(at(A, i), biased1(Z, bias, i));
+    for (; i < count; i++) store<f32>(at(A, i), biased1(Z, bias, i, back));
   } else if (A != Z) memory.copy(A, Z, <usize>count << 2);
 }
 
@@ -143,7 +153,8 @@ function smoothForward<F>(Z: usize, bias: usize, A: usize, count: i32): void {
 // Both passes evaluate several vectors' polynomials side by side (geluSmall4, geluTail2: a lone
 // vector's Horner chain left the core waiting). The first pass stores no canonical NaN (a NaN lane
 // is listed, and the tail form stores over it) and takes a missing bias as -0, which adds nothing
-// (z + -0 = z for every z, -0 included), so its loop has no test but the bias's write-back.
+// (z + -0 = z for every z, -0 included), so its loop has no test but the bias's write-back (made
+// where A is a separate output).
 const GELU_BLOCK = 256;
 // a thread's lists: z values and indices (GELU_BLOCK + 4 each: a compacted store writes a whole
 // vector), then the tail form's four result vectors (two vectors' GELU and GELU'); slots 128-byte
@@ -187,6 +198,7 @@ const K_NEG_ZERO = memory.data<u32>([
 ], 16);
 
 function geluForward(Z: usize, bias: usize, A: usize, count: i32, D: usize): void {
+  const back = writeBack(Z, bias, A);
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const n4 = count & ~3;
@@ -197,7 +209,7 @@ function geluForward(Z: usize, bias: usize, A: usize, count: i32, D: usize): voi
     } else {
       // a thread without a scratch slot: each group evaluates the forms its lanes need
       for (; i < n4; i += 4) {
-        const z = biased4(Z, bias, i);
+        const z = biased4(Z, bias, i, back);
         const small = f32x4.lt(f32x4.abs(z), f32x4.splat(GELU_SMALL));
         const d = D ? at(D, i) : 0;
         if (i32x4.all_true(small)) gelu32<v128>(z, at(A, i), d, GELU_SMALL_ONLY);
@@ -207,7 +219,7 @@ function geluForward(Z: usize, bias: usize, A: usize, count: i32, D: usize): voi
     }
   }
   for (; i < count; i++) {
-    const z = biased1(Z, bias, i);
+    const z = biased1(Z, bias, i, back);
     const d = D ? at(D, i) : 0;
     if (abs<f32>(z) < GELU_SMALL) gelu32<f32>(z, at(A, i), d, GELU_SMALL_ONLY);
     else gelu32<f32>(z, at(A, i), d, GELU_TAIL_ONLY);
@@ -232,13 +244,14 @@ function geluBlock(Z: usize, bias: usize, A: usize, D: usize, i0: i32, i1: i32, 
   // without D, the first pass's derivatives go to res (overwritten later): one straight loop body
   const zs = buf, ix = buf + GELU_LIST, res = ix + GELU_LIST, dump = res;
   const small = v128.load(K_GELU_SMALL), absMask = v128.load(K_ABS), four = v128.load(K_FOUR);
+  const back = writeBack(Z, bias, A);
   let n = 0, i = i0, iv = i32x4.splat(i0);
   // four groups a step, their polynomials side by side
   for (; i + 16 <= i1; i += 16) {
     const q = at(Z, i), bp = bias ? at(bias, i) : K_NEG_ZERO;
     const z0 = f32x4.add(v128.load(q), v128.load(bp)), z1 = f32x4.add(v128.load(q, 16), v128.load(bp, 16));
     const z2 = f32x4.add(v128.load(q, 32), v128.load(bp, 32)), z3 = f32x4.add(v128.load(q, 48), v128.load(bp, 48));
-    if (bias) {
+    if (back) {
       v128.store(q, z0); v128.store(q, z1, 16); v128.store(q, z2, 32); v128.store(q, z3, 48);
     }
     geluSmall4(z0, z1, z2, z3, at(A, i), D ? at(D, i) : dump);
@@ -248,7 +261,7 @@ function geluBlock(Z: usize, bias: usize, A: usize, D: usize, i0: i32, i1: i32, 
     n = listTail(z3, iv, n, zs, ix, small, absMask); iv = i32x4.add(iv, four);
   }
   for (; i < i1; i += 4) {
-    const z = biased4(Z, bias, i);
+    const z = biased4(Z, bias, i, back);
     gelu32<v128>(z, at(A, i), D ? at(D, i) : 0, GELU_SMALL_ONLY);
     n = listTail(z, iv, n, zs, ix, small, absMask); iv = i32x4.add(iv, four);
   }
