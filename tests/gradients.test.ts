@@ -463,3 +463,38 @@ describe('(c) optimizer steps against PyTorch formulas computed by hand', () => 
       }
     });
 });
+
+describe('pre-activations a gradient leaves for the engine to read', () => {
+  // Training steps run the hidden layers in place (A only), a gradient keeps Z = X Wᵀ + b beside A:
+  // the bias pass writes z + b back where A is a separate output (assembly/act.ts, writeBack).
+  it('after training steps, gradients() leaves hiddenActivations() = X Wᵀ + b, every activation, 1 and 2 threads', async () => {
+    for (const activation of ACTS) {
+      for (const threads of [1, 2]) {
+        const t = await createTrainer({ preset: 'toy-default', set: { 'model.activation': activation, 'data.n': 200, 'model.hidden': 40 } }, { threads });
+        try {
+          t.step(5);
+          t.gradients();
+          const Z = t.hiddenActivations();
+          const { trainX: X, n, inputDim } = t.dataset();
+          const p = Object.fromEntries(t.parameters().map((q) => [q.name, q.data]));
+          const W = p['fc0.weight'], b = p['fc0.bias'], m = 40;
+          let worst = 0;
+          for (let i = 0; i < n; i++) {
+            for (let k = 0; k < m; k++) {
+              let s = b[k], scale = Math.abs(b[k]);
+              for (let j = 0; j < inputDim; j++) {
+                s += X[i * inputDim + j] * W[k * inputDim + j];
+                scale += Math.abs(X[i * inputDim + j] * W[k * inputDim + j]);
+              }
+              worst = Math.max(worst, Math.abs(Z[i * m + k] - s) / (scale + 1e-6));
+            }
+          }
+          // float32 rounding of the factored product, far below a bias of order 1/16
+          expect(worst, `${activation}, ${threads} thread(s)`).toBeLessThan(1e-4);
+        } finally {
+          t.dispose();
+        }
+      }
+    }
+  });
+});
